@@ -1,0 +1,145 @@
+"""azfunc: typed, testable Azure Functions binding types for Python.
+
+Use it the way function code uses ``azure.functions``::
+
+    import azfunc as func
+
+    def main(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(f"Hello {req.params.get('name')}")
+
+Importing ``azfunc`` is cheap: every public name is loaded on first use from the module
+listed in :data:`_LAZY` (PEP 562), while type checkers and ``dir(azfunc)`` see them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    AnnotationError,
+    AzFuncError,
+    BindingNotFoundError,
+    BodyDecodeError,
+    ConversionError,
+    FunctionLoadError,
+    FunctionNotFoundError,
+    HeaderError,
+    LimitExceededError,
+    RequestError,
+    WireFormatError,
+)
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._context import Context, RetryContext, TraceContext
+    from ._datum import Datum
+    from ._out import Out
+    from ._registry import BindingRegistry, Converter, get_binding_registry
+    from .app.decorators import Blueprint, FunctionApp
+    from .app.enums import AccessRights, AuthLevel, Cardinality, DataType
+    from .app.invocation import InvocationResult
+    from .app.loader import load_app
+    from .app.validation import Finding, check_app
+    from .bindings.blob import InputStream
+    from .bindings.cosmosdb import Document, DocumentList
+    from .bindings.durable import EntityContext, OrchestrationContext
+    from .bindings.eventgrid import CloudEvent, EventGridEvent, EventGridOutputEvent
+    from .bindings.eventhub import EventHubEvent
+    from .bindings.kafka import KafkaEvent
+    from .bindings.queue import QueueMessage
+    from .bindings.servicebus import ServiceBusMessage, ServiceBusOutputMessage
+    from .bindings.sql import MySqlRow, MySqlRowList, SqlRow, SqlRowList
+    from .bindings.timer import ScheduleStatus, TimerRequest
+    from .bindings.warmup import WarmUpContext
+    from .http.forms import FormFile, FormLimits
+    from .http.method import HttpMethod
+    from .http.request import HttpRequest
+    from .http.response import HttpResponse
+
+#: public name -> module that defines it; loaded on first attribute access.
+_LAZY: dict[str, str] = {
+    # wire and registry
+    "Datum": "azfunc._datum",
+    "BindingRegistry": "azfunc._registry",
+    "Converter": "azfunc._registry",
+    "get_binding_registry": "azfunc._registry",
+    # invocation
+    "Out": "azfunc._out",
+    "Context": "azfunc._context",
+    "TraceContext": "azfunc._context",
+    "RetryContext": "azfunc._context",
+    # HTTP
+    "HttpRequest": "azfunc.http.request",
+    "HttpResponse": "azfunc.http.response",
+    "HttpMethod": "azfunc.http.method",
+    "FormFile": "azfunc.http.forms",
+    "FormLimits": "azfunc.http.forms",
+    # storage and timer
+    "QueueMessage": "azfunc.bindings.queue",
+    "InputStream": "azfunc.bindings.blob",
+    "TimerRequest": "azfunc.bindings.timer",
+    "ScheduleStatus": "azfunc.bindings.timer",
+    "WarmUpContext": "azfunc.bindings.warmup",
+    # events, messaging, databases
+    "EventHubEvent": "azfunc.bindings.eventhub",
+    "ServiceBusMessage": "azfunc.bindings.servicebus",
+    "ServiceBusOutputMessage": "azfunc.bindings.servicebus",
+    "EventGridEvent": "azfunc.bindings.eventgrid",
+    "EventGridOutputEvent": "azfunc.bindings.eventgrid",
+    "CloudEvent": "azfunc.bindings.eventgrid",
+    "Document": "azfunc.bindings.cosmosdb",
+    "DocumentList": "azfunc.bindings.cosmosdb",
+    "SqlRow": "azfunc.bindings.sql",
+    "SqlRowList": "azfunc.bindings.sql",
+    "MySqlRow": "azfunc.bindings.sql",
+    "MySqlRowList": "azfunc.bindings.sql",
+    "KafkaEvent": "azfunc.bindings.kafka",
+    "OrchestrationContext": "azfunc.bindings.durable",
+    "EntityContext": "azfunc.bindings.durable",
+    # function apps
+    "FunctionApp": "azfunc.app.decorators",
+    "Blueprint": "azfunc.app.decorators",
+    "AuthLevel": "azfunc.app.enums",
+    "DataType": "azfunc.app.enums",
+    "Cardinality": "azfunc.app.enums",
+    "AccessRights": "azfunc.app.enums",
+    "load_app": "azfunc.app.loader",
+    "InvocationResult": "azfunc.app.invocation",
+    "check_app": "azfunc.app.validation",
+    "Finding": "azfunc.app.validation",
+}
+
+_ERRORS = [
+    "AnnotationError",
+    "AzFuncError",
+    "BindingNotFoundError",
+    "BodyDecodeError",
+    "ConversionError",
+    "FunctionLoadError",
+    "FunctionNotFoundError",
+    "HeaderError",
+    "LimitExceededError",
+    "RequestError",
+    "WireFormatError",
+]
+
+__all__ = sorted([*_LAZY, *_ERRORS, "__version__"])
+
+#: submodules reachable as attributes (``azfunc.meta``) without an explicit import.
+_SUBMODULES = frozenset({"meta", "testing", "http", "bindings", "app", "host"})
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        value = getattr(importlib.import_module(module_name), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

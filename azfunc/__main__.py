@@ -1,0 +1,7 @@
+"""``python -m azfunc``: the same command line as the ``azfunc`` console script."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

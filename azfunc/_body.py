@@ -1,0 +1,102 @@
+"""Decoding message bodies as text or JSON, with one error type for every failure.
+
+Rules this module keeps:
+
+* The charset comes from the caller (an HTTP ``Content-Type``); the default is UTF-8.
+* A UTF-8 byte-order mark is tolerated (and a UTF-16/32 one selects that codec).
+* Every failure raises :class:`~azfunc.BodyDecodeError` whose message says which of three
+  things went wrong: the body is empty, its bytes are not valid in the charset, or the text
+  is not valid JSON.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from typing import Any, Final
+
+from ._errors import BodyDecodeError
+
+__all__ = ["charset_from_content_type", "decode_json_body", "decode_text_body"]
+
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type value, lower-cased, or ``None``.
+
+    Example:
+        >>> charset_from_content_type('text/plain; Charset="ISO-8859-1"')
+        'iso-8859-1'
+    """
+    if not content_type or ";" not in content_type:
+        return None
+    for param in content_type.split(";")[1:]:
+        key, sep, value = param.partition("=")
+        if sep and key.strip().lower() == "charset":
+            return value.strip().strip('"').strip().lower() or None
+    return None
+
+
+def decode_text_body(body: bytes, charset: str | None = None) -> str:
+    """Decode ``body`` as text in ``charset`` (default UTF-8), honouring a byte-order mark.
+
+    Raises:
+        BodyDecodeError: if the bytes are not valid in the charset, or the charset is unknown.
+    """
+    encoding = charset or "utf-8"
+    if body[:1] in (b"\xef", b"\xff", b"\xfe", b"\x00"):
+        for bom, codec in _BOMS:
+            if body.startswith(bom):
+                encoding = codec
+                break
+    try:
+        return body.decode(encoding)
+    except LookupError:
+        raise BodyDecodeError(f"the body declares an unknown charset {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        raise BodyDecodeError(
+            f"the body is not valid {encoding} text (byte {exc.start}: {exc.reason})"
+        ) from None
+
+
+def decode_json_body(body: bytes | str, charset: str | None = None) -> Any:
+    """Parse ``body`` as JSON.
+
+    Example:
+        >>> decode_json_body(b'{"a": [1, 2]}')
+        {'a': [1, 2]}
+
+    Raises:
+        BodyDecodeError: if the body is empty, not decodable in its charset, or not JSON.
+    """
+    if isinstance(body, str):
+        text = body
+    else:
+        if not body:
+            raise BodyDecodeError("the body is empty; expected JSON")
+        if charset is None and body[:1] not in (b"\xef", b"\xff", b"\xfe", b"\x00"):
+            # Fast path: json decodes UTF-8 bytes itself.
+            try:
+                return json.loads(body)
+            except UnicodeDecodeError as exc:
+                raise BodyDecodeError(
+                    f"the body is not valid utf-8 text (byte {exc.start}: {exc.reason})"
+                ) from None
+            except ValueError as exc:
+                if not body.strip():
+                    raise BodyDecodeError("the body is empty; expected JSON") from None
+                raise BodyDecodeError(f"the body is not valid JSON: {exc}") from None
+        text = decode_text_body(body, charset)
+    if not text.strip():
+        raise BodyDecodeError("the body is empty; expected JSON")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise BodyDecodeError(f"the body is not valid JSON: {exc}") from None
