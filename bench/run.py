@@ -26,7 +26,8 @@ def load_cases() -> list[BenchCase]:
         if path.name.startswith("_"):
             continue
         spec = importlib.util.spec_from_file_location(f"bench_cases_{path.stem}", path)
-        assert spec and spec.loader
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         found.extend(module.cases())

@@ -1,0 +1,22 @@
+"""Suite-wide test settings: hypothesis profiles and the pytester plugin."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["pytester"]
+
+#: the shared wire vectors (``../shared/wire`` beside the clone).
+WIRE = Path(__file__).resolve().parents[1].parent / "shared" / "wire"
+
+settings.register_profile(
+    "default",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=100)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
