@@ -1,0 +1,490 @@
+"""Event Hubs (and IoT Hub) events: the ``eventHubTrigger`` input and the ``eventHub`` output.
+
+Rules this module keeps:
+
+* :class:`EventHubEvent` is concrete and keyword-constructible; every field has a default.
+  ``get_body()`` is exactly the bytes that arrived; ``get_json()`` decodes them through
+  :func:`azfunc._body.decode_json_body` and raises :class:`~azfunc.BodyDecodeError`.
+* Cardinality follows :func:`azfunc.bindings._batch.decide_cardinality`: the annotation
+  (``EventHubEvent`` vs ``list[EventHubEvent]``) when given, else the payload shape.
+* Single-event metadata: ``EnqueuedTimeUtc``, ``SequenceNumber``, ``Offset``,
+  ``PartitionKey``, ``Properties``, ``SystemProperties`` (``iothub-*`` entries become
+  :attr:`EventHubEvent.iothub_metadata` with the prefix stripped) and ``PartitionContext``.
+  Values missing at top level are taken from ``SystemProperties``.
+* Batch metadata: each event's values come first from its own ``SystemPropertiesArray``
+  entry (which carries ``EnqueuedTimeUtc``, ``SequenceNumber``, ``Offset``, ``PartitionKey``
+  and the ``x-opt-*`` annotations), then from ``EnqueuedTimeUtcArray``,
+  ``SequenceNumberArray``, ``OffsetArray``, ``PartitionKeyArray`` and ``PropertiesArray`` --
+  each array only when its length equals the batch (the host drops null entries from string
+  collections, so a short ``PartitionKeyArray`` leaves partition keys ``None`` rather than
+  misassigning them).
+* Each batch event holds only its own slice of metadata; the batch-wide keys (such as
+  ``PartitionContext``) are parsed once and shared. Datetimes are parsed lazily, on first
+  access, by the one tolerant parser (:func:`azfunc._timeparse.parse_datetime`).
+* The ``eventHub`` output accepts ``str``, ``bytes``, ``dict``/``list`` (JSON),
+  :class:`EventHubEvent` (its body) and lists of those (a JSON array: one event per item,
+  text items as text, binary items must be UTF-8).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Final
+
+from .._body import decode_json_body
+from .._datum import Datum
+from .._errors import ConversionError
+from .._metadata import metadata_dict, metadata_value, raw_metadata
+from .._registry import Converter
+from .._timeparse import parse_datetime
+from ._batch import (
+    MANY,
+    SharedMetadata,
+    annotation_allows,
+    batch_bodies,
+    decide_cardinality,
+    int_or_none,
+    positional,
+    single_body,
+    text_or_none,
+    utf8_text,
+)
+
+__all__ = ["CONVERTERS", "EventHubEvent", "EventHubOutputConverter", "EventHubTriggerConverter"]
+
+_UNPARSED: Final[Any] = object()
+_IOTHUB: Final = "iothub-"
+_SINGLE_KEYS: Final = ("SystemProperties", "EnqueuedTimeUtc", "SequenceNumber", "Offset")
+
+
+class EventHubEvent:
+    """One Event Hubs (or IoT Hub) event.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> ev = EventHubEvent(body=b'{"t": 21.5}', sequence_number=47, offset="3696",
+        ...                    enqueued_time=datetime(2020, 7, 14, tzinfo=timezone.utc))
+        >>> ev.get_json(), ev.sequence_number, ev.offset
+        ({'t': 21.5}, 47, '3696')
+        >>> EventHubEvent(system_properties={"iothub-connection-device-id": "d1"}).iothub_metadata
+        {'connection-device-id': 'd1'}
+    """
+
+    __slots__ = (
+        "_body",
+        "_enqueued_raw",
+        "_enqueued_time",
+        "_iothub_metadata",
+        "_metadata",
+        "_offset",
+        "_partition_key",
+        "_properties",
+        "_sequence_number",
+        "_shared",
+        "_system_properties",
+        "_trigger_metadata",
+    )
+
+    def __init__(
+        self,
+        *,
+        body: bytes | str = b"",
+        trigger_metadata: Mapping[str, Any] | None = None,
+        enqueued_time: datetime | None = None,
+        partition_key: str | None = None,
+        sequence_number: int | None = None,
+        offset: str | None = None,
+        iothub_metadata: Mapping[str, Any] | None = None,
+        properties: Mapping[str, Any] | None = None,
+        system_properties: Mapping[str, Any] | None = None,
+    ) -> None:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):
+            raise TypeError(f"EventHubEvent body must be bytes or str, got {type(body).__name__}")
+        if enqueued_time is not None and enqueued_time.tzinfo is None:
+            enqueued_time = enqueued_time.replace(tzinfo=timezone.utc)
+        self._body: bytes = body
+        self._trigger_metadata = trigger_metadata
+        self._enqueued_time: Any = enqueued_time
+        self._enqueued_raw: Any = None
+        self._partition_key = partition_key
+        self._sequence_number = sequence_number
+        self._offset = None if offset is None else str(offset)
+        self._iothub_metadata: Any = None if iothub_metadata is None else dict(iothub_metadata)
+        self._properties: Any = None if properties is None else dict(properties)
+        self._system_properties: Any = (
+            None if system_properties is None else dict(system_properties)
+        )
+        self._metadata: dict[str, Any] | None = None
+        self._shared: SharedMetadata | None = None
+
+    def get_body(self) -> bytes:
+        """The event body, exactly as it arrived."""
+        return self._body
+
+    def get_json(self) -> Any:
+        """The body parsed as JSON (UTF-8).
+
+        Raises:
+            BodyDecodeError: if the body is empty, not UTF-8 or not JSON.
+        """
+        return decode_json_body(self._body)
+
+    @property
+    def enqueued_time(self) -> datetime | None:
+        """When the event was enqueued, timezone-aware (UTC), or ``None``."""
+        if self._enqueued_time is _UNPARSED:
+            self._enqueued_time = parse_datetime(self._enqueued_raw)
+        return self._enqueued_time  # type: ignore[no-any-return]
+
+    @property
+    def partition_key(self) -> str | None:
+        """The partition key the sender set, or ``None``."""
+        return self._partition_key
+
+    @property
+    def sequence_number(self) -> int | None:
+        """The event's sequence number in its partition."""
+        return self._sequence_number
+
+    @property
+    def offset(self) -> str | None:
+        """The event's offset in its partition, as text."""
+        return self._offset
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        """The application properties the sender set (empty when none)."""
+        if self._properties is None:
+            self._properties = {}
+        return self._properties  # type: ignore[no-any-return]
+
+    @property
+    def system_properties(self) -> dict[str, Any]:
+        """The broker's system properties (``x-opt-*``, ``iothub-*``...); empty when none."""
+        if self._system_properties is None:
+            self._system_properties = {}
+        return self._system_properties  # type: ignore[no-any-return]
+
+    @property
+    def iothub_metadata(self) -> dict[str, Any] | None:
+        """The ``iothub-*`` system properties with the prefix stripped, or ``None``."""
+        if self._iothub_metadata is None and self._system_properties:
+            found = _iothub_from(self._system_properties)
+            self._iothub_metadata = found or None
+        return self._iothub_metadata  # type: ignore[no-any-return]
+
+    @property
+    def partition_context(self) -> dict[str, Any] | None:
+        """The ``PartitionContext`` metadata (consumer group, partition id...), or ``None``.
+
+        Its content depends on the Event Hubs extension version; treat it as opaque.
+        """
+        found = (self.metadata or {}).get("PartitionContext")
+        return found if isinstance(found, dict) else None
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The trigger metadata as plain Python values, or ``None`` when there was none.
+
+        In a batch each event reports the batch-wide keys plus its own values under the
+        single-event names (``SequenceNumber``, ``SystemProperties``...), never other
+        events' values.
+        """
+        if self._metadata is None:
+            if self._trigger_metadata is not None:
+                self._metadata = raw_metadata(self._trigger_metadata)
+            elif self._shared is not None:
+                own = {
+                    "EnqueuedTimeUtc": self._enqueued_raw
+                    if self._enqueued_time is _UNPARSED
+                    else self._enqueued_time,
+                    "SequenceNumber": self._sequence_number,
+                    "Offset": self._offset,
+                    "PartitionKey": self._partition_key,
+                    "Properties": self._properties,
+                    "SystemProperties": self._system_properties,
+                }
+                self._metadata = {
+                    **self._shared.get(),
+                    **{k: v for k, v in own.items() if v is not None},
+                }
+        return self._metadata
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EventHubEvent):
+            return NotImplemented
+        return (
+            self._body == other._body
+            and self.enqueued_time == other.enqueued_time
+            and self._partition_key == other._partition_key
+            and self._sequence_number == other._sequence_number
+            and self._offset == other._offset
+            and self.properties == other.properties
+            and self.system_properties == other.system_properties
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"<EventHubEvent partition_key={self._partition_key!r} "
+            f"sequence_number={self._sequence_number!r} offset={self._offset!r} "
+            f"enqueued_time={self.enqueued_time!r} body={len(self._body)} bytes>"
+        )
+
+
+def _iothub_from(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {k[len(_IOTHUB) :]: v for k, v in mapping.items() if k.startswith(_IOTHUB)}
+
+
+def _new_event(
+    body: bytes,
+    shared: SharedMetadata,
+    enqueued: Any,
+    sequence_number: int | None,
+    offset: str | None,
+    partition_key: str | None,
+    properties: Any,
+    system_properties: Any,
+) -> EventHubEvent:
+    ev = EventHubEvent.__new__(EventHubEvent)
+    ev._body = body
+    ev._trigger_metadata = None
+    if enqueued is None:
+        ev._enqueued_time = None
+        ev._enqueued_raw = None
+    else:
+        ev._enqueued_time = _UNPARSED
+        ev._enqueued_raw = enqueued
+    ev._partition_key = partition_key
+    ev._sequence_number = sequence_number
+    ev._offset = offset
+    ev._iothub_metadata = None
+    ev._properties = properties if isinstance(properties, dict) else None
+    ev._system_properties = system_properties
+    ev._metadata = None
+    ev._shared = shared
+    return ev
+
+
+class EventHubTriggerConverter(Converter):
+    """Decodes ``eventHubTrigger`` payloads into :class:`EventHubEvent` (one or a list).
+
+    Example:
+        >>> conv = EventHubTriggerConverter()
+        >>> conv.decode(Datum(b"hi", "bytes"), trigger_metadata={
+        ...     "SequenceNumber": Datum("47", "json")}).sequence_number
+        47
+    """
+
+    binding = "eventHubTrigger"
+
+    def has_trigger_support(self) -> bool:
+        """Event Hubs is a trigger."""
+        return True
+
+    def check_input_type_annotation(self, pytype: Any) -> bool:
+        """``EventHubEvent``, ``str``, ``bytes`` or a list of one of them."""
+        return annotation_allows(pytype, (EventHubEvent, str, bytes))
+
+    def check_output_type_annotation(self, pytype: Any) -> bool:
+        """The trigger has no output."""
+        return False
+
+    def decode(
+        self,
+        datum: Datum,
+        *,
+        trigger_metadata: Mapping[str, Any] | None = None,
+        pytype: Any = None,
+    ) -> Any:
+        """Decode one event or a batch.
+
+        Raises:
+            ConversionError: for a payload kind Event Hubs never sends, or when the
+                annotation and the payload disagree on cardinality.
+        """
+        cardinality, form = decide_cardinality(
+            self,
+            datum,
+            trigger_metadata,
+            pytype,
+            item_type=EventHubEvent,
+            single_keys=_SINGLE_KEYS,
+        )
+        if cardinality == MANY:
+            bodies = batch_bodies(self, datum)
+            if form is bytes:
+                return bodies
+            if form is str:
+                return [b.decode("utf-8", "replace") for b in bodies]
+            return self._decode_many(bodies, trigger_metadata)
+        body = single_body(self, datum)
+        if form is bytes:
+            return body
+        if form is str:
+            return body.decode("utf-8", "replace")
+        return self._decode_one(body, trigger_metadata)
+
+    def _decode_one(self, body: bytes, md: Mapping[str, Any] | None) -> EventHubEvent:
+        system = metadata_dict(md, "SystemProperties") or {}
+
+        def pick(*keys: str) -> Any:
+            value = metadata_value(md, keys[0])
+            if value is not None:
+                return value
+            for key in keys:
+                if system.get(key) is not None:
+                    return system[key]
+            return None
+
+        iothub = {
+            key[len(_IOTHUB) :]: text_or_none(metadata_value(md, key))
+            for key in (md or {})
+            if isinstance(key, str) and key.startswith(_IOTHUB)
+        } or _iothub_from(system)
+        event = EventHubEvent(
+            body=body,
+            trigger_metadata=md,
+            enqueued_time=None,
+            partition_key=text_or_none(pick("PartitionKey", "x-opt-partition-key")),
+            sequence_number=int_or_none(pick("SequenceNumber", "x-opt-sequence-number")),
+            offset=text_or_none(pick("Offset", "x-opt-offset")),
+            iothub_metadata=iothub or None,
+            properties=metadata_dict(md, "Properties"),
+            system_properties=system,
+        )
+        raw_time = pick("EnqueuedTimeUtc", "x-opt-enqueued-time")
+        if raw_time is not None:
+            event._enqueued_time = _UNPARSED
+            event._enqueued_raw = raw_time
+        return event
+
+    def _decode_many(
+        self, bodies: list[bytes], md: Mapping[str, Any] | None
+    ) -> list[EventHubEvent]:
+        n = len(bodies)
+        system = positional(md, "SystemPropertiesArray", n)
+        times = positional(md, "EnqueuedTimeUtcArray", n)
+        seqs = positional(md, "SequenceNumberArray", n)
+        offsets = positional(md, "OffsetArray", n)
+        keys = positional(md, "PartitionKeyArray", n)
+        props = positional(md, "PropertiesArray", n)
+        shared = SharedMetadata(md)
+        events: list[EventHubEvent] = []
+        append = events.append
+        for i, body in enumerate(bodies):
+            sp = system[i] if system is not None else None
+            if isinstance(sp, dict):
+                enq = sp.get("EnqueuedTimeUtc")
+                if enq is None:
+                    enq = sp.get("x-opt-enqueued-time")
+                seq = sp.get("SequenceNumber")
+                if seq is None:
+                    seq = sp.get("x-opt-sequence-number")
+                off = sp.get("Offset")
+                if off is None:
+                    off = sp.get("x-opt-offset")
+                if "PartitionKey" in sp or "x-opt-partition-key" in sp:
+                    pk = sp.get("PartitionKey") or sp.get("x-opt-partition-key")
+                else:
+                    pk = keys[i] if keys is not None else None
+            else:
+                sp = None
+                enq = seq = off = None
+                pk = keys[i] if keys is not None else None
+            if enq is None and times is not None:
+                enq = times[i]
+            if seq is None and seqs is not None:
+                seq = seqs[i]
+            if off is None and offsets is not None:
+                off = offsets[i]
+            append(
+                _new_event(
+                    body,
+                    shared,
+                    enq,
+                    seq if type(seq) is int else int_or_none(seq),
+                    off if type(off) is str else text_or_none(off),
+                    pk if pk is None or type(pk) is str else text_or_none(pk),
+                    props[i] if props is not None else None,
+                    sp,
+                )
+            )
+        return events
+
+
+class EventHubOutputConverter(Converter):
+    """Encodes values for the ``eventHub`` output binding.
+
+    Example:
+        >>> EventHubOutputConverter().encode(["a", {"b": 1}])
+        <Datum json '["a", {"b": 1}]'>
+    """
+
+    binding = "eventHub"
+
+    def check_input_type_annotation(self, pytype: Any) -> bool:
+        """The output binding has no input."""
+        return False
+
+    def check_output_type_annotation(self, pytype: Any) -> bool:
+        """``str``, ``bytes``, ``dict``, ``list``, ``EventHubEvent`` or a list of those."""
+        return annotation_allows(pytype, (str, bytes, dict, list, EventHubEvent))
+
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
+        """Encode one event or a list of events.
+
+        Raises:
+            ConversionError: for a value Event Hubs cannot send.
+        """
+        if obj is None:
+            return None
+        if isinstance(obj, str):
+            return Datum(obj, "string")
+        if isinstance(obj, (bytes, bytearray)):
+            return Datum(bytes(obj), "bytes")
+        if isinstance(obj, EventHubEvent):
+            return Datum(obj.get_body(), "bytes")
+        if isinstance(obj, dict):
+            return Datum(_dumps(self, obj), "json")
+        if isinstance(obj, (list, tuple)):
+            items: list[Any] = []
+            for item in obj:
+                if isinstance(item, str):
+                    items.append(item)
+                elif isinstance(item, (bytes, bytearray)):
+                    items.append(utf8_text(self, bytes(item), "bytes items"))
+                elif isinstance(item, EventHubEvent):
+                    items.append(utf8_text(self, item.get_body(), "EventHubEvent bodies"))
+                elif isinstance(item, (dict, list, int, float, bool)) or item is None:
+                    items.append(item)
+                else:
+                    raise self.unsupported_value(
+                        item, "str, bytes, dict, list, EventHubEvent or a list of those"
+                    )
+            return Datum(_dumps(self, items), "json")
+        if isinstance(obj, (int, float)) and not isinstance(obj, bool):
+            return Datum(_dumps(self, obj), "json")
+        raise self.unsupported_value(
+            obj, "str, bytes, dict, list, EventHubEvent or a list of those"
+        )
+
+
+def _dumps(converter: Converter, value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise ConversionError(
+            f"the {converter.binding} binding cannot serialise the value as JSON: {exc}"
+        ) from None
+
+
+CONVERTERS: Final[dict[str, Converter]] = {
+    "eventHubTrigger": EventHubTriggerConverter(),
+    "eventHub": EventHubOutputConverter(),
+}

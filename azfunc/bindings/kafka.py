@@ -1,0 +1,303 @@
+"""Kafka events: the ``kafkaTrigger`` input and the ``kafka`` output.
+
+Rules this module keeps:
+
+* :class:`KafkaEvent` is keyword-constructible with defaults: ``body``, ``key``, ``offset``,
+  ``partition``, ``topic``, ``timestamp`` (text, as the extension sends it; parsed form in
+  :attr:`KafkaEvent.timestamp_utc`), ``headers`` (a list of ``{"Key": ..., "Value": ...}``
+  objects as the extension sends them) and ``trigger_metadata``.
+* Single-event metadata: ``Key``, ``Offset``, ``Partition``, ``Topic``, ``Timestamp``,
+  ``Headers``. Batches use ``KeyArray``, ``OffsetArray``, ``PartitionArray``, ``TopicArray``,
+  ``TimestampArray`` and ``HeadersArray``, each trusted positionally only when its length
+  equals the batch (see :mod:`azfunc.bindings._batch`); otherwise that field is ``None``.
+* The ``kafka`` output sends ``str`` and ``bytes`` as they are, and a :class:`KafkaEvent` as
+  the JSON object the Kafka extension reads for an event with a key and headers:
+  ``{"Key": ..., "Value": <body as UTF-8 text>, "Headers": [{"Key": ..., "Value": ...}]}``
+  (unset members left out). A list of these is a JSON array: one Kafka record per item.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from .._body import decode_json_body
+from .._datum import Datum
+from .._errors import ConversionError
+from .._metadata import metadata_int, metadata_list, metadata_str, raw_metadata
+from .._registry import Converter
+from .._timeparse import parse_datetime
+from ._batch import (
+    MANY,
+    SharedMetadata,
+    annotation_allows,
+    batch_bodies,
+    decide_cardinality,
+    int_or_none,
+    positional,
+    single_body,
+    text_or_none,
+    utf8_text,
+)
+
+__all__ = ["CONVERTERS", "KafkaEvent", "KafkaOutputConverter", "KafkaTriggerConverter"]
+
+_SINGLE_KEYS: Final = ("Offset", "Partition", "Topic", "Key", "Timestamp")
+
+
+@dataclass(eq=True, kw_only=True, slots=True)
+class KafkaEvent:
+    """One Kafka record.
+
+    Example:
+        >>> ev = KafkaEvent(body=b'{"v": 1}', key="k1", partition=0, offset=42, topic="t",
+        ...                 timestamp="2022-04-09T03:20:06.591Z")
+        >>> ev.get_json(), ev.key, ev.timestamp_utc.year
+        ({'v': 1}, 'k1', 2022)
+    """
+
+    body: bytes | str = b""
+    trigger_metadata: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    key: str | None = None
+    offset: int | None = None
+    partition: int | None = None
+    topic: str | None = None
+    timestamp: str | None = None
+    headers: list[Any] | None = None
+    _metadata: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)
+    _shared: SharedMetadata | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        body: Any = self.body
+        if isinstance(body, str):
+            self.body = body.encode("utf-8")
+        elif isinstance(body, (bytearray, memoryview)):
+            self.body = bytes(body)
+        elif not isinstance(body, bytes):
+            raise TypeError(f"KafkaEvent body must be bytes or str, got {type(body).__name__}")
+
+    def get_body(self) -> bytes:
+        """The record value, exactly as it arrived."""
+        return self.body  # type: ignore[return-value]
+
+    def get_json(self) -> Any:
+        """The record value parsed as JSON (UTF-8).
+
+        Raises:
+            BodyDecodeError: if the value is empty, not UTF-8 or not JSON.
+        """
+        return decode_json_body(self.get_body())
+
+    @property
+    def timestamp_utc(self) -> datetime | None:
+        """:attr:`timestamp` parsed as an aware UTC datetime, or ``None``."""
+        return parse_datetime(self.timestamp)
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The trigger metadata as plain Python values, or ``None`` when there was none.
+
+        In a batch each event reports the batch-wide keys plus its own values.
+        """
+        if self._metadata is None:
+            if self.trigger_metadata is not None:
+                self._metadata = raw_metadata(self.trigger_metadata)
+            elif self._shared is not None:
+                own = {
+                    "Key": self.key,
+                    "Offset": self.offset,
+                    "Partition": self.partition,
+                    "Topic": self.topic,
+                    "Timestamp": self.timestamp,
+                    "Headers": self.headers,
+                }
+                self._metadata = {
+                    **self._shared.get(),
+                    **{k: v for k, v in own.items() if v is not None},
+                }
+        return self._metadata
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object the ``kafka`` output sends for this event.
+
+        Raises:
+            ConversionError: if the body is not UTF-8 text.
+        """
+        out: dict[str, Any] = {}
+        if self.key is not None:
+            out["Key"] = self.key
+        out["Value"] = utf8_text(_OUTPUT, self.get_body(), "KafkaEvent bodies")
+        if self.headers:
+            out["Headers"] = list(self.headers)
+        return out
+
+
+def _headers(value: Any) -> list[Any] | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, list) else None
+    return None
+
+
+class KafkaTriggerConverter(Converter):
+    """Decodes ``kafkaTrigger`` payloads into :class:`KafkaEvent` (one or a list).
+
+    Example:
+        >>> ev = KafkaTriggerConverter().decode(Datum("hi", "string"), trigger_metadata={
+        ...     "Offset": Datum("42", "json"), "Topic": Datum("t", "string")})
+        >>> ev.offset, ev.topic, ev.get_body()
+        (42, 't', b'hi')
+    """
+
+    binding = "kafkaTrigger"
+
+    def has_trigger_support(self) -> bool:
+        """Kafka is a trigger."""
+        return True
+
+    def check_input_type_annotation(self, pytype: Any) -> bool:
+        """``KafkaEvent``, ``str``, ``bytes`` or a list of one of them."""
+        return annotation_allows(pytype, (KafkaEvent, str, bytes))
+
+    def decode(
+        self,
+        datum: Datum,
+        *,
+        trigger_metadata: Mapping[str, Any] | None = None,
+        pytype: Any = None,
+    ) -> Any:
+        """Decode one record or a batch.
+
+        Raises:
+            ConversionError: for a payload kind Kafka never sends, or when the annotation
+                and the payload disagree on cardinality.
+        """
+        cardinality, form = decide_cardinality(
+            self,
+            datum,
+            trigger_metadata,
+            pytype,
+            item_type=KafkaEvent,
+            single_keys=_SINGLE_KEYS,
+        )
+        md = trigger_metadata
+        if cardinality == MANY:
+            bodies = batch_bodies(self, datum)
+            if form is bytes:
+                return bodies
+            if form is str:
+                return [b.decode("utf-8", "replace") for b in bodies]
+            return self._decode_many(bodies, md)
+        body = single_body(self, datum)
+        if form is bytes:
+            return body
+        if form is str:
+            return body.decode("utf-8", "replace")
+        return KafkaEvent(
+            body=body,
+            trigger_metadata=md,
+            key=metadata_str(md, "Key"),
+            offset=metadata_int(md, "Offset"),
+            partition=metadata_int(md, "Partition"),
+            topic=metadata_str(md, "Topic"),
+            timestamp=metadata_str(md, "Timestamp"),
+            headers=metadata_list(md, "Headers"),
+        )
+
+    def _decode_many(self, bodies: list[bytes], md: Mapping[str, Any] | None) -> list[KafkaEvent]:
+        n = len(bodies)
+        keys = positional(md, "KeyArray", n)
+        offsets = positional(md, "OffsetArray", n)
+        partitions = positional(md, "PartitionArray", n)
+        topics = positional(md, "TopicArray", n)
+        stamps = positional(md, "TimestampArray", n)
+        headers = positional(md, "HeadersArray", n)
+        shared = SharedMetadata(md)
+        events: list[KafkaEvent] = []
+        for i, body in enumerate(bodies):
+            ev = KafkaEvent(
+                body=body,
+                key=text_or_none(keys[i]) if keys is not None else None,
+                offset=int_or_none(offsets[i]) if offsets is not None else None,
+                partition=int_or_none(partitions[i]) if partitions is not None else None,
+                topic=text_or_none(topics[i]) if topics is not None else None,
+                timestamp=text_or_none(stamps[i]) if stamps is not None else None,
+                headers=_headers(headers[i]) if headers is not None else None,
+            )
+            ev._shared = shared
+            events.append(ev)
+        return events
+
+
+class KafkaOutputConverter(Converter):
+    """Encodes values for the ``kafka`` output binding.
+
+    Example:
+        >>> KafkaOutputConverter().encode(KafkaEvent(body="v", key="k"))
+        <Datum string '{"Key": "k", "Value": "v"}'>
+    """
+
+    binding = "kafka"
+
+    def check_output_type_annotation(self, pytype: Any) -> bool:
+        """``str``, ``bytes``, ``KafkaEvent`` or a list of those."""
+        return annotation_allows(pytype, (str, bytes, KafkaEvent))
+
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
+        """Encode one record or a list of records.
+
+        Raises:
+            ConversionError: for a value Kafka cannot send (or a non-UTF-8 event body).
+        """
+        accepted = "str, bytes, KafkaEvent or a list of those"
+        if obj is None:
+            return None
+        if isinstance(obj, str):
+            return Datum(obj, "string")
+        if isinstance(obj, (bytes, bytearray)):
+            return Datum(bytes(obj), "bytes")
+        if isinstance(obj, KafkaEvent):
+            return Datum(self._dumps(obj.to_dict()), "string")
+        if isinstance(obj, (list, tuple)):
+            items: list[Any] = []
+            for item in obj:
+                if isinstance(item, KafkaEvent):
+                    items.append(item.to_dict())
+                elif isinstance(item, str):
+                    items.append(item)
+                elif isinstance(item, (bytes, bytearray)):
+                    items.append(utf8_text(self, bytes(item), "bytes items"))
+                elif isinstance(item, dict):
+                    items.append(item)
+                else:
+                    raise self.unsupported_value(item, accepted)
+            return Datum(self._dumps(items), "json")
+        if isinstance(obj, dict):
+            return Datum(self._dumps(obj), "string")
+        raise self.unsupported_value(obj, accepted)
+
+    def _dumps(self, value: Any) -> str:
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise ConversionError(
+                f"the {self.binding} binding cannot serialise the value as JSON: {exc}"
+            ) from None
+
+
+_OUTPUT: Final = KafkaOutputConverter()
+
+CONVERTERS: Final[dict[str, Converter]] = {
+    "kafkaTrigger": KafkaTriggerConverter(),
+    "kafka": _OUTPUT,
+}

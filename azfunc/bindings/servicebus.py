@@ -1,0 +1,508 @@
+"""Service Bus messages: the ``serviceBusTrigger`` input and the ``serviceBus`` output.
+
+Rules this module keeps:
+
+* :class:`ServiceBusMessage` takes every property the trigger provides as a keyword with a
+  default; naive datetimes are read as UTC. ``subject`` and ``label`` (its old name) mirror
+  each other, as do ``application_properties`` and ``user_properties``, when only one is set.
+* Trigger metadata is read by the tolerant readers of :mod:`azfunc._metadata`: times with
+  offsets, 7 fractional digits or no zone all parse; ``TimeToLive`` accepts .NET TimeSpan
+  text and ISO 8601 durations; an unreadable value gives ``None``, never an exception.
+* Cardinality follows :func:`azfunc.bindings._batch.decide_cardinality`. In a batch each
+  ``<Name>Array`` metadata key is used positionally only when its length equals the batch
+  (the host drops null strings from collections, so a short ``SessionIdArray`` leaves every
+  session id ``None`` instead of shifting them). Each message keeps only its own values plus
+  the shared batch-wide keys.
+* The ``serviceBus`` output encodes ``str`` (string), ``bytes`` (bytes), ``dict``/``list``
+  (JSON), :class:`ServiceBusOutputMessage` and lists of any of these (a JSON array: one
+  message per item). A :class:`ServiceBusOutputMessage` is sent as the JSON object of
+  :meth:`ServiceBusOutputMessage.to_dict`: the property names of the .NET
+  ``Azure.Messaging.ServiceBus.ServiceBusMessage`` (``Body``, ``MessageId``, ``SessionId``,
+  ``CorrelationId``, ``ContentType``, ``Subject``, ``ApplicationProperties``,
+  ``ScheduledEnqueueTime`` as ISO 8601, ``TimeToLive`` as a .NET TimeSpan ``d.hh:mm:ss.fffffff``),
+  with ``Body`` as text (or base64 with ``"BodyEncoding": "base64"`` for non-UTF-8 bytes).
+  Note: Service Bus extensions up to 5.x deliver such an object as the JSON *body* of the
+  message and do not map its properties; a custom handler or a host that maps them reads
+  exactly this shape, and :meth:`ServiceBusOutputMessage.from_dict` reads it back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+from .._body import charset_from_content_type, decode_json_body
+from .._datum import Datum
+from .._errors import ConversionError
+from .._metadata import (
+    metadata_datetime,
+    metadata_dict,
+    metadata_duration,
+    metadata_int,
+    metadata_str,
+    raw_metadata,
+)
+from .._registry import Converter
+from .._timeparse import format_datetime, parse_datetime, parse_duration
+from ._batch import (
+    MANY,
+    SharedMetadata,
+    annotation_allows,
+    batch_bodies,
+    decide_cardinality,
+    int_or_none,
+    positional,
+    single_body,
+    text_or_none,
+)
+
+__all__ = [
+    "CONVERTERS",
+    "ServiceBusMessage",
+    "ServiceBusOutputConverter",
+    "ServiceBusOutputMessage",
+    "ServiceBusTriggerConverter",
+]
+
+_SINGLE_KEYS: Final = (
+    "MessageId",
+    "UserProperties",
+    "ApplicationProperties",
+    "SequenceNumber",
+    "DeliveryCount",
+    "LockToken",
+    "EnqueuedTimeUtc",
+)
+
+#: attribute -> (metadata key, kind); the one table both decoders read.
+_FIELDS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("message_id", "MessageId", "str"),
+    ("session_id", "SessionId", "str"),
+    ("content_type", "ContentType", "str"),
+    ("correlation_id", "CorrelationId", "str"),
+    ("delivery_count", "DeliveryCount", "int"),
+    ("enqueued_time_utc", "EnqueuedTimeUtc", "datetime"),
+    ("expires_at_utc", "ExpiresAtUtc", "datetime"),
+    ("locked_until", "LockedUntil", "datetime"),
+    ("lock_token", "LockToken", "str"),
+    ("sequence_number", "SequenceNumber", "int"),
+    ("enqueued_sequence_number", "EnqueuedSequenceNumber", "int"),
+    ("partition_key", "PartitionKey", "str"),
+    ("reply_to", "ReplyTo", "str"),
+    ("reply_to_session_id", "ReplyToSessionId", "str"),
+    ("scheduled_enqueue_time_utc", "ScheduledEnqueueTimeUtc", "datetime"),
+    ("time_to_live", "TimeToLive", "duration"),
+    ("to", "To", "str"),
+    ("subject", "Subject", "str"),
+    ("label", "Label", "str"),
+    ("dead_letter_source", "DeadLetterSource", "str"),
+    ("dead_letter_reason", "DeadLetterReason", "str"),
+    ("dead_letter_error_description", "DeadLetterErrorDescription", "str"),
+    ("state", "State", "int"),
+    ("transaction_partition_key", "TransactionPartitionKey", "str"),
+    ("application_properties", "ApplicationProperties", "dict"),
+    ("user_properties", "UserProperties", "dict"),
+)
+
+_DATETIME_FIELDS: Final = frozenset(a for a, _, k in _FIELDS if k == "datetime")
+
+
+def _as_bytes(body: Any, owner: str) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"{owner} body must be bytes or str, got {type(body).__name__}")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+@dataclass(eq=True, kw_only=True, slots=True)
+class ServiceBusMessage:
+    """A Service Bus message received by a trigger; every property is a keyword.
+
+    Example:
+        >>> from datetime import timedelta
+        >>> msg = ServiceBusMessage(body='{"n": 1}', message_id="m1", delivery_count=2,
+        ...                         time_to_live=timedelta(minutes=5), subject="orders")
+        >>> msg.get_json(), msg.message_id, msg.label, msg.time_to_live
+        ({'n': 1}, 'm1', 'orders', datetime.timedelta(seconds=300))
+    """
+
+    body: bytes | str = b""
+    trigger_metadata: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    message_id: str | None = None
+    session_id: str | None = None
+    content_type: str | None = None
+    correlation_id: str | None = None
+    delivery_count: int | None = None
+    enqueued_time_utc: datetime | None = None
+    expires_at_utc: datetime | None = None
+    locked_until: datetime | None = None
+    lock_token: str | None = None
+    sequence_number: int | None = None
+    enqueued_sequence_number: int | None = None
+    partition_key: str | None = None
+    reply_to: str | None = None
+    reply_to_session_id: str | None = None
+    scheduled_enqueue_time_utc: datetime | None = None
+    time_to_live: timedelta | None = None
+    to: str | None = None
+    subject: str | None = None
+    label: str | None = None
+    dead_letter_source: str | None = None
+    dead_letter_reason: str | None = None
+    dead_letter_error_description: str | None = None
+    state: int | None = None
+    transaction_partition_key: str | None = None
+    application_properties: dict[str, Any] | None = None
+    user_properties: dict[str, Any] | None = None
+    force_persistence: bool | None = None
+    _metadata: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)
+    _shared: SharedMetadata | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.body = _as_bytes(self.body, "ServiceBusMessage")
+        for name in _DATETIME_FIELDS:
+            setattr(self, name, _aware(getattr(self, name)))
+        if self.subject is None:
+            self.subject = self.label
+        elif self.label is None:
+            self.label = self.subject
+        if self.application_properties is None and self.user_properties is not None:
+            self.application_properties = dict(self.user_properties)
+        elif self.user_properties is None and self.application_properties is not None:
+            self.user_properties = dict(self.application_properties)
+
+    def get_body(self) -> bytes:
+        """The message body, exactly as it arrived."""
+        return self.body  # type: ignore[return-value]
+
+    def get_json(self) -> Any:
+        """The body parsed as JSON, in the charset of ``content_type`` (default UTF-8).
+
+        Raises:
+            BodyDecodeError: if the body is empty, undecodable or not JSON.
+        """
+        return decode_json_body(self.get_body(), charset_from_content_type(self.content_type))
+
+    @property
+    def expiration_time(self) -> datetime | None:
+        """Alias of :attr:`expires_at_utc` (azure-functions name)."""
+        return self.expires_at_utc
+
+    @property
+    def scheduled_enqueue_time(self) -> datetime | None:
+        """Alias of :attr:`scheduled_enqueue_time_utc` (azure-functions name)."""
+        return self.scheduled_enqueue_time_utc
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The trigger metadata as plain Python values, or ``None`` when there was none.
+
+        In a batch each message reports the batch-wide keys plus its own values under the
+        single-message names (``MessageId``, ``SequenceNumber``...).
+        """
+        if self._metadata is None:
+            if self.trigger_metadata is not None:
+                self._metadata = raw_metadata(self.trigger_metadata)
+            elif self._shared is not None:
+                own = {key: getattr(self, attr) for attr, key, _ in _FIELDS}
+                self._metadata = {
+                    **self._shared.get(),
+                    **{k: v for k, v in own.items() if v is not None},
+                }
+        return self._metadata
+
+
+def _format_timespan(value: timedelta) -> str:
+    """A timedelta as .NET ``TimeSpan`` text (``[-][d.]hh:mm:ss[.fffffff]``)."""
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    if value.days:
+        text = f"{value.days}.{text}"
+    if value.microseconds:
+        text += f".{value.microseconds * 10:07d}"
+    return sign + text
+
+
+@dataclass(eq=True, kw_only=True, slots=True)
+class ServiceBusOutputMessage:
+    """A message to send through the ``serviceBus`` output, with broker properties.
+
+    Example:
+        >>> out = ServiceBusOutputMessage(body="hello", message_id="m1", session_id="s1",
+        ...                               application_properties={"kind": "greeting"})
+        >>> out.to_dict()["SessionId"], out.get_body()
+        ('s1', b'hello')
+        >>> ServiceBusOutputMessage.from_dict(out.to_dict()) == out
+        True
+    """
+
+    body: bytes | str = b""
+    message_id: str | None = None
+    session_id: str | None = None
+    correlation_id: str | None = None
+    content_type: str | None = None
+    subject: str | None = None
+    application_properties: dict[str, Any] = field(default_factory=dict)
+    scheduled_enqueue_time: datetime | None = None
+    time_to_live: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        self.body = _as_bytes(self.body, "ServiceBusOutputMessage")
+        self.scheduled_enqueue_time = _aware(self.scheduled_enqueue_time)
+        self.application_properties = dict(self.application_properties or {})
+
+    def get_body(self) -> bytes:
+        """The message body as bytes."""
+        return self.body  # type: ignore[return-value]
+
+    def get_json(self) -> Any:
+        """The body parsed as JSON.
+
+        Raises:
+            BodyDecodeError: if the body is empty, undecodable or not JSON.
+        """
+        return decode_json_body(self.get_body(), charset_from_content_type(self.content_type))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object this message is sent as (see the module notes); unset fields
+        are left out."""
+        body = self.get_body()
+        out: dict[str, Any] = {}
+        try:
+            out["Body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            out["Body"] = base64.b64encode(body).decode("ascii")
+            out["BodyEncoding"] = "base64"
+        for key, value in (
+            ("MessageId", self.message_id),
+            ("SessionId", self.session_id),
+            ("CorrelationId", self.correlation_id),
+            ("ContentType", self.content_type),
+            ("Subject", self.subject),
+        ):
+            if value is not None:
+                out[key] = value
+        if self.application_properties:
+            out["ApplicationProperties"] = dict(self.application_properties)
+        if self.scheduled_enqueue_time is not None:
+            out["ScheduledEnqueueTime"] = format_datetime(self.scheduled_enqueue_time)
+        if self.time_to_live is not None:
+            out["TimeToLive"] = _format_timespan(self.time_to_live)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ServiceBusOutputMessage:
+        """Read back the object :meth:`to_dict` writes.
+
+        Raises:
+            ConversionError: if ``data`` is not such an object.
+        """
+        if not isinstance(data, Mapping):
+            raise ConversionError(
+                f"a Service Bus output message must be a JSON object, got {type(data).__name__}"
+            )
+        raw_body = data.get("Body", "")
+        if data.get("BodyEncoding") == "base64":
+            try:
+                body: bytes | str = base64.b64decode(str(raw_body), validate=True)
+            except (binascii.Error, ValueError):
+                raise ConversionError("the Body of a Service Bus message is not base64") from None
+        elif isinstance(raw_body, str):
+            body = raw_body
+        else:
+            body = json.dumps(raw_body)
+        props = data.get("ApplicationProperties") or {}
+        if not isinstance(props, Mapping):
+            raise ConversionError("ApplicationProperties must be a JSON object")
+        when = data.get("ScheduledEnqueueTime")
+        ttl = data.get("TimeToLive")
+        return cls(
+            body=body,
+            message_id=text_or_none(data.get("MessageId")),
+            session_id=text_or_none(data.get("SessionId")),
+            correlation_id=text_or_none(data.get("CorrelationId")),
+            content_type=text_or_none(data.get("ContentType")),
+            subject=text_or_none(data.get("Subject")),
+            application_properties=dict(props),
+            scheduled_enqueue_time=None if when is None else parse_datetime(when),
+            time_to_live=None if ttl is None else parse_duration(ttl),
+        )
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "str":
+        return text_or_none(value)
+    if kind == "int":
+        return int_or_none(value)
+    if kind == "datetime":
+        return parse_datetime(value)
+    if kind == "duration":
+        return parse_duration(value)
+    return value if isinstance(value, dict) else None
+
+
+class ServiceBusTriggerConverter(Converter):
+    """Decodes ``serviceBusTrigger`` payloads into :class:`ServiceBusMessage` (one or a list).
+
+    Example:
+        >>> msg = ServiceBusTriggerConverter().decode(
+        ...     Datum("hi", "string"), trigger_metadata={"MessageId": Datum("m1", "string")})
+        >>> msg.message_id, msg.get_body()
+        ('m1', b'hi')
+    """
+
+    binding = "serviceBusTrigger"
+
+    def has_trigger_support(self) -> bool:
+        """Service Bus is a trigger."""
+        return True
+
+    def check_input_type_annotation(self, pytype: Any) -> bool:
+        """``ServiceBusMessage``, ``str``, ``bytes`` or a list of one of them."""
+        return annotation_allows(pytype, (ServiceBusMessage, str, bytes))
+
+    def decode(
+        self,
+        datum: Datum | None,
+        *,
+        trigger_metadata: Mapping[str, Any] | None = None,
+        pytype: Any = None,
+    ) -> Any:
+        """Decode one message or a batch (a missing Datum is an empty body).
+
+        Raises:
+            ConversionError: for a payload kind Service Bus never sends, or when the
+                annotation and the payload disagree on cardinality.
+        """
+        if datum is None:
+            datum = Datum(None, "null")
+        cardinality, form = decide_cardinality(
+            self,
+            datum,
+            trigger_metadata,
+            pytype,
+            item_type=ServiceBusMessage,
+            single_keys=_SINGLE_KEYS,
+        )
+        if cardinality == MANY:
+            bodies = batch_bodies(self, datum)
+            if form is bytes:
+                return bodies
+            if form is str:
+                return [b.decode("utf-8", "replace") for b in bodies]
+            return self._decode_many(bodies, trigger_metadata)
+        body = single_body(self, datum)
+        if form is bytes:
+            return body
+        if form is str:
+            return body.decode("utf-8", "replace")
+        md = trigger_metadata
+        readers = {
+            "str": metadata_str,
+            "int": metadata_int,
+            "datetime": metadata_datetime,
+            "duration": metadata_duration,
+            "dict": metadata_dict,
+        }
+        values: dict[str, Any] = {attr: readers[kind](md, key) for attr, key, kind in _FIELDS}
+        return ServiceBusMessage(body=body, trigger_metadata=md, **values)
+
+    def _decode_many(
+        self, bodies: list[bytes], md: Mapping[str, Any] | None
+    ) -> list[ServiceBusMessage]:
+        n = len(bodies)
+        columns = [(attr, kind, positional(md, key + "Array", n)) for attr, key, kind in _FIELDS]
+        columns = [c for c in columns if c[2] is not None]
+        shared = SharedMetadata(md)
+        messages: list[ServiceBusMessage] = []
+        for i, body in enumerate(bodies):
+            values: dict[str, Any] = {
+                attr: _coerce(kind, col[i])  # type: ignore[index]
+                for attr, kind, col in columns
+            }
+            msg = ServiceBusMessage(body=body, **values)
+            msg._shared = shared
+            messages.append(msg)
+        return messages
+
+
+class ServiceBusOutputConverter(Converter):
+    """Encodes values for the ``serviceBus`` output binding.
+
+    Example:
+        >>> ServiceBusOutputConverter().encode(ServiceBusOutputMessage(body="x", subject="s"))
+        <Datum json '{"Body": "x", "Subject": "s"}'>
+    """
+
+    binding = "serviceBus"
+
+    def check_output_type_annotation(self, pytype: Any) -> bool:
+        """``str``, ``bytes``, ``dict``, ``list``, ``ServiceBusOutputMessage`` or lists."""
+        return annotation_allows(pytype, (str, bytes, dict, list, ServiceBusOutputMessage))
+
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
+        """Encode one message or a list of messages.
+
+        Raises:
+            ConversionError: for a value Service Bus cannot send.
+        """
+        accepted = "str, bytes, dict, list, ServiceBusOutputMessage or a list of those"
+        if obj is None:
+            return None
+        if isinstance(obj, str):
+            return Datum(obj, "string")
+        if isinstance(obj, (bytes, bytearray)):
+            return Datum(bytes(obj), "bytes")
+        if isinstance(obj, ServiceBusOutputMessage):
+            return Datum(self._dumps(obj.to_dict()), "json")
+        if isinstance(obj, dict):
+            return Datum(self._dumps(obj), "json")
+        if isinstance(obj, (list, tuple)):
+            items: list[Any] = []
+            for item in obj:
+                if isinstance(item, ServiceBusOutputMessage):
+                    items.append(item.to_dict())
+                elif isinstance(item, (bytes, bytearray)):
+                    try:
+                        items.append(bytes(item).decode("utf-8"))
+                    except UnicodeDecodeError:
+                        items.append(ServiceBusOutputMessage(body=bytes(item)).to_dict())
+                elif item is None or isinstance(item, (str, dict, list, int, float, bool)):
+                    items.append(item)
+                else:
+                    raise self.unsupported_value(item, accepted)
+            return Datum(self._dumps(items), "json")
+        raise self.unsupported_value(obj, accepted)
+
+    def _dumps(self, value: Any) -> str:
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise ConversionError(
+                f"the {self.binding} binding cannot serialise the value as JSON: {exc}"
+            ) from None
+
+
+CONVERTERS: Final[dict[str, Converter]] = {
+    "serviceBusTrigger": ServiceBusTriggerConverter(),
+    "serviceBus": ServiceBusOutputConverter(),
+}
