@@ -1,0 +1,76 @@
+"""``azfunc check [PATH]``: validate a function app offline, with the worker's rules.
+
+Rules this module keeps:
+
+* PATH is a directory holding either app layout, or a ``function_app.py`` (default: the
+  current directory). ``local.settings.json`` is read but never applied.
+* One line per problem, ``<function>: <message>``; exit status 1 when there are problems,
+  0 with a summary (functions found and their triggers) when there are none, and 2 when PATH
+  holds no function app (or the arguments are wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from .._errors import FunctionLoadError
+
+__all__ = ["check_main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="azfunc check",
+        description="Validate a function app offline, with the Python worker's load rules.",
+    )
+    parser.add_argument("path", nargs="?", default=".", help="app folder or function_app.py")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print problems only, no summary"
+    )
+    return parser
+
+
+def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run ``azfunc check``; returns the exit status (0 clean, 1 problems, 2 no app).
+
+    Example:
+        >>> import tempfile
+        >>> check_main([tempfile.mkdtemp()], err=sys.stdout)  # doctest: +ELLIPSIS
+        azfunc check: ... holds no function app: ...
+        2
+
+    Raises:
+        SystemExit: never; argument errors return 2.
+    """
+    stdout = out or sys.stdout
+    stderr = err or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else 2
+    from .loader import load_app
+
+    try:
+        app = load_app(args.path, apply_settings=False)
+    except FunctionLoadError as exc:
+        print(f"azfunc check: {exc}", file=stderr)
+        return 2
+    findings = app.check()
+    for finding in findings:
+        print(str(finding), file=stdout)
+    if findings:
+        count = len(findings)
+        print(f"{count} problem{'s' if count != 1 else ''} found in {app.root}", file=stderr)
+        return 1
+    if not args.quiet:
+        total = len(app.functions)
+        print(f"{app.root}: {app.kind} app, {total} function{'s' if total != 1 else ''}",
+              file=stdout)
+        for name, info in sorted(app.functions.items()):
+            trigger = info.trigger
+            shown = trigger.type if trigger is not None else "no trigger"
+            flag = " (disabled)" if info.disabled else ""
+            print(f"  {name}: {shown}{flag}", file=stdout)
+    return 0

@@ -1,0 +1,117 @@
+"""Decorator apps: :class:`FunctionApp` and :class:`Blueprint`.
+
+Rules this module keeps:
+
+* A decorator returns the user's function itself (same object, signature and type hints),
+  so calling it in a test calls the user's code; the metadata lives in the app's registry,
+  keyed by the function.
+* Decorator names and keywords are those of ``azure-functions`` 1.2x for the bindings azfunc
+  supports; the ``function.json`` each produces is the one ``azure-functions`` produces
+  (enum values written lower-case, as the Functions templates write them).
+* ``route`` triggers without an ``auth_level`` take the ``http_auth_level`` of the app that
+  lists them: the blueprint's own if it was given one, else the registering app's.
+* :meth:`FunctionApp.get_functions` renders the model (:class:`~azfunc.app.model.FunctionInfo`)
+  for every function of the app and its registered blueprints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._errors import FunctionLoadError
+from ._bindings import BindingDecorators
+from .enums import AuthLevel
+from .model import FunctionInfo
+
+__all__ = ["Blueprint", "FunctionApp"]
+
+
+def _auth(value: Any) -> str:
+    try:
+        return AuthLevel(value).value
+    except ValueError:
+        raise FunctionLoadError(
+            f"http_auth_level={value!r} is not one of: function, anonymous, admin"
+        ) from None
+
+
+class Blueprint(BindingDecorators):
+    """A set of functions defined apart from the app and registered into it.
+
+    Example:
+        >>> bp = Blueprint()
+        >>> @bp.queue_trigger(arg_name="msg", queue_name="jobs", connection="Storage")
+        ... def work(msg) -> None: ...
+        >>> app = FunctionApp()
+        >>> app.register_functions(bp)
+        >>> [f.name for f in app.get_functions()]
+        ['work']
+
+    Raises:
+        FunctionLoadError: for an unknown ``http_auth_level``.
+    """
+
+    def __init__(self, http_auth_level: AuthLevel | str | None = None) -> None:
+        super().__init__()
+        self._auth_level = None if http_auth_level is None else _auth(http_auth_level)
+
+    def get_functions(self) -> list[FunctionInfo]:
+        """Every function decorated through this object, in definition order."""
+        level = self._auth_level or AuthLevel.FUNCTION.value
+        return [entry.build(level) for entry in self._entries.values()]
+
+
+class FunctionApp(BindingDecorators):
+    """A decorator app: the object ``function_app.py`` defines.
+
+    Example:
+        >>> app = FunctionApp(http_auth_level=AuthLevel.ANONYMOUS)
+        >>> @app.function_name("Hello")
+        ... @app.route(route="hello")
+        ... def hello(req) -> str:
+        ...     return "hi"
+        >>> hello(None)
+        'hi'
+        >>> fn = app.get_functions()[0]
+        >>> fn.name, fn.trigger.properties["authLevel"]
+        ('Hello', 'anonymous')
+
+    Raises:
+        FunctionLoadError: for an unknown ``http_auth_level``.
+    """
+
+    def __init__(self, http_auth_level: AuthLevel | str = AuthLevel.FUNCTION) -> None:
+        super().__init__()
+        self._auth_level = _auth(http_auth_level)
+        self._blueprints: list[Blueprint | FunctionApp] = []
+
+    @property
+    def auth_level(self) -> AuthLevel:
+        """The default auth level of the app's HTTP triggers."""
+        return AuthLevel(self._auth_level)
+
+    def register_functions(self, function_container: Blueprint | FunctionApp) -> None:
+        """Add the functions of a blueprint (or another app) to this app.
+
+        Raises:
+            FunctionLoadError: if the container is this app or not a Blueprint/FunctionApp.
+        """
+        if function_container is self:
+            raise FunctionLoadError("an app cannot register its own functions")
+        if not isinstance(function_container, (Blueprint, FunctionApp)):
+            raise FunctionLoadError(
+                f"register_functions() takes a Blueprint, got {type(function_container).__name__}"
+            )
+        if function_container not in self._blueprints:
+            self._blueprints.append(function_container)
+
+    register_blueprint = register_functions
+
+    def get_functions(self) -> list[FunctionInfo]:
+        """Every function of the app and of its registered blueprints."""
+        level = self._auth_level or AuthLevel.FUNCTION.value
+        functions = [entry.build(level) for entry in self._entries.values()]
+        for container in self._blueprints:
+            own = container._auth_level or level
+            functions.extend(entry.build(own) for entry in container._entries.values())
+        return functions
