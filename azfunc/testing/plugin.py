@@ -1,0 +1,191 @@
+"""The azfunc pytest plugin: fixtures for a Context, output holders and a loaded function app.
+
+Installed as the ``pytest11`` entry point ``azfunc``; without it, enable it with
+``-p azfunc.testing.plugin`` or ``pytest_plugins = ["azfunc.testing.plugin"]`` in the root
+``conftest.py``.
+
+Rules this module keeps:
+
+* Importing the plugin imports nothing from azfunc beyond the package ``__init__`` modules
+  (which load their names lazily): every pytest session loads it, so the fixtures import
+  what they need when first used.
+* ``azfunc_context`` is a fresh :class:`~azfunc.Context` per test, named after the test
+  (``function_name`` is the test's name, ``function_directory`` its folder).
+* ``azfunc_out`` is a factory: ``azfunc_out()`` returns a new, unset :class:`~azfunc.Out`.
+* ``azfunc_app`` is the app named by the closest ``@pytest.mark.azfunc_app(path)`` marker
+  (relative to the test file) or else by the ``azfunc_app`` ini option (relative to the
+  inifile's folder). Each app is loaded once per session. A marker app's
+  ``local.settings.json`` values are set as environment variables for each test that uses
+  it (never overwriting a variable already set) and removed again afterwards.
+* The ini option's app is loaded when the session starts, as the worker would load it (its
+  settings applied to the environment for the session), so test modules can import function
+  code at module level and share the app's modules: a folder app is the package ``__app__``
+  (``from __app__.HttpTrigger import main``), a decorator app is ``function_app`` with its
+  folder on ``sys.path`` (``from function_app import app``).
+
+Example ``pyproject.toml``::
+
+    [tool.pytest.ini_options]
+    azfunc_app = "src/my_app"
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from azfunc._context import Context
+    from azfunc._out import Out
+    from azfunc.app.loader import LoadedApp
+
+__all__ = [
+    "azfunc_app",
+    "azfunc_context",
+    "azfunc_out",
+    "make_importable",
+    "pytest_addoption",
+    "pytest_configure",
+]
+
+INI_NAME = "azfunc_app"
+MARKER = (
+    "azfunc_app(path): the function app (folder or function_app.py, relative to the test "
+    "file) that the azfunc_app fixture loads"
+)
+#: the apps loaded in this session, by resolved path.
+_APPS = pytest.StashKey[dict[Path, "LoadedApp"]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Declare the ``azfunc_app`` ini option."""
+    parser.addini(
+        INI_NAME,
+        help=(
+            "path of the function app (folder or function_app.py) the azfunc_app fixture "
+            "loads, relative to the ini file; it is loaded (and importable) for the session"
+        ),
+        default="",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ``azfunc_app`` marker; load the ini option's app for the session.
+
+    Raises:
+        pytest.UsageError: if the ``azfunc_app`` ini option names no function app.
+    """
+    config.addinivalue_line("markers", MARKER)
+    apps: dict[Path, LoadedApp] = {}
+    config.stash[_APPS] = apps
+    app_path = _ini_path(config)
+    if app_path is not None:
+        apps[app_path] = make_importable(app_path)
+
+
+def make_importable(path: str | os.PathLike[str]) -> LoadedApp:
+    """Load the app at ``path`` the way the worker does, so tests can import its modules.
+
+    Its ``local.settings.json`` values become environment variables (never overwriting one
+    already set), then its code is imported: a folder app as the package ``__app__``
+    (``from __app__.HttpTrigger import main``), a decorator app as ``function_app`` with its
+    folder on ``sys.path`` (``from function_app import app``). Test modules that import
+    function code at module level then share the module objects of the returned app.
+
+    Raises:
+        pytest.UsageError: if ``path`` does not exist or holds no function app.
+    """
+    target = Path(path).resolve()
+    if not target.exists():
+        raise pytest.UsageError(f"azfunc_app: {target} does not exist")
+    from azfunc._errors import FunctionLoadError
+    from azfunc.app.loader import load_app
+
+    try:
+        return load_app(target)
+    except FunctionLoadError as exc:
+        raise pytest.UsageError(f"azfunc_app: {exc}") from None
+
+
+def _ini_path(config: pytest.Config) -> Path | None:
+    value = str(config.getini(INI_NAME) or "").strip()
+    if not value:
+        return None
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    return (base / value).resolve()
+
+
+@pytest.fixture
+def azfunc_context(request: pytest.FixtureRequest) -> Context:
+    """A new :class:`~azfunc.Context` named after the test, with a fresh invocation id."""
+    from azfunc._context import Context
+
+    return Context(
+        function_name=request.node.name,
+        function_directory=str(request.path.parent),
+    )
+
+
+@pytest.fixture
+def azfunc_out() -> Callable[[], Out[Any]]:
+    """A factory of output holders: ``azfunc_out()`` returns a new, unset ``Out``."""
+    from azfunc._out import Out
+
+    def make() -> Out[Any]:
+        return Out()
+
+    return make
+
+
+@pytest.fixture
+def azfunc_app(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> LoadedApp:
+    """The function app named by ``@pytest.mark.azfunc_app(path)`` or the ini option.
+
+    Raises:
+        pytest.UsageError: if neither names an app (via ``pytest.fail``), or the path is
+            missing.
+    """
+    from azfunc.app.loader import load_app
+    from azfunc.app.settings import read_settings
+
+    path = _requested_path(request)
+    root = path.parent if path.is_file() else path
+    for name, value in read_settings(root).items():
+        if name not in os.environ:
+            monkeypatch.setenv(name, value)
+    apps = request.config.stash.setdefault(_APPS, {})
+    app = apps.get(path)
+    if app is None:
+        app = load_app(path, apply_settings=False)
+        apps[path] = app
+    return app
+
+
+def _requested_path(request: pytest.FixtureRequest) -> Path:
+    marker = request.node.get_closest_marker("azfunc_app")
+    if marker is not None:
+        value = marker.args[0] if marker.args else marker.kwargs.get("path")
+        if not isinstance(value, (str, os.PathLike)):
+            raise pytest.UsageError(
+                "@pytest.mark.azfunc_app needs the app's path: "
+                "@pytest.mark.azfunc_app('path/to/app')"
+            )
+        path = (request.path.parent / value).resolve()
+    else:
+        ini = _ini_path(request.config)
+        if ini is None:
+            pytest.fail(
+                "the azfunc_app fixture needs an app: mark the test with "
+                "@pytest.mark.azfunc_app('path/to/app') or set the azfunc_app ini option",
+                pytrace=False,
+            )
+        path = ini
+    if not path.exists():
+        raise pytest.UsageError(f"azfunc_app: {path} does not exist")
+    return path

@@ -1,0 +1,5 @@
+import azfunc as func
+
+
+def my_function(msg: func.QueueMessage) -> str:
+    return f'msg body: {msg.get_body().decode()}'

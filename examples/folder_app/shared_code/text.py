@@ -1,0 +1,6 @@
+"""Text helpers."""
+
+
+def shout(text: str) -> str:
+    """``text`` in capitals, with an exclamation mark."""
+    return f"{text.upper()}!"
