@@ -32,14 +32,14 @@ from ._errors import (
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._context import Context, RetryContext, TraceContext
+    from ._context import Context, RetryContext, RpcException, TraceContext
     from ._datum import Datum
     from ._out import Out
     from ._registry import BindingRegistry, Converter, get_binding_registry
     from .app.decorators import Blueprint, FunctionApp
-    from .app.enums import AccessRights, AuthLevel, Cardinality, DataType
+    from .app.enums import AccessRights, AuthLevel, BlobSource, Cardinality, DataType
     from .app.invocation import InvocationResult
-    from .app.loader import load_app
+    from .app.loader import LoadedApp, load_app
     from .app.validation import Finding, check_app
     from .bindings.blob import InputStream
     from .bindings.cosmosdb import Document, DocumentList
@@ -69,6 +69,7 @@ _LAZY: dict[str, str] = {
     "Context": "azfunc._context",
     "TraceContext": "azfunc._context",
     "RetryContext": "azfunc._context",
+    "RpcException": "azfunc._context",
     # HTTP
     "HttpRequest": "azfunc.http.request",
     "HttpResponse": "azfunc.http.response",
@@ -104,7 +105,9 @@ _LAZY: dict[str, str] = {
     "DataType": "azfunc.app.enums",
     "Cardinality": "azfunc.app.enums",
     "AccessRights": "azfunc.app.enums",
+    "BlobSource": "azfunc.app.enums",
     "load_app": "azfunc.app.loader",
+    "LoadedApp": "azfunc.app.loader",
     "InvocationResult": "azfunc.app.invocation",
     "check_app": "azfunc.app.validation",
     "Finding": "azfunc.app.validation",
@@ -117,6 +120,7 @@ __all__ = [
     "AzFuncError",
     "BindingNotFoundError",
     "BindingRegistry",
+    "BlobSource",
     "Blueprint",
     "BodyDecodeError",
     "Cardinality",
@@ -146,6 +150,7 @@ __all__ = [
     "InvocationResult",
     "KafkaEvent",
     "LimitExceededError",
+    "LoadedApp",
     "MySqlRow",
     "MySqlRowList",
     "OrchestrationContext",
@@ -153,6 +158,7 @@ __all__ = [
     "QueueMessage",
     "RequestError",
     "RetryContext",
+    "RpcException",
     "ScheduleStatus",
     "ServiceBusMessage",
     "ServiceBusOutputMessage",
