@@ -1,0 +1,234 @@
+"""The ``multipart/form-data`` parser (RFC 7578 over RFC 2046), sans-IO and single pass.
+
+Rules this module keeps:
+
+* The body is searched with ``bytes.find`` only (never a per-byte Python loop): the first
+  delimiter (after an optional preamble), each part's header block, then the next
+  ``CRLF--boundary``. The epilogue after the close delimiter is ignored.
+* Malformed input raises :class:`~azfunc.RequestError` saying what is wrong: no or invalid
+  boundary, no delimiter, no close delimiter, garbage after a delimiter, an unterminated or
+  malformed header block, a part without ``Content-Disposition: form-data; name=...``.
+* Limits (:class:`~azfunc.http.forms.FormLimits`) are checked as parts are found, before
+  their data is copied; going past one raises :class:`~azfunc.LimitExceededError`.
+* A part with a ``filename`` (or ``filename*``) parameter is a file, even if the name is
+  empty; the others are fields, decoded with the part's charset (default UTF-8, undecodable
+  bytes replaced). File parts up to ``spool_threshold`` bytes are zero-copy views of the
+  body; larger ones are written once to a temporary file, so no part is held twice.
+* Quoted parameters are unescaped for ``\\\\`` and ``\\"`` only, so raw Windows paths sent by
+  old browsers survive; ``filename*=charset''percent-encoded`` (RFC 5987) wins over
+  ``filename``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO, Final, cast
+from urllib.parse import unquote
+
+from .._body import charset_from_content_type
+from .._errors import RequestError
+from ._viewfile import ViewFile
+from .forms import FormFile, FormLimits, _headers_of, exceeded
+
+__all__ = ["boundary_from_content_type", "parse_multipart"]
+
+_BOUNDARY_PARAM: Final = re.compile(
+    r';\s*boundary\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))', re.IGNORECASE
+)
+_PARAM: Final = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+_UNESCAPE: Final = re.compile(r'\\([\\"])')
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def boundary_from_content_type(content_type: str) -> bytes:
+    """The ``boundary`` parameter of a multipart Content-Type, as bytes.
+
+    Example:
+        >>> boundary_from_content_type('multipart/form-data; boundary="a b"')
+        b'a b'
+
+    Raises:
+        RequestError: if there is no boundary or it is not 1-70 ASCII characters.
+    """
+    match = _BOUNDARY_PARAM.search(content_type)
+    if match is None:
+        raise RequestError(
+            f"multipart/form-data without a boundary parameter: {content_type!r:.120}"
+        )
+    boundary = match.group(1) if match.group(1) is not None else match.group(2)
+    if not 1 <= len(boundary) <= 70 or not boundary.isascii() or boundary.isspace():
+        raise RequestError(f"invalid multipart boundary {boundary!r:.80} (1-70 ASCII characters)")
+    return boundary.encode("ascii")
+
+
+def _params(value: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for match in _PARAM.finditer(value):
+        key = match.group(1).lower()
+        raw = match.group(2).strip()
+        if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
+            raw = raw[1:-1]
+            if "\\" in raw:
+                raw = _UNESCAPE.sub(r"\1", raw)
+        params.setdefault(key, raw)
+    return params
+
+
+def _ext_value(raw: str) -> str | None:
+    """Decode an RFC 5987 ``charset'lang'percent-encoded`` value (``None`` if malformed)."""
+    charset, sep, rest = raw.partition("'")
+    _, sep2, encoded = rest.partition("'")
+    if not sep or not sep2:
+        return None
+    try:
+        return unquote(encoded, encoding=charset or "utf-8", errors="replace")
+    except LookupError:
+        return None
+
+
+def _parse_headers(block: bytes) -> list[tuple[str, str]]:
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        text = block.decode("latin-1")
+    headers: list[tuple[str, str]] = []
+    for line in text.split("\r\n"):
+        if line[:1] in (" ", "\t") and headers:  # obsolete line folding
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or _TOKEN.fullmatch(name) is None:
+            raise RequestError(f"malformed multipart part header line {line!r:.100}")
+        headers.append((name, value.strip(" \t")))
+    return headers
+
+
+def parse_multipart(
+    body: bytes, boundary: bytes, *, limits: FormLimits
+) -> tuple[list[tuple[str, str]], list[tuple[str, FormFile]]]:
+    """Parse a ``multipart/form-data`` body into ``(fields, files)`` pairs, in body order.
+
+    Example:
+        >>> body = (b'--B\\r\\nContent-Disposition: form-data; name="a"\\r\\n\\r\\n1\\r\\n'
+        ...         b'--B\\r\\nContent-Disposition: form-data; name="f"; filename="x.txt"\\r\\n'
+        ...         b'\\r\\nhi\\r\\n--B--\\r\\n')
+        >>> fields, files = parse_multipart(body, b"B", limits=FormLimits())
+        >>> fields, files[0][0], files[0][1].filename, files[0][1].read()
+        ([('a', '1')], 'f', 'x.txt', b'hi')
+
+    Raises:
+        RequestError: if the body is malformed.
+        LimitExceededError: if a limit in ``limits`` is exceeded.
+    """
+    if type(body) is not bytes:
+        body = bytes(body)
+    dash = b"--" + boundary
+    delimiter = b"\r\n" + dash
+    size = len(body)
+    if body.startswith(dash):
+        pos = len(dash)
+    else:
+        first = body.find(delimiter)
+        if first < 0:
+            raise RequestError("the multipart body contains no boundary delimiter")
+        pos = first + len(delimiter)
+    fields: list[tuple[str, str]] = []
+    files: list[tuple[str, FormFile]] = []
+    max_parts = limits.max_parts
+    max_header = limits.max_part_header_size
+    max_field = limits.max_field_size
+    max_file = limits.max_file_size
+    spool = limits.spool_threshold
+    count = 0
+    while True:
+        if body.startswith(b"--", pos):
+            return fields, files
+        eol = body.find(b"\r\n", pos)
+        if eol < 0:
+            raise RequestError("the multipart body ends without a close delimiter")
+        if eol > pos and body[pos:eol].strip(b" \t"):
+            raise RequestError(
+                f"unexpected data after a multipart boundary delimiter: {body[pos:eol]!r:.60}"
+            )
+        count += 1
+        if count > max_parts:
+            raise exceeded(limits, "max_parts", f"a multipart body with over {max_parts} parts")
+        start = eol + 2
+        if body.startswith(b"\r\n", start):
+            headers: list[tuple[str, str]] = []
+            data_start = start + 2
+        else:
+            window = start + max_header + 4
+            header_end = body.find(b"\r\n\r\n", start, window)
+            if header_end < 0:
+                if window < size:
+                    raise exceeded(limits, "max_part_header_size", "a multipart part header block")
+                raise RequestError("a multipart part header block is not terminated by CRLF CRLF")
+            if header_end - start > max_header:
+                raise exceeded(limits, "max_part_header_size", "a multipart part header block")
+            headers = _parse_headers(body[start:header_end])
+            data_start = header_end + 4
+        end = body.find(delimiter, data_start)
+        if end < 0:
+            raise RequestError("the multipart body ends without a close delimiter")
+        pos = end + len(delimiter)
+
+        disposition = None
+        content_type = None
+        for hname, hvalue in headers:
+            lowered = hname.lower()
+            if lowered == "content-disposition" and disposition is None:
+                disposition = hvalue
+            elif lowered == "content-type" and content_type is None:
+                content_type = hvalue
+        if disposition is None:
+            raise RequestError(f"multipart part {count} has no Content-Disposition header")
+        kind, _, rest = disposition.partition(";")
+        if kind.strip().lower() != "form-data":
+            raise RequestError(
+                f"multipart part {count}: Content-Disposition must be form-data, got {kind!r:.40}"
+            )
+        params = _params(";" + rest)
+        name = params.get("name")
+        if name is None:
+            raise RequestError(f"multipart part {count} has no name in its Content-Disposition")
+        filename = params.get("filename")
+        extended = params.get("filename*")
+        if extended is not None:
+            filename = _ext_value(extended) or filename or ""
+        length = end - data_start
+        if filename is None:
+            if length > max_field:
+                what = f"multipart field {name!r:.60} ({length} bytes)"
+                raise exceeded(limits, "max_field_size", what)
+            charset = charset_from_content_type(content_type) or "utf-8"
+            try:
+                value = body[data_start:end].decode(charset, "replace")
+            except LookupError:
+                value = body[data_start:end].decode("utf-8", "replace")
+            fields.append((name, value))
+            continue
+        if max_file is not None and length > max_file:
+            what = f"multipart file {filename!r:.60} ({length} bytes)"
+            raise exceeded(limits, "max_file_size", what)
+        stream: IO[bytes]
+        spooled_here = spool is not None and length > spool
+        if spooled_here:
+            from tempfile import TemporaryFile
+
+            spooled = TemporaryFile()  # noqa: SIM115 - owned by the FormFile
+            spooled.write(memoryview(body)[data_start:end])
+            spooled.seek(0)
+            stream = spooled
+        else:
+            stream = cast("IO[bytes]", ViewFile(body, data_start, end))
+        upload = FormFile(
+            name=name,
+            filename=filename,
+            content_type=content_type,
+            headers=_headers_of(headers),
+            stream=stream,
+        )
+        upload._owned = spooled_here
+        files.append((name, upload))

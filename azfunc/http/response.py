@@ -1,0 +1,410 @@
+"""HttpResponse: what a function returns to the ``http`` output binding.
+
+Rules this module keeps:
+
+* The ``Content-Type`` header is the one source of truth for :attr:`HttpResponse.mimetype`
+  and :attr:`HttpResponse.charset`: reading either parses the header, setting either
+  rewrites it. Defaults follow azure-functions: ``text/plain`` and ``utf-8``; a ``text/*``
+  type always carries its charset, other types only when one is set explicitly.
+* ``json=value`` serialises ``value`` (UTF-8, ``application/json``) and cannot be combined
+  with a body.
+* A body is ``str`` (encoded in the current charset when read), bytes-like, or a sync/async
+  iterable of bytes/str chunks (a *streaming* body). :meth:`iter_body` and
+  :meth:`aiter_body` work for every kind; a streaming body can be consumed once, and
+  :meth:`get_body` consumes it and keeps the result.
+* ``status_code`` is an ``int`` or ``HTTPStatus`` in 100-599; headers are validated on every
+  write (:class:`~azfunc.http.headers.MutableHeaders`), cookies follow RFC 6265.
+* Invalid values raise :class:`~azfunc.ConversionError` (body, status, json) or
+  :class:`~azfunc.HeaderError` (headers, cookies), both ``ValueError`` subclasses.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+from .._body import charset_from_content_type, decode_json_body
+from .._errors import ConversionError
+from .cookies import Expires, format_set_cookie
+from .headers import HeadersInput, MutableHeaders
+
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["BodyInput", "HttpResponse"]
+
+#: What ``HttpResponse(body=...)`` accepts.
+BodyInput: TypeAlias = (
+    str
+    | bytes
+    | bytearray
+    | memoryview
+    | Iterable[bytes | bytearray | memoryview | str]
+    | AsyncIterable[bytes | bytearray | memoryview | str]
+    | None
+)
+
+_UNSET: Final[Any] = object()
+_DEFAULT_MIMETYPE: Final = "text/plain"
+_DEFAULT_CHARSET: Final = "utf-8"
+
+
+def _content_type(mimetype: str, charset: str | None) -> str:
+    if charset is None and mimetype.lower().startswith("text/"):
+        charset = _DEFAULT_CHARSET
+    return mimetype if charset is None else f"{mimetype}; charset={charset}"
+
+
+def _check_status(status_code: object) -> int:
+    if not isinstance(status_code, int) or isinstance(status_code, bool):
+        raise ConversionError(
+            f"status_code must be an int or HTTPStatus, got {type(status_code).__name__}"
+        )
+    if not 100 <= status_code <= 599:
+        raise ConversionError(f"status_code must be within 100-599, got {status_code}")
+    return int(status_code)
+
+
+class HttpResponse:
+    """An HTTP response.
+
+    Example:
+        >>> r = HttpResponse("héllo", status_code=201, headers={"X-Id": "7"})
+        >>> r.status_code, r.mimetype, r.charset, r.headers["content-type"], r.get_body()
+        (201, 'text/plain', 'utf-8', 'text/plain; charset=utf-8', b'h\\xc3\\xa9llo')
+        >>> r.set_cookie("sid", "abc", httponly=True)
+        >>> r.headers.getall("set-cookie")
+        ['sid=abc; Path=/; HttpOnly']
+        >>> from http import HTTPStatus
+        >>> j = HttpResponse(json={"ok": True}, status_code=HTTPStatus.ACCEPTED)
+        >>> j.headers["Content-Type"], j.get_json(), j.status_code
+        ('application/json', {'ok': True}, 202)
+
+    Raises:
+        ConversionError: for an unsupported body, an invalid status code, both ``body`` and
+            ``json``, or a ``json`` value that cannot be serialised.
+        HeaderError: for an invalid header name or value.
+    """
+
+    __slots__ = (
+        "_body",
+        "_body_key",
+        "_body_text",
+        "_body_text_bytes",
+        "_consumed",
+        "_headers",
+        "_status",
+        "_stream",
+    )
+
+    def __init__(
+        self,
+        body: BodyInput = None,
+        *,
+        status_code: int = 200,
+        headers: HeadersInput | None = None,
+        mimetype: str | None = None,
+        charset: str | None = None,
+        json: Any = _UNSET,
+    ) -> None:
+        self._status = _check_status(status_code)
+        self._headers = MutableHeaders(headers)
+        self._body: bytes | None = b""
+        self._body_text: str | None = None
+        self._body_key: str | None = None
+        self._body_text_bytes = b""
+        self._stream: Iterable[Any] | AsyncIterable[Any] | None = None
+        self._consumed = False
+        if json is not _UNSET:
+            if body is not None:
+                raise ConversionError("HttpResponse takes a body or json=, not both")
+            try:
+                body = _json.dumps(json, ensure_ascii=False).encode("utf-8")
+            except (TypeError, ValueError) as exc:
+                raise ConversionError(f"the json= value cannot be serialised: {exc}") from None
+            if mimetype is None:
+                mimetype = "application/json"
+        self._set_body(body)
+        existing = self._headers.get("content-type")
+        if existing is None or mimetype is not None or charset is not None:
+            current_mime, current_charset = self._split_content_type(existing)
+            self._headers["Content-Type"] = _content_type(
+                mimetype if mimetype is not None else current_mime,
+                charset if charset is not None else current_charset,
+            )
+
+    def _set_body(self, body: BodyInput) -> None:
+        if body is None:
+            return
+        if isinstance(body, str):
+            self._body = None
+            self._body_text = body
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            self._body = bytes(body)
+        elif isinstance(body, Mapping):
+            raise ConversionError(
+                "HttpResponse body cannot be a mapping; pass json=... to send JSON"
+            )
+        elif hasattr(body, "__aiter__") or isinstance(body, Iterable):
+            self._body = None
+            self._stream = body
+        else:
+            raise ConversionError(
+                "HttpResponse body must be str, bytes, an iterable or async iterable of "
+                f"bytes, or None; got {type(body).__name__}"
+            )
+
+    # --- status and headers --------------------------------------------------------------
+
+    @property
+    def status_code(self) -> int:
+        """The status code (settable; 100-599).
+
+        Raises:
+            ConversionError: on setting a value that is not an int in 100-599.
+        """
+        return self._status
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        self._status = _check_status(value)
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """The headers: case-insensitive, multi-valued, validated on every write."""
+        return self._headers
+
+    @staticmethod
+    def _split_content_type(value: str | None) -> tuple[str, str | None]:
+        if value is None:
+            return _DEFAULT_MIMETYPE, None
+        mime = value.partition(";")[0].strip() or _DEFAULT_MIMETYPE
+        return mime, charset_from_content_type(value)
+
+    @property
+    def mimetype(self) -> str:
+        """The media type of the ``Content-Type`` header (settable; default ``text/plain``).
+
+        Raises:
+            HeaderError: on setting a value with control characters.
+        """
+        return self._split_content_type(self._headers.get("content-type"))[0]
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        charset = self._split_content_type(self._headers.get("content-type"))[1]
+        self._headers["Content-Type"] = _content_type(value, charset)
+
+    @property
+    def charset(self) -> str:
+        """The ``charset`` of the ``Content-Type`` header (settable; default ``utf-8``).
+
+        Raises:
+            HeaderError: on setting a value with control characters.
+        """
+        return self._split_content_type(self._headers.get("content-type"))[1] or _DEFAULT_CHARSET
+
+    @charset.setter
+    def charset(self, value: str) -> None:
+        mime = self._split_content_type(self._headers.get("content-type"))[0]
+        self._headers["Content-Type"] = _content_type(mime, value)
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str = "",
+        *,
+        max_age: int | timedelta | None = None,
+        expires: Expires | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+    ) -> None:
+        """Add a ``Set-Cookie`` header (several cookies are kept side by side).
+
+        Raises:
+            HeaderError: if the name, value or an attribute is invalid (RFC 6265).
+        """
+        self._headers.add(
+            "Set-Cookie",
+            format_set_cookie(
+                name,
+                value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                samesite=samesite,
+            ),
+        )
+
+    def delete_cookie(
+        self, name: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
+        """Add a ``Set-Cookie`` header that makes the client drop cookie ``name``.
+
+        Raises:
+            HeaderError: if the name or an attribute is invalid.
+        """
+        self.set_cookie(name, "", max_age=0, expires=0, path=path, domain=domain)
+
+    # --- the body ------------------------------------------------------------------------
+
+    @property
+    def is_streaming(self) -> bool:
+        """Whether the body is a (not yet collected) iterable or async iterable."""
+        return self._stream is not None
+
+    def _chunk(self, chunk: object) -> bytes:
+        if isinstance(chunk, bytes):
+            return chunk
+        if isinstance(chunk, (bytearray, memoryview)):
+            return bytes(chunk)
+        if isinstance(chunk, str):
+            return self._encode_text(chunk)
+        raise ConversionError(
+            f"a streaming response body yielded {type(chunk).__name__}; expected bytes or str"
+        )
+
+    def _encode_text(self, text: str) -> bytes:
+        charset = self.charset
+        try:
+            return text.encode(charset)
+        except LookupError:
+            raise ConversionError(f"unknown response charset {charset!r}") from None
+        except UnicodeEncodeError as exc:
+            raise ConversionError(
+                f"the response body is not encodable in {charset}: {exc.reason}"
+            ) from None
+
+    def _take_stream(self) -> Iterable[Any] | AsyncIterable[Any]:
+        if self._consumed or self._stream is None:
+            raise ConversionError("the streaming response body was consumed already")
+        self._consumed = True
+        return self._stream
+
+    def get_body(self) -> bytes:
+        """The whole body as bytes; a streaming body is consumed once and kept.
+
+        Raises:
+            ConversionError: if a text body is not encodable in the charset, a stream yields
+                something other than bytes/str, a stream was consumed by ``iter_body``
+                already, or an async stream is collected inside a running event loop (use
+                :meth:`aget_body` there).
+        """
+        if self._stream is not None:
+            self._store(b"".join(self.iter_body()))
+        if self._body is None:
+            charset = self.charset
+            if self._body_key != charset:
+                self._body_key = charset
+                self._body_text_bytes = self._encode_text(self._body_text or "")
+            return self._body_text_bytes
+        return self._body
+
+    async def aget_body(self) -> bytes:
+        """Like :meth:`get_body`, collecting an async stream on the running loop.
+
+        Raises:
+            ConversionError: as :meth:`get_body`.
+        """
+        if self._stream is not None:
+            self._store(b"".join([chunk async for chunk in self.aiter_body()]))
+        return self.get_body()
+
+    def _store(self, data: bytes) -> None:
+        self._body = data
+        self._body_text = None
+        self._stream = None
+
+    def iter_body(self) -> Iterator[bytes]:
+        """Yield the body in chunks (one chunk unless the body is streaming).
+
+        Raises:
+            ConversionError: as :meth:`get_body`.
+        """
+        if self._stream is None:
+            body = self.get_body()
+            if body:
+                yield body
+            return
+        if not isinstance(self._stream, Iterable):
+            _refuse_running_loop()
+        stream = self._take_stream()
+        if isinstance(stream, Iterable):
+            for chunk in stream:
+                yield self._chunk(chunk)
+        else:
+            for chunk in _drive_async(stream):
+                yield self._chunk(chunk)
+
+    async def aiter_body(self) -> AsyncIterator[bytes]:
+        """Yield the body in chunks, asynchronously (sync iterables are iterated inline).
+
+        Raises:
+            ConversionError: as :meth:`get_body`.
+        """
+        if self._stream is None:
+            body = self.get_body()
+            if body:
+                yield body
+            return
+        stream = self._take_stream()
+        if isinstance(stream, Iterable):
+            for chunk in stream:
+                yield self._chunk(chunk)
+        else:
+            async for chunk in stream:
+                yield self._chunk(chunk)
+
+    def get_json(self) -> Any:
+        """The body parsed as JSON (handy in tests).
+
+        Raises:
+            BodyDecodeError: if the body is empty, undecodable or not JSON.
+        """
+        content_type = self._headers.get("content-type")
+        return decode_json_body(self.get_body(), charset_from_content_type(content_type))
+
+    def __repr__(self) -> str:
+        return f"<HttpResponse {self._status} {self.mimetype}>"
+
+
+def _refuse_running_loop() -> None:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise ConversionError(
+        "an async streaming body cannot be read synchronously inside a running event "
+        "loop; use aiter_body() or aget_body()"
+    )
+
+
+def _drive_async(stream: AsyncIterable[Any]) -> Iterator[Any]:
+    """Iterate an async iterable from synchronous code on a private event loop."""
+    import asyncio
+
+    loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
+    iterator = stream.__aiter__()
+    try:
+        while True:
+            try:
+                chunk = loop.run_until_complete(iterator.__anext__())
+            except StopAsyncIteration:
+                return
+            yield chunk
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            loop.run_until_complete(aclose())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
