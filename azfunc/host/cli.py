@@ -1,0 +1,137 @@
+"""The ``azfunc start``, ``azfunc worker`` and ``azfunc export`` subcommands.
+
+Rules this module keeps:
+
+* Each command is ``main(argv) -> int``: 0 on success, 2 for bad usage, 1 when the app
+  cannot be loaded (the error is printed, without a traceback).
+* ``start`` and ``worker`` bind 127.0.0.1 unless told otherwise; ``worker`` listens on
+  ``FUNCTIONS_CUSTOMHANDLER_PORT`` when the host sets it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .._errors import AzFuncError
+
+__all__ = ["export_main", "start_main", "worker_main"]
+
+
+def _report_findings(app: object) -> None:
+    """Print what ``azfunc check`` would say about the app, as warnings."""
+    check = getattr(app, "check", None)
+    for finding in check() if callable(check) else ():
+        print(f"warning: {finding.message}", file=sys.stderr)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"azfunc {prog}", description=description)
+    parser.add_argument("path", nargs="?", default=".", help="the function app (default: .)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--threads", type=_positive_int, default=None,
+                        help="thread pool size (default: PYTHON_THREADPOOL_THREAD_COUNT)")
+    parser.add_argument("--max-body-size", type=_positive_int, default=100 * 1024 * 1024,
+                        help="largest request body in bytes (default 100 MiB)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    return parser
+
+
+def start_main(argv: Sequence[str]) -> int:
+    """``azfunc start [PATH] [--host H] [--port P]``: run the app on the local host."""
+    parser = _parser("start", "Run a function app locally (HTTP, queues, blobs, timers).")
+    parser.add_argument("--port", type=int, default=7071, help="port (default 7071)")
+    parser.add_argument("--poll-interval", type=float, default=None,
+                        help="queue/blob polling interval in seconds (host.json otherwise)")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    import logging
+
+    from .local import LocalHost
+    from .server import configure_logging, serve
+
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        host = LocalHost(args.path, threads=args.threads, max_body_size=args.max_body_size,
+                         poll_interval=args.poll_interval)
+    except AzFuncError as exc:
+        print(f"azfunc start: {exc}", file=sys.stderr)
+        return 1
+    _report_findings(host.app)
+    print(f"azfunc local host on http://{args.host}:{args.port}/{host.prefix}/", file=sys.stderr)
+    for name, info in sorted(host.app.functions.items()):
+        trigger = info.trigger
+        print(f"  {name}: {trigger.type if trigger else 'no trigger'}", file=sys.stderr)
+    try:
+        serve(host, host=args.host, port=args.port)
+    except AzFuncError as exc:
+        print(f"azfunc start: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def worker_main(argv: Sequence[str]) -> int:
+    """``azfunc worker [PATH] [--port P]``: serve the app as a custom handler."""
+    parser = _parser("worker", "Serve a function app as an Azure Functions custom handler.")
+    env_port = os.environ.get("FUNCTIONS_CUSTOMHANDLER_PORT", "")
+    parser.add_argument("--port", type=int,
+                        default=int(env_port) if env_port.isdigit() else 8080,
+                        help="port (default: FUNCTIONS_CUSTOMHANDLER_PORT, else 8080)")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    import logging
+
+    from .server import configure_logging, serve
+    from .worker import CustomHandlerWorker
+
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        worker = CustomHandlerWorker(args.path, threads=args.threads,
+                                     max_body_size=args.max_body_size)
+        _report_findings(worker.app)
+        serve(worker, host=args.host, port=args.port)
+    except AzFuncError as exc:
+        print(f"azfunc worker: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def export_main(argv: Sequence[str]) -> int:
+    """``azfunc export [PATH] [OUT]``: write function.json files and a custom-handler host.json."""
+    parser = argparse.ArgumentParser(
+        prog="azfunc export",
+        description="Write the folder layout of an app so it deploys as a custom handler.",
+    )
+    parser.add_argument("path", nargs="?", default=".", help="the function app (default: .)")
+    parser.add_argument("out", nargs="?", default=None, help="output directory (default: PATH)")
+    parser.add_argument("--python", default="python", help="interpreter the host starts")
+    parser.add_argument("--forward-http", action="store_true",
+                        help="set enableForwardingHttpRequest")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from .export import export_app
+
+    try:
+        written = export_app(args.path, args.out, python=args.python,
+                             forwarding=args.forward_http)
+    except AzFuncError as exc:
+        print(f"azfunc export: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0

@@ -1,0 +1,282 @@
+"""The local host (``azfunc start``): one ASGI 3 application running a whole function app.
+
+Rules this module keeps:
+
+* ``/<routePrefix>/...`` serves HTTP-triggered functions (see
+  :mod:`azfunc.host.http_frontend`); ``POST /admin/functions/<name>`` with
+  ``{"input": "..."}`` invokes any other function and answers 202, as Core Tools do;
+  ``GET /admin/host/status`` and ``GET /admin/functions`` describe the host.
+* Queues and blobs live under ``<app>/.azfunc`` (:mod:`azfunc.host.storage`); queue, blob
+  and timer triggers run as background loops started by the ASGI lifespan startup.
+* Lifespan shutdown stops the loops, then waits for every invocation in flight (HTTP,
+  admin, queue, blob, timer) before the thread pool is closed. Without a lifespan (an
+  in-process test) HTTP and admin requests still work; triggers then run only after
+  :meth:`LocalHost.startup`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._errors import AzFuncError
+from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
+from .http_frontend import (
+    DEFAULT_MAX_BODY_SIZE,
+    HttpFrontend,
+    route_prefix,
+    streaming_registry,
+)
+from .local_bindings import LocalBindings
+from .runtime import Runtime
+from .storage import LocalStorage
+from .triggers import BlobWatcher, HostOptions, QueuePoller, TimerRunner, admin_inputs
+
+if TYPE_CHECKING:
+    from ..app.loader import LoadedApp
+
+__all__ = ["LocalHost"]
+
+logger = logging.getLogger("azfunc.host")
+
+
+class LocalHost:
+    """The local host of a function app, as an ASGI application.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (root / "function_app.py").write_text(
+        ...     "import azfunc as func\\napp = func.FunctionApp()\\n")
+        >>> host = LocalHost(str(root))
+        >>> host.prefix, host.storage.root.name
+        ('api', '.azfunc')
+
+    Raises:
+        FunctionLoadError: if the app cannot be loaded or a trigger is misconfigured.
+    """
+
+    def __init__(
+        self,
+        app: LoadedApp | str | os.PathLike[str],
+        *,
+        storage_dir: str | os.PathLike[str] | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        threads: int | None = None,
+        poll_interval: float | None = None,
+        visibility_timeout: float | None = None,
+        max_dequeue_count: int | None = None,
+        lease: float | None = None,
+    ) -> None:
+        if isinstance(app, (str, os.PathLike)):
+            from ..app.loader import load_app
+
+            app = load_app(app)
+        self.app = app
+        self.options = HostOptions.from_host_json(
+            app.host_json,
+            poll_interval=None if poll_interval is None else timedelta(seconds=poll_interval),
+            visibility_timeout=(
+                None if visibility_timeout is None else timedelta(seconds=visibility_timeout)
+            ),
+            max_dequeue_count=max_dequeue_count,
+            lease=None if lease is None else timedelta(seconds=lease),
+        )
+        self.storage = LocalStorage(Path(storage_dir) if storage_dir else app.root / ".azfunc")
+        self.runtime = Runtime(threads=threads, registry=streaming_registry(), root=app.root)
+        self.prefix = route_prefix(app.host_json)
+        self._queue_wake: dict[str, asyncio.Event] = {}
+        self._blob_wake: list[asyncio.Event] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        settings = dict(os.environ)
+        settings.update(getattr(app, "settings", {}) or {})
+        self.bindings = LocalBindings(
+            self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob
+        )
+        functions = list(app.functions.values())
+        self.http = HttpFrontend(
+            functions,
+            runtime=self.runtime,
+            prefix=self.prefix,
+            max_body_size=max_body_size,
+            on_outputs=self.bindings.apply_outputs,
+            extra_inputs=self.bindings.inputs,
+        )
+        self._stop = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+        self._started = False
+
+    # wake-ups ----------------------------------------------------------------------------
+
+    def _wake_event(self, queue: str) -> asyncio.Event:
+        return self._queue_wake.setdefault(queue, asyncio.Event())
+
+    def _set_threadsafe(self, event: asyncio.Event) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            event.set()
+        else:
+            loop.call_soon_threadsafe(event.set)
+
+    def _woke_queue(self, queue: str) -> None:
+        event = self._queue_wake.get(queue)
+        if event is not None:
+            self._set_threadsafe(event)
+
+    def _woke_blob(self, path: str) -> None:
+        for event in self._blob_wake:
+            self._set_threadsafe(event)
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Start the queue, blob and timer loops (idempotent).
+
+        Raises:
+            FunctionLoadError: if a trigger is misconfigured.
+        """
+        if self._started:
+            return
+        self._started = True
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        for queue in self.storage.iter_queues():
+            recovered = queue.recover()
+            if recovered:
+                logger.info("queue %r: %d message(s) leased before a restart are visible again",
+                            queue.name, recovered)
+        runners: list[Any] = []
+        for info in self.app.functions.values():
+            trigger = info.trigger
+            if trigger is None or info.disabled:
+                continue
+            kind = trigger.type.lower()
+            if kind == "queuetrigger":
+                name = self.bindings.queue_name(trigger)
+                runners.append(QueuePoller(
+                    info, trigger, runtime=self.runtime, bindings=self.bindings,
+                    options=self.options, wake=self._wake_event(name.lower()),
+                ))
+            elif kind == "blobtrigger":
+                wake = asyncio.Event()
+                self._blob_wake.append(wake)
+                runners.append(BlobWatcher(
+                    info, trigger, runtime=self.runtime, bindings=self.bindings,
+                    options=self.options, wake=wake,
+                ))
+            elif kind == "timertrigger":
+                runners.append(TimerRunner(info, trigger, runtime=self.runtime,
+                                           bindings=self.bindings))
+            elif kind not in {"httptrigger", "warmuptrigger"}:
+                logger.info("[%s] the %s trigger is not emulated locally; invoke it with "
+                            "POST /admin/functions/%s", info.name, trigger.type, info.name)
+        self._loops = [asyncio.ensure_future(r.run(self._stop)) for r in runners]
+        functions = ", ".join(sorted(self.app.functions)) or "(none)"
+        logger.info("local host started: %d function(s): %s", len(self.app.functions), functions)
+
+    async def shutdown(self) -> None:
+        """Stop the loops and wait for every invocation in flight."""
+        self._stop.set()
+        if self._loops:
+            await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        await self.runtime.drain()
+        await asyncio.get_running_loop().run_in_executor(None, self.runtime.close)
+        self._started = False
+
+    # ASGI ----------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI 3 entry point."""
+        kind = scope["type"]
+        if kind == "lifespan":
+            await lifespan(receive, send, self.startup, self.shutdown)
+            return
+        if kind != "http":
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
+            return
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        path = scope.get("path", "/")
+        if path.startswith("/admin/"):
+            await self.admin(scope, receive, send)
+        elif self.http.handles(path):
+            await self.http(scope, receive, send)
+        elif path == "/":
+            await send_text(send, 200, "azfunc local host is running\n")
+        else:
+            await send_text(send, 404, f"no function serves {path}\n")
+
+    async def admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ``/admin`` endpoints."""
+        import json
+
+        path = scope["path"].rstrip("/")
+        method = scope.get("method", "GET").upper()
+        if path == "/admin/host/status":
+            await send_json(send, 200, {"state": "Running", "inFlight": self.runtime.in_flight})
+            return
+        if path == "/admin/functions" and method == "GET":
+            await send_json(send, 200, [_describe(info) for info in self.app.functions.values()])
+            return
+        prefix = "/admin/functions/"
+        if not path.startswith(prefix) or "/" in path[len(prefix):]:
+            await send_text(send, 404, f"unknown admin endpoint {path}\n")
+            return
+        name = path[len(prefix):]
+        info = next((f for n, f in self.app.functions.items() if n.lower() == name.lower()), None)
+        if info is None:
+            await send_json(send, 404, {"error": f"no function named {name!r}"})
+            return
+        if method != "POST":
+            await send_json(send, 200, _describe(info))
+            return
+        trigger = info.trigger
+        if trigger is None or trigger.type.lower() == "httptrigger":
+            await send_json(send, 400, {
+                "error": f"{info.name!r} is an HTTP function; call its route instead"
+            })
+            return
+        try:
+            body = await read_body(scope, receive, self.http.max_body_size)
+            document = json.loads(body or b"{}")
+            payload = document.get("input", "") if isinstance(document, dict) else None
+            if not isinstance(payload, str):
+                payload = json.dumps(payload)
+            inputs, metadata, data = admin_inputs(info, trigger, payload, self.bindings)
+        except (ValueError, AzFuncError) as exc:
+            await send_json(send, 400, {"error": str(exc)})
+            return
+        self.runtime.spawn(self._run_admin(info, inputs, metadata, data))
+        await send_text(send, 202, "", content_type="text/plain")
+
+    async def _run_admin(self, info: Any, inputs: dict[str, Any],
+                         metadata: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+        try:
+            inputs.update(await self.bindings.inputs(info, data))
+            result = await self.runtime.invoke(info, inputs, trigger_metadata=metadata)
+            self.bindings.outputs(info, result, data)
+        except Exception as exc:
+            logger.error("[%s] the admin invocation failed: %s", info.name, exc)
+
+
+def _describe(info: Any) -> dict[str, Any]:
+    trigger = info.trigger
+    return {
+        "name": info.name,
+        "trigger": trigger.type if trigger is not None else None,
+        "disabled": info.disabled,
+        "bindings": [b.to_json() for b in info.bindings],
+    }

@@ -1,0 +1,196 @@
+"""The embedded storage bindings of the local host: queue and blob inputs and outputs.
+
+Rules this module keeps:
+
+* ``queue`` outputs enqueue on the on-disk queue named by ``queueName`` (expressions
+  resolved); a list (a JSON array or a collection Datum) enqueues one message per item.
+* ``blob`` outputs write ``path`` (expressions resolved from the binding data), ``blob``
+  inputs read it (a missing blob reads as null, as in Azure).
+* Outputs are applied in binding order after the function succeeded and before a queue
+  message is deleted, so a crash can repeat an invocation but never lose its outputs.
+* Other binding types are not emulated: their inputs read as null and their outputs are
+  dropped, each with one warning per function and binding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from .._datum import Datum, collection_items
+from .._errors import ConversionError
+from .expressions import resolve_expression
+from .storage import LocalStorage
+
+if TYPE_CHECKING:
+    from ..app.invocation import InvocationResult
+    from ..app.model import BindingInfo, FunctionInfo
+
+__all__ = ["LocalBindings"]
+
+logger = logging.getLogger("azfunc.host")
+_PASSIVE: Final = frozenset({"http", "httptrigger"})
+
+
+def _queue_items(datum: Datum) -> list[bytes | str]:
+    if datum.type in {"collection_bytes", "collection_string", "collection_double",
+                      "collection_sint64"}:
+        return [item if isinstance(item, (bytes, str)) else json.dumps(item)
+                for item in collection_items(datum)]
+    if datum.type == "json":
+        value = datum.python_value
+        if isinstance(value, list):
+            return [item if isinstance(item, str) else json.dumps(item) for item in value]
+        return [datum.value if isinstance(datum.value, str) else json.dumps(value)]
+    if datum.type in {"bytes", "stream"}:
+        return [bytes(datum.value)]
+    if datum.type in {"int", "double"}:
+        return [json.dumps(datum.value)]
+    if datum.type == "null":
+        return []
+    return [str(datum.value)]
+
+
+def _blob_bytes(datum: Datum) -> bytes | None:
+    if datum.type == "null":
+        return None
+    if datum.type in {"bytes", "stream"}:
+        return bytes(datum.value)
+    if datum.type == "json" and not isinstance(datum.value, str):
+        return json.dumps(datum.value).encode("utf-8")
+    return str(datum.value).encode("utf-8")
+
+
+class LocalBindings:
+    """Queue and blob bindings backed by :class:`~azfunc.host.storage.LocalStorage`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> b = LocalBindings(LocalStorage(pathlib.Path(tempfile.mkdtemp())))
+        >>> b.storage.queue("jobs").name
+        'jobs'
+    """
+
+    def __init__(
+        self,
+        storage: LocalStorage,
+        *,
+        settings: Mapping[str, str] | None = None,
+        on_enqueue: Callable[[str], None] | None = None,
+        on_blob: Callable[[str], None] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.settings = dict(settings or {})
+        self.on_enqueue = on_enqueue
+        self.on_blob = on_blob
+        self._warned: set[tuple[str, str]] = set()
+
+    def _warn(self, info: FunctionInfo, binding: BindingInfo, what: str) -> None:
+        key = (info.name, binding.name)
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(
+                "[%s] the %s binding %r is not emulated by the local host; its %s",
+                info.name, binding.type, binding.name, what,
+            )
+
+    def resolve(self, text: str, data: Mapping[str, Any] | None) -> str:
+        """Resolve a binding expression with this host's settings.
+
+        Raises:
+            ConversionError: if a name has no value.
+        """
+        return resolve_expression(text, data, self.settings)
+
+    def queue_name(self, binding: BindingInfo, data: Mapping[str, Any] | None = None) -> str:
+        """The resolved ``queueName`` of a queue binding.
+
+        Raises:
+            ConversionError: if the binding has no ``queueName``.
+        """
+        name = binding.properties.get("queueName") or binding.properties.get("queue_name")
+        if not isinstance(name, str) or not name:
+            raise ConversionError(f"the queue binding {binding.name!r} has no queueName")
+        return self.resolve(name, data)
+
+    def blob_path(self, binding: BindingInfo, data: Mapping[str, Any] | None) -> str:
+        """The resolved ``path`` of a blob binding.
+
+        Raises:
+            ConversionError: if the binding has no ``path`` or a name has no value.
+        """
+        path = binding.properties.get("path")
+        if not isinstance(path, str) or not path:
+            raise ConversionError(f"the blob binding {binding.name!r} has no path")
+        return self.resolve(path, data)
+
+    async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Datums for the non-trigger input bindings of ``info``.
+
+        Raises:
+            ConversionError: if a blob path cannot be resolved.
+        """
+        values: dict[str, Any] = {}
+        for binding in info.input_bindings:
+            if binding.is_trigger:
+                continue
+            kind = binding.type.lower()
+            if kind == "blob":
+                path = self.blob_path(binding, data)
+                content = self.storage.read_blob(path)
+                if content is None:
+                    values[binding.name] = Datum(None, "null")
+                elif binding.data_type == "string":
+                    values[binding.name] = Datum(content.decode("utf-8", "replace"), "string")
+                else:
+                    values[binding.name] = Datum(content, "bytes")
+            elif kind not in _PASSIVE:
+                self._warn(info, binding, "input is None")
+                values[binding.name] = Datum(None, "null")
+        return values
+
+    def outputs(self, info: FunctionInfo, result: InvocationResult,
+                data: Mapping[str, Any]) -> None:
+        """Apply the queue and blob outputs of a finished invocation.
+
+        Raises:
+            ConversionError: if a queue name or blob path cannot be resolved.
+        """
+        for binding in info.bindings:
+            if binding.direction == "in":
+                continue
+            datum = result.return_data if binding.is_return else result.output_data.get(
+                binding.name
+            )
+            if datum is None:
+                continue
+            kind = binding.type.lower()
+            if kind == "queue":
+                name = self.queue_name(binding, data)
+                queue = self.storage.queue(name)
+                for item in _queue_items(datum):
+                    queue.put(item)
+                if self.on_enqueue is not None:
+                    self.on_enqueue(queue.name)
+            elif kind == "blob":
+                payload = _blob_bytes(datum)
+                if payload is None:
+                    continue
+                path = self.blob_path(binding, data)
+                self.storage.write_blob(path, payload)
+                if self.on_blob is not None:
+                    self.on_blob(path)
+            elif kind not in _PASSIVE:
+                self._warn(info, binding, "output is dropped")
+
+    async def apply_outputs(
+        self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
+    ) -> None:
+        """Async form of :meth:`outputs` (the HTTP frontend's hook).
+
+        Raises:
+            ConversionError: if a queue name or blob path cannot be resolved.
+        """
+        self.outputs(info, result, data)

@@ -1,0 +1,433 @@
+"""The local host's non-HTTP triggers: queue pollers, blob watchers and timers.
+
+Rules this module keeps:
+
+* Queue triggers lease a message (invisible for :attr:`HostOptions.lease`), invoke the
+  function, apply its outputs and only then delete the message. A failure makes the message
+  visible again after ``visibilityTimeout``; once it has been dequeued ``maxDequeueCount``
+  times it moves to ``<queue>-poison`` instead. Up to ``batchSize`` messages of one queue
+  run at a time. Pollers sleep ``maxPollingInterval`` when the queue is empty and wake at
+  once when this process enqueues.
+* Blob triggers fire once per blob version (a receipt per function and blob, kept in
+  ``.azfunc/state``), also for blobs written while the host was down; after five failures
+  a blob version is given up and reported on ``webjobs-blobtrigger-poison``.
+* Timers fire on their NCRONTAB schedule and, with ``runOnStartup``, at start. The last and
+  next occurrences are persisted, so a schedule missed while the host was down fires once
+  at start with ``IsPastDue`` true.
+* Every loop stops at the host's stop event after finishing what it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Final
+
+from .._datum import Datum
+from .._errors import ConversionError, FunctionLoadError
+from .expressions import BlobPattern, binding_data
+from .local_bindings import LocalBindings
+from .ncrontab import CronSchedule, resolve_settings
+from .storage import LocalQueue, StoredMessage
+
+if TYPE_CHECKING:
+    from ..app.model import BindingInfo, FunctionInfo
+    from .runtime import Runtime
+
+__all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner", "parse_timespan"]
+
+logger = logging.getLogger("azfunc.host")
+BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
+BLOB_MAX_FAILURES: Final = 5
+_SPAN_RE: Final = re.compile(r"(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)\Z")
+
+
+def parse_timespan(value: Any, default: timedelta) -> timedelta:
+    """A ``host.json`` duration: ``"hh:mm:ss[.fff]"``, ``"d.hh:mm:ss"`` or milliseconds.
+
+    Example:
+        >>> parse_timespan("00:00:02.5", timedelta(0)).total_seconds()
+        2.5
+        >>> parse_timespan(250, timedelta(0)).total_seconds()
+        0.25
+
+    Raises:
+        FunctionLoadError: if the value is neither.
+    """
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise FunctionLoadError(f"{value!r} is not a duration")
+    if isinstance(value, (int, float)):
+        return timedelta(milliseconds=value)
+    if isinstance(value, str):
+        match = _SPAN_RE.match(value.strip())
+        if match:
+            days, hours, minutes, seconds = match.groups()
+            return timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes),
+                             seconds=float(seconds))
+    raise FunctionLoadError(f"{value!r} is not a duration (use \"hh:mm:ss\")")
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    """Queue, blob and timer settings of the local host (``host.json`` + overrides).
+
+    Example:
+        >>> o = HostOptions.from_host_json({"extensions": {"queues": {"maxDequeueCount": 2}}})
+        >>> o.max_dequeue_count, o.visibility_timeout
+        (2, datetime.timedelta(0))
+    """
+
+    poll_interval: timedelta = timedelta(seconds=1)
+    visibility_timeout: timedelta = timedelta(0)
+    max_dequeue_count: int = 5
+    batch_size: int = 16
+    lease: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_host_json(cls, host_json: Mapping[str, Any], **overrides: Any) -> HostOptions:
+        """Read ``extensions.queues``; keyword overrides that are not ``None`` win.
+
+        Raises:
+            FunctionLoadError: if a value has the wrong type.
+        """
+        extensions = host_json.get("extensions")
+        queues = extensions.get("queues") if isinstance(extensions, Mapping) else None
+        queues = queues if isinstance(queues, Mapping) else {}
+        values: dict[str, Any] = {
+            "poll_interval": parse_timespan(queues.get("maxPollingInterval"), cls.poll_interval),
+            "visibility_timeout": parse_timespan(
+                queues.get("visibilityTimeout"), cls.visibility_timeout
+            ),
+        }
+        for key, field_name in (("maxDequeueCount", "max_dequeue_count"),
+                                ("batchSize", "batch_size")):
+            raw = queues.get(key)
+            if raw is not None:
+                if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+                    raise FunctionLoadError(f"host.json extensions.queues.{key} must be >= 1")
+                values[field_name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)
+
+
+def queue_datum(message: StoredMessage, binding: BindingInfo) -> Datum:
+    """The trigger Datum of a queue message (text unless binary or not UTF-8)."""
+    text = message.text
+    if text is None or binding.data_type == "binary":
+        return Datum(message.body, "bytes")
+    return Datum(text, "string")
+
+
+class QueuePoller:
+    """Feeds one queue-triggered function from its on-disk queue."""
+
+    def __init__(self, info: FunctionInfo, binding: BindingInfo, *, runtime: Runtime,
+                 bindings: LocalBindings, options: HostOptions, wake: asyncio.Event) -> None:
+        self.info = info
+        self.binding = binding
+        self.runtime = runtime
+        self.bindings = bindings
+        self.options = options
+        self.wake = wake
+        self.queue: LocalQueue = bindings.storage.queue(bindings.queue_name(binding))
+        self._slots = asyncio.Semaphore(options.batch_size)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until ``stop`` is set, then wait for the messages in flight."""
+        running: set[asyncio.Task[bool]] = set()
+        while not stop.is_set():
+            await self._slots.acquire()
+            try:
+                message = self.queue.get(lease=self.options.lease)
+            except Exception:
+                self._slots.release()
+                logger.exception("[%s] reading queue %r failed", self.info.name, self.queue.name)
+                await _wait(stop, self.options.poll_interval.total_seconds())
+                continue
+            if message is None:
+                self._slots.release()
+                self.wake.clear()
+                await _wait(self.wake, self.options.poll_interval.total_seconds())
+                continue
+            task = asyncio.ensure_future(self.process(message))
+            running.add(task)
+            task.add_done_callback(running.discard)
+            task.add_done_callback(lambda _: self._slots.release())
+        if running:
+            await asyncio.wait(running)
+
+    async def process(self, message: StoredMessage) -> bool:
+        """Invoke the function for one leased message; returns whether it succeeded."""
+        metadata = message.metadata()
+        data = binding_data(metadata, body=message.body, body_wins=True)
+        try:
+            inputs = {self.binding.name: queue_datum(message, self.binding)}
+            inputs.update(await self.bindings.inputs(self.info, data))
+            result = await self.runtime.invoke(self.info, inputs, trigger_metadata=metadata)
+            self.bindings.outputs(self.info, result, data)
+        except Exception as exc:
+            self._failed(message, exc)
+            return False
+        try:
+            self.queue.delete(message.id, message.pop_receipt)
+        except ConversionError as exc:
+            logger.warning("[%s] %s", self.info.name, exc)
+        return True
+
+    def _failed(self, message: StoredMessage, exc: Exception) -> None:
+        try:
+            if message.dequeue_count >= self.options.max_dequeue_count:
+                poison = self.bindings.storage.queue(f"{self.queue.name}-poison")
+                poison.put(message.body)
+                self.queue.delete(message.id, message.pop_receipt)
+                logger.error(
+                    "[%s] message %s failed %d times and moved to %r: %s", self.info.name,
+                    message.id, message.dequeue_count, poison.name, exc,
+                )
+            else:
+                self.queue.release(message.id, message.pop_receipt,
+                                   delay=self.options.visibility_timeout)
+        except ConversionError as error:
+            logger.warning("[%s] %s", self.info.name, error)
+
+
+def blob_metadata(path: str, content: bytes, captures: Mapping[str, str],
+                  uri: str) -> dict[str, Any]:
+    """The blob trigger metadata: ``BlobTrigger``, ``Uri``, ``Properties``, ``Metadata``."""
+    return {
+        **captures,
+        "BlobTrigger": path,
+        "Uri": uri,
+        "Properties": {"ContentLength": len(content), "Length": len(content)},
+        "Metadata": {},
+    }
+
+
+class BlobWatcher:
+    """Fires one blob-triggered function for every new or rewritten matching blob."""
+
+    def __init__(self, info: FunctionInfo, binding: BindingInfo, *, runtime: Runtime,
+                 bindings: LocalBindings, options: HostOptions, wake: asyncio.Event) -> None:
+        path = binding.properties.get("path")
+        if not isinstance(path, str):
+            raise FunctionLoadError(f"the blob trigger of {info.name!r} has no path")
+        self.info = info
+        self.binding = binding
+        self.runtime = runtime
+        self.bindings = bindings
+        self.options = options
+        self.wake = wake
+        self.pattern = BlobPattern(resolve_settings(path, bindings.settings))
+        self.state_name = f"blobreceipts-{info.name}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Scan until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                await self.scan()
+            except Exception:
+                logger.exception("[%s] scanning blobs failed", self.info.name)
+            self.wake.clear()
+            await _wait(self.wake, self.options.poll_interval.total_seconds())
+
+    async def scan(self) -> int:
+        """Invoke the function for every matching blob version not yet processed."""
+        storage = self.bindings.storage
+        receipts = storage.load_state(self.state_name)
+        fired = 0
+        for name in storage.list_blobs(self.pattern.container):
+            path = f"{self.pattern.container}/{name}"
+            captures = self.pattern.match(path)
+            etag = storage.blob_etag(path)
+            if captures is None or etag is None:
+                continue
+            receipt = receipts.get(path) or {}
+            if receipt.get("etag") == etag and receipt.get("done"):
+                continue
+            failures = int(receipt.get("failures", 0)) if receipt.get("etag") == etag else 0
+            ok = await self.fire(path, captures)
+            fired += 1
+            if ok:
+                receipts[path] = {"etag": etag, "done": True}
+            else:
+                failures += 1
+                done = failures >= BLOB_MAX_FAILURES
+                receipts[path] = {"etag": etag, "done": done, "failures": failures}
+                if done:
+                    storage.queue(BLOB_POISON_QUEUE).put(json.dumps({
+                        "FunctionId": self.info.name, "BlobType": "BlockBlob",
+                        "ContainerName": self.pattern.container, "BlobName": name,
+                        "ETag": etag,
+                    }))
+            storage.save_state(self.state_name, receipts)
+        return fired
+
+    async def fire(self, path: str, captures: Mapping[str, str]) -> bool:
+        """Invoke the function for one blob; returns whether it succeeded."""
+        storage = self.bindings.storage
+        content = storage.read_blob(path)
+        if content is None:
+            return True
+        uri = storage.blob_path(path).resolve().as_uri()
+        metadata = blob_metadata(path, content, captures, uri)
+        data = binding_data(metadata)
+        if self.binding.data_type == "string":
+            datum = Datum(content.decode("utf-8", "replace"), "string")
+        else:
+            datum = Datum(content, "bytes")
+        try:
+            inputs = {self.binding.name: datum}
+            inputs.update(await self.bindings.inputs(self.info, data))
+            result = await self.runtime.invoke(self.info, inputs, trigger_metadata=metadata)
+            self.bindings.outputs(self.info, result, data)
+        except Exception:
+            return False
+        return True
+
+
+def timer_datum(last: datetime | None, next_: datetime, *, past_due: bool,
+                schedule: CronSchedule) -> Datum:
+    """The timer trigger Datum: ``Schedule``, ``ScheduleStatus``, ``IsPastDue``."""
+    status = {
+        "Last": (last or datetime(1, 1, 1, tzinfo=timezone.utc)).isoformat(),
+        "Next": next_.isoformat(),
+        "LastUpdated": _now().isoformat(),
+    }
+    return Datum(json.dumps({
+        "Schedule": {"AdjustForDST": schedule.interval is None},
+        "ScheduleStatus": status,
+        "IsPastDue": past_due,
+    }), "json")
+
+
+class TimerRunner:
+    """Fires one timer-triggered function on its schedule."""
+
+    def __init__(self, info: FunctionInfo, binding: BindingInfo, *, runtime: Runtime,
+                 bindings: LocalBindings) -> None:
+        expression = binding.properties.get("schedule")
+        if not isinstance(expression, str):
+            raise FunctionLoadError(f"the timer trigger of {info.name!r} has no schedule")
+        self.info = info
+        self.binding = binding
+        self.runtime = runtime
+        self.bindings = bindings
+        self.schedule = CronSchedule(resolve_settings(expression, bindings.settings))
+        self.run_on_startup = bool(binding.properties.get("runOnStartup", False))
+        self.state_name = f"timer-{info.name}"
+
+    def _load(self) -> tuple[datetime | None, datetime | None]:
+        state = self.bindings.storage.load_state(self.state_name)
+        try:
+            last = datetime.fromisoformat(state["last"]) if state.get("last") else None
+            nxt = datetime.fromisoformat(state["next"]) if state.get("next") else None
+        except (TypeError, ValueError):
+            return None, None
+        return last, nxt
+
+    def _save(self, last: datetime | None, next_: datetime) -> None:
+        self.bindings.storage.save_state(self.state_name, {
+            "last": last.isoformat() if last else None,
+            "next": next_.isoformat(),
+            "lastUpdated": _now().isoformat(),
+        })
+
+    async def fire(self, *, past_due: bool, last: datetime | None, next_: datetime) -> bool:
+        """Invoke the function once; returns whether it succeeded."""
+        datum = timer_datum(last, next_, past_due=past_due, schedule=self.schedule)
+        try:
+            inputs: dict[str, Any] = {self.binding.name: datum}
+            inputs.update(await self.bindings.inputs(self.info, {}))
+            result = await self.runtime.invoke(self.info, inputs, trigger_metadata={})
+            self.bindings.outputs(self.info, result, {})
+        except Exception:
+            return False
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fire on schedule until ``stop`` is set."""
+        last, recorded_next = self._load()
+        now = _now()
+        upcoming = self.schedule.next_after(now)
+        if recorded_next is not None and recorded_next < now:
+            await self.fire(past_due=True, last=last, next_=upcoming)
+            last = recorded_next
+        elif self.run_on_startup:
+            await self.fire(past_due=False, last=last, next_=upcoming)
+        while not stop.is_set():
+            now = _now()
+            due = self.schedule.next_after(now)
+            self._save(last, due)
+            await _wait(stop, max(0.0, (due - _now()).total_seconds()))
+            if stop.is_set():
+                break
+            after = self.schedule.next_after(due)
+            late = (_now() - due) > timedelta(seconds=5)
+            await self.fire(past_due=late, last=last, next_=after)
+            last = due
+            self._save(last, after)
+
+
+def admin_inputs(
+    info: FunctionInfo, trigger: BindingInfo, payload: str, bindings: LocalBindings
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(inputs, trigger metadata, binding data) for ``POST /admin/functions/<name>``.
+
+    Raises:
+        ConversionError: if a blob trigger names a blob that does not exist.
+    """
+    kind = trigger.type.lower()
+    if kind == "queuetrigger":
+        now = _now()
+        message = StoredMessage(
+            id=str(uuid.uuid4()), body=payload.encode("utf-8"), dequeue_count=1,
+            insertion_time=now, expiration_time=now + timedelta(days=7),
+            next_visible_time=now + timedelta(minutes=10), pop_receipt=uuid.uuid4().hex,
+        )
+        metadata = message.metadata()
+        data = binding_data(metadata, body=message.body, body_wins=True)
+        return {trigger.name: queue_datum(message, trigger)}, metadata, data
+    if kind == "blobtrigger":
+        content = bindings.storage.read_blob(payload)
+        if content is None:
+            raise ConversionError(f"blob {payload!r} does not exist in the local storage")
+        path = payload.strip("/")
+        uri = bindings.storage.blob_path(path).resolve().as_uri()
+        pattern = trigger.properties.get("path")
+        captures = BlobPattern(str(pattern)).match(path) if isinstance(pattern, str) else None
+        meta = blob_metadata(path, content, captures or {}, uri)
+        datum = (Datum(content.decode("utf-8", "replace"), "string")
+                 if trigger.data_type == "string" else Datum(content, "bytes"))
+        return {trigger.name: datum}, meta, binding_data(meta)
+    if kind == "timertrigger":
+        schedule_text = trigger.properties.get("schedule")
+        schedule = CronSchedule(resolve_settings(str(schedule_text), bindings.settings))
+        next_ = schedule.next_after(_now())
+        datum = timer_datum(None, next_, past_due=False, schedule=schedule)
+        return {trigger.name: datum}, {}, {}
+    try:
+        parsed: Any = json.loads(payload)
+    except ValueError:
+        parsed = None
+    data = binding_data(body=payload)
+    if isinstance(parsed, (dict, list)):
+        return {trigger.name: Datum(payload, "json")}, {}, data
+    return {trigger.name: Datum(payload, "string")}, {}, data

@@ -1,0 +1,90 @@
+"""``azfunc export`` and the command-line entry points of the host."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from azfunc.app.loader import load_app
+from azfunc.cli import main
+from azfunc.host.export import custom_handler_host_json, export_app
+
+from .conftest import WIRE
+
+
+def test_export_writes_folder_layout(app_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["export", str(app_dir), str(out)]) == 0
+    app = load_app(app_dir, apply_settings=False)
+    for name, info in app.functions.items():
+        document = json.loads((out / name / "function.json").read_text())
+        assert document["bindings"] == info.to_function_json()["bindings"]
+        assert (out / name / document["scriptFile"]).resolve() == (
+            out / "function_app.py").resolve()
+    host = json.loads((out / "host.json").read_text())
+    handler = host["customHandler"]["description"]
+    assert handler["defaultExecutablePath"] == "python"
+    assert handler["arguments"] == ["-m", "azfunc", "worker"]
+    assert host["extensionBundle"]["id"] == "Microsoft.Azure.Functions.ExtensionBundle"
+    # the output folder is a self-contained app with the same functions
+    exported = load_app(out, apply_settings=False)
+    assert sorted(exported.functions) == sorted(app.functions)
+    assert exported.check() == []
+    # the same keys as the documented host.json variants
+    documented = json.loads((WIRE / "custom_handler" / "host_json_variants.json").read_text())
+    assert set(handler) <= set(documented["docs_with_args"]["customHandler"]["description"])
+    assert set(host) >= set(documented["docs_bundle"])
+
+
+def test_export_keeps_existing_host_settings_and_forwarding(app_dir: Path) -> None:
+    (app_dir / "host.json").write_text(json.dumps(
+        {"version": "2.0", "extensionBundle": {"id": "x", "version": "1"}, "logging": {}}
+    ))
+    written = export_app(app_dir, python="python3.12", forwarding=True)
+    host = json.loads((app_dir / "host.json").read_text())
+    assert host["extensionBundle"] == {"id": "x", "version": "1"}
+    assert "logging" in host
+    assert host["customHandler"]["enableForwardingHttpRequest"] is True
+    assert host["customHandler"]["description"]["defaultExecutablePath"] == "python3.12"
+    assert app_dir / "hello" / "function.json" in written
+
+
+def test_custom_handler_section_is_pure() -> None:
+    source = {"version": "2.0"}
+    result = custom_handler_host_json(source)
+    assert source == {"version": "2.0"}
+    assert "customHandler" in result
+
+
+@pytest.mark.parametrize("command", ["start", "worker", "export"])
+def test_help_and_bad_paths(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import azfunc.host.server as server
+
+    monkeypatch.setattr(server, "configure_logging", lambda level=0: None)
+    assert main([command, "--help"]) == 0
+    assert "usage" in capsys.readouterr().out
+    assert main([command, str(tmp_path / "missing")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main([command, "--nosuchflag"]) == 2
+
+
+def test_worker_port_from_the_host(monkeypatch: pytest.MonkeyPatch, app_dir: Path) -> None:
+    import azfunc.host.server as server
+
+    calls: list[tuple[object, str, int]] = []
+
+    def fake_serve(app: object, *, host: str, port: int, log_level: str = "") -> None:
+        calls.append((app, host, port))
+
+    monkeypatch.setattr(server, "serve", fake_serve)
+    monkeypatch.setattr(server, "configure_logging", lambda level=0: None)
+    monkeypatch.setenv("FUNCTIONS_CUSTOMHANDLER_PORT", "45678")
+    assert main(["worker", str(app_dir)]) == 0
+    assert main(["start", str(app_dir), "--port", "7072", "--threads", "3"]) == 0
+    (worker, worker_host, worker_port), (local, _, local_port) = calls
+    assert (type(worker).__name__, worker_host, worker_port) == (
+        "CustomHandlerWorker", "127.0.0.1", 45678)
+    assert (type(local).__name__, local_port) == ("LocalHost", 7072)
