@@ -14,8 +14,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .._errors import AzFuncError
+
+if TYPE_CHECKING:
+    from ..app.loader import LoadedApp
 
 __all__ = ["export_main", "start_main", "worker_main"]
 
@@ -69,16 +73,33 @@ def start_main(argv: Sequence[str]) -> int:
         print(f"azfunc start: {exc}", file=sys.stderr)
         return 1
     _report_findings(host.app)
-    print(f"azfunc local host on http://{args.host}:{args.port}/{host.prefix}/", file=sys.stderr)
-    for name, info in sorted(host.app.functions.items()):
-        trigger = info.trigger
-        print(f"  {name}: {trigger.type if trigger else 'no trigger'}", file=sys.stderr)
+    print(_describe_urls(host.app, f"http://{args.host}:{args.port}", host.prefix), flush=True)
     try:
         serve(host, host=args.host, port=args.port)
     except AzFuncError as exc:
         print(f"azfunc start: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _describe_urls(app: LoadedApp, base: str, prefix: str) -> str:
+    """The URLs to try, one line per function: HTTP routes, else the admin endpoint."""
+    lines = [f"azfunc local host on {base}/{prefix + '/' if prefix else ''}", "functions:"]
+    for name, info in sorted(app.functions.items()):
+        trigger = info.trigger
+        kind = trigger.type if trigger else "no trigger"
+        if info.disabled:
+            lines.append(f"  {name}: {kind} (disabled)")
+        elif trigger is not None and trigger.type.lower() == "httptrigger":
+            route = str(trigger.properties.get("route") or name).lstrip("/")
+            methods = trigger.properties.get("methods") or ["GET", "POST", "PUT", "DELETE",
+                                                            "PATCH", "HEAD", "OPTIONS"]
+            verbs = ",".join(str(m).upper() for m in methods)
+            path = f"{prefix}/{route}" if prefix else route
+            lines.append(f"  {name}: [{verbs}] {base}/{path}")
+        else:
+            lines.append(f"  {name}: {kind}; run it with POST {base}/admin/functions/{name}")
+    return "\n".join(lines)
 
 
 def worker_main(argv: Sequence[str]) -> int:

@@ -32,6 +32,9 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler._azfunc = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(level)
+    # The records are printed here; propagating them would print warnings a second time
+    # through the root logger's last-resort output.
+    logger.propagate = False
 
 
 def _uvicorn() -> Any:
