@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._base import F
-from ._triggers import TriggerDecorators, kafka_enum
+from ._triggers import KAFKA_CLIENT_KEYWORDS, TriggerDecorators, kafka_properties
 
 __all__ = ["BindingDecorators"]
 
@@ -190,41 +190,21 @@ class BindingDecorators(TriggerDecorators):
         Raises:
             FunctionLoadError: for an invalid keyword value.
         """
-        props = {
-            "topic": topic,
-            "broker_list": broker_list,
-            "avro_schema": avro_schema,
-            "key_avro_schema": key_avro_schema,
-            "key_data_type": kafka_enum(key_data_type),
-            "username": username,
-            "password": password,
-            "ssl_key_location": ssl_key_location,
-            "ssl_ca_location": ssl_ca_location,
-            "ssl_certificate_location": ssl_certificate_location,
-            "ssl_key_password": ssl_key_password,
-            "ssl_certificate_pem": ssl_certificate_pem,
-            "ssl_key_pem": ssl_key_pem,
-            "ssl_ca_pem": ssl_ca_pem,
-            "ssl_certificate_and_key_pem": ssl_certificate_and_key_pem,
-            "schema_registry_url": schema_registry_url,
-            "schema_registry_username": schema_registry_username,
-            "schema_registry_password": schema_registry_password,
-            "o_auth_bearer_method": kafka_enum(o_auth_bearer_method),
-            "o_auth_bearer_client_id": o_auth_bearer_client_id,
-            "o_auth_bearer_client_secret": o_auth_bearer_client_secret,
-            "o_auth_bearer_scope": o_auth_bearer_scope,
-            "o_auth_bearer_token_endpoint_url": o_auth_bearer_token_endpoint_url,
-            "o_auth_bearer_extensions": o_auth_bearer_extensions,
-            "max_message_bytes": max_message_bytes,
-            "batch_size": batch_size,
-            "enable_idempotence": enable_idempotence,
-            "message_timeout_ms": message_timeout_ms,
-            "request_timeout_ms": request_timeout_ms,
-            "max_retries": max_retries,
-            "authentication_mode": kafka_enum(authentication_mode),
-            "protocol": kafka_enum(protocol),
-            "linger_ms": linger_ms,
-        }
+        props = kafka_properties(
+            locals(),
+            "topic",
+            "broker_list",
+            *KAFKA_CLIENT_KEYWORDS,
+            "max_message_bytes",
+            "batch_size",
+            "enable_idempotence",
+            "message_timeout_ms",
+            "request_timeout_ms",
+            "max_retries",
+            "authentication_mode",
+            "protocol",
+            "linger_ms",
+        )
         return self._binding("kafka", "out", arg_name, data_type, props, kwargs)
 
     def sql_input(

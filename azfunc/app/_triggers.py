@@ -9,20 +9,53 @@ Rules this module keeps:
   to the function name and its ``authLevel`` to the app's ``http_auth_level``; methods are
   written upper-case.
 * Kafka keywords whose defaults ``azure-functions`` writes into ``function.json`` are written
-  with the same defaults here, so both produce the same binding.
+  with the same defaults here, so both produce the same binding. The client keywords the
+  Kafka trigger and output share are listed once, in :data:`KAFKA_CLIENT_KEYWORDS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from ._base import DecoratorBase, F
 
-__all__ = ["TriggerDecorators", "kafka_enum"]
+__all__ = ["KAFKA_CLIENT_KEYWORDS", "TriggerDecorators", "kafka_properties"]
 
 _DataType = Any  # DataType | str | None
+
+
+#: the keywords ``kafka_trigger`` and ``kafka_output`` share, in the order both write them.
+KAFKA_CLIENT_KEYWORDS: Final = (
+    "avro_schema",
+    "key_avro_schema",
+    "key_data_type",
+    "username",
+    "password",
+    "ssl_key_location",
+    "ssl_ca_location",
+    "ssl_certificate_location",
+    "ssl_key_password",
+    "ssl_certificate_pem",
+    "ssl_key_pem",
+    "ssl_ca_pem",
+    "ssl_certificate_and_key_pem",
+    "schema_registry_url",
+    "schema_registry_username",
+    "schema_registry_password",
+    "o_auth_bearer_method",
+    "o_auth_bearer_client_id",
+    "o_auth_bearer_client_secret",
+    "o_auth_bearer_scope",
+    "o_auth_bearer_token_endpoint_url",
+    "o_auth_bearer_extensions",
+)
+
+#: Kafka keywords whose enum values are written upper-case, as ``azure-functions`` writes them.
+_KAFKA_ENUM_KEYWORDS: Final = frozenset(
+    {"key_data_type", "o_auth_bearer_method", "authentication_mode", "protocol"}
+)
 
 
 def kafka_enum(value: Any) -> Any:
@@ -30,6 +63,22 @@ def kafka_enum(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.name
     return value.upper() if isinstance(value, str) else value
+
+
+def kafka_properties(arguments: Mapping[str, Any], *keywords: str) -> dict[str, Any]:
+    """The properties of a Kafka decorator: ``keywords`` in order, read from ``arguments``
+    (the decorator's ``locals()``), enum keywords upper-cased.
+
+    Example:
+        >>> kafka_properties({"topic": "t", "protocol": "sasl_ssl"}, "topic", "protocol")
+        {'topic': 't', 'protocol': 'SASL_SSL'}
+    """
+    return {
+        keyword: kafka_enum(arguments[keyword])
+        if keyword in _KAFKA_ENUM_KEYWORDS
+        else arguments[keyword]
+        for keyword in keywords
+    }
 
 
 class TriggerDecorators(DecoratorBase):
@@ -262,38 +311,18 @@ class TriggerDecorators(DecoratorBase):
         Raises:
             FunctionLoadError: for an invalid keyword value.
         """
-        props = {
-            "topic": topic,
-            "broker_list": broker_list,
-            "event_hub_connection_string": event_hub_connection_string,
-            "consumer_group": consumer_group,
-            "avro_schema": avro_schema,
-            "key_avro_schema": key_avro_schema,
-            "key_data_type": kafka_enum(key_data_type),
-            "username": username,
-            "password": password,
-            "ssl_key_location": ssl_key_location,
-            "ssl_ca_location": ssl_ca_location,
-            "ssl_certificate_location": ssl_certificate_location,
-            "ssl_key_password": ssl_key_password,
-            "ssl_certificate_pem": ssl_certificate_pem,
-            "ssl_key_pem": ssl_key_pem,
-            "ssl_ca_pem": ssl_ca_pem,
-            "ssl_certificate_and_key_pem": ssl_certificate_and_key_pem,
-            "schema_registry_url": schema_registry_url,
-            "schema_registry_username": schema_registry_username,
-            "schema_registry_password": schema_registry_password,
-            "o_auth_bearer_method": kafka_enum(o_auth_bearer_method),
-            "o_auth_bearer_client_id": o_auth_bearer_client_id,
-            "o_auth_bearer_client_secret": o_auth_bearer_client_secret,
-            "o_auth_bearer_scope": o_auth_bearer_scope,
-            "o_auth_bearer_token_endpoint_url": o_auth_bearer_token_endpoint_url,
-            "o_auth_bearer_extensions": o_auth_bearer_extensions,
-            "authentication_mode": kafka_enum(authentication_mode),
-            "protocol": kafka_enum(protocol),
-            "cardinality": cardinality,
-            "lag_threshold": lag_threshold,
-        }
+        props = kafka_properties(
+            locals(),
+            "topic",
+            "broker_list",
+            "event_hub_connection_string",
+            "consumer_group",
+            *KAFKA_CLIENT_KEYWORDS,
+            "authentication_mode",
+            "protocol",
+            "cardinality",
+            "lag_threshold",
+        )
         return self._binding("kafkaTrigger", "in", arg_name, data_type, props, kwargs)
 
     def generic_trigger(

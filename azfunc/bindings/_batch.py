@@ -33,6 +33,7 @@ from .._datum import Datum, collection_items
 from .._errors import BodyDecodeError, ConversionError, WireFormatError
 from .._metadata import metadata_list, raw_metadata
 from .._registry import Converter
+from ._encode import dumps_json
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -48,6 +49,8 @@ __all__ = [
     "batch_bodies",
     "payload_value",
     "decide_cardinality",
+    "is_class",
+    "is_class_of",
     "positional",
     "single_body",
     "unwrap_optional",
@@ -196,6 +199,22 @@ def unwrap_optional(pytype: Any) -> Any:
     return pytype
 
 
+def is_class(pytype: Any) -> bool:
+    """Whether ``pytype`` is a real class (on 3.10 ``list[str]`` passes
+    ``isinstance(x, type)``; it is not one)."""
+    return isinstance(pytype, type) and not isinstance(pytype, types.GenericAlias)
+
+
+def is_class_of(pytype: Any, classes: tuple[type, ...]) -> bool:
+    """Whether ``pytype`` is a real class and a subclass of one of ``classes``.
+
+    Example:
+        >>> is_class_of(bool, (int, str)), is_class_of(list[int], (list,))
+        (True, False)
+    """
+    return is_class(pytype) and issubclass(pytype, classes)
+
+
 def _form_of(pytype: Any, item_type: type) -> type | None:
     if pytype in (str, bytes):
         return typing.cast(type, pytype)
@@ -307,6 +326,17 @@ class SharedMetadata:
             )
         return self._parsed
 
+    def with_own(self, own: Mapping[str, Any]) -> dict[str, Any]:
+        """The shared metadata plus one item's ``own`` values (``None`` values left out), as
+        that item's ``metadata`` property reports it.
+
+        Example:
+            >>> SharedMetadata({"PartitionContext": Datum('{"PartitionId": "0"}', "json")}
+            ...                ).with_own({"Offset": "7", "PartitionKey": None})
+            {'PartitionContext': {'PartitionId': '0'}, 'Offset': '7'}
+        """
+        return {**self.get(), **{k: v for k, v in own.items() if v is not None}}
+
 
 def annotation_allows(pytype: Any, allowed: tuple[type, ...], *, many: bool = True) -> bool:
     """Whether ``pytype`` is one of ``allowed`` (or a subclass), or, when ``many`` is true,
@@ -387,6 +417,13 @@ def utf8_text(converter: Converter, body: bytes, what: str) -> str:
 # --- JSON row collections (Cosmos DB documents, SQL and MySQL rows) ------------------------
 
 
+def _json_text(rows: JsonObject | JsonObjectList) -> str:
+    try:
+        return json.dumps(rows)
+    except (TypeError, ValueError) as exc:
+        raise ConversionError(f"{type(rows).__name__} is not JSON-serialisable: {exc}") from None
+
+
 class JsonObject(dict[str, Any]):
     """A JSON object that is a real ``dict``: the base of ``Document``, ``SqlRow``, ``MySqlRow``.
 
@@ -425,12 +462,7 @@ class JsonObject(dict[str, Any]):
         Raises:
             ConversionError: if a value is not JSON-serialisable.
         """
-        try:
-            return json.dumps(self)
-        except (TypeError, ValueError) as exc:
-            raise ConversionError(
-                f"{type(self).__name__} is not JSON-serialisable: {exc}"
-            ) from None
+        return _json_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain ``dict`` copy."""
@@ -486,12 +518,7 @@ class JsonObjectList(list[Any]):
         Raises:
             ConversionError: if a value is not JSON-serialisable.
         """
-        try:
-            return json.dumps(self)
-        except (TypeError, ValueError) as exc:
-            raise ConversionError(
-                f"{type(self).__name__} is not JSON-serialisable: {exc}"
-            ) from None
+        return _json_text(self)
 
     def to_list(self) -> list[dict[str, Any] | None]:
         """Plain dicts (and ``None`` entries)."""
@@ -610,9 +637,4 @@ class JsonRowsConverter(Converter):
                 f"{self.list_type.item_type.__name__}, {self.list_type.__name__}, dict, "
                 "a list of those, or JSON text",
             )
-        try:
-            return Datum(json.dumps(rows), "json")
-        except (TypeError, ValueError) as exc:
-            raise ConversionError(
-                f"the {self.binding} binding cannot serialise the rows as JSON: {exc}"
-            ) from None
+        return Datum(dumps_json(self, rows, what="rows"), "json")

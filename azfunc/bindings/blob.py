@@ -21,7 +21,6 @@ Rules this module keeps:
 from __future__ import annotations
 
 import io
-import types
 import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -30,16 +29,12 @@ from .._datum import Datum
 from .._errors import ConversionError
 from .._metadata import metadata_dict, metadata_str
 from .._registry import Converter
+from ._batch import is_class, is_class_of, unwrap_optional
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
 __all__ = ["CONVERTERS", "BlobConverter", "InputStream"]
-
-
-def _is_class(pytype: Any) -> bool:
-    """A real class (on 3.10 ``list[str]`` passes ``isinstance(x, type)``; it is not one)."""
-    return isinstance(pytype, type) and not isinstance(pytype, types.GenericAlias)
 
 
 _INPUT_KINDS: Final = ("string", "bytes", "stream", "null")
@@ -265,15 +260,6 @@ class InputStream(io.BufferedIOBase):
         return f"<InputStream name={self._name!r} length={self._length!r}>"
 
 
-def _unwrap_optional(pytype: Any) -> Any:
-    origin = typing.get_origin(pytype)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(pytype) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return pytype
-
-
 class BlobConverter(Converter):
     """Decodes ``blobTrigger``/``blob`` inputs and encodes ``blob`` outputs.
 
@@ -292,15 +278,14 @@ class BlobConverter(Converter):
 
     def check_input_type_annotation(self, pytype: Any) -> bool:
         """``InputStream``, ``bytes`` or ``str`` (optionally ``| None``)."""
-        pytype = _unwrap_optional(pytype)
-        return _is_class(pytype) and issubclass(pytype, (InputStream, bytes, str))
+        return is_class_of(unwrap_optional(pytype), (InputStream, bytes, str))
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """``str``, ``bytes``, ``bytearray``, ``InputStream`` or any type with ``read()``."""
         if self.binding.lower() == "blobtrigger":
             return False
-        pytype = _unwrap_optional(pytype)
-        if not _is_class(pytype):
+        pytype = unwrap_optional(pytype)
+        if not is_class(pytype):
             return False
         return issubclass(pytype, (str, bytes, bytearray, memoryview, io.IOBase)) or callable(
             getattr(pytype, "read", None)
@@ -326,7 +311,7 @@ class BlobConverter(Converter):
         value = self.expect(datum, *_INPUT_KINDS)
         if datum.type == "null" or value is None:
             return None
-        target = _unwrap_optional(pytype)
+        target = unwrap_optional(pytype)
         if isinstance(value, str):
             if target is str:
                 return value

@@ -26,6 +26,7 @@ from .._datum import Datum
 from .._errors import ConversionError
 from .._registry import Converter
 from ._batch import annotation_allows, payload_value, unwrap_optional
+from ._encode import MessageOutputConverter
 
 __all__ = [
     "CONVERTERS",
@@ -147,8 +148,8 @@ def _text(converter: Converter, datum: Datum) -> str | None:
     return value
 
 
-class _ContextTrigger(Converter):
-    context_type: type[_JsonTextContext] = _JsonTextContext
+class _DurableTrigger(Converter):
+    """A Durable trigger: the function's return value is sent back to the extension as JSON."""
 
     def has_trigger_support(self) -> bool:
         """This is a trigger."""
@@ -158,16 +159,28 @@ class _ContextTrigger(Converter):
         """The function's return value is the result sent back to the extension."""
         return True
 
+    def check_output_type_annotation(self, pytype: Any) -> bool:
+        """Any JSON-serialisable result."""
+        return True
+
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
+        """The result as a ``json`` Datum.
+
+        Raises:
+            ConversionError: if the result is not JSON-serialisable.
+        """
+        return Datum(_dumps(self, obj), "json")
+
+
+class _ContextTrigger(_DurableTrigger):
+    context_type: type[_JsonTextContext] = _JsonTextContext
+
     def check_input_type_annotation(self, pytype: Any) -> bool:
         """The context type (or unannotated)."""
         pytype = unwrap_optional(pytype)
         return pytype is None or (
             isinstance(pytype, type) and issubclass(pytype, (self.context_type, str))
         )
-
-    def check_output_type_annotation(self, pytype: Any) -> bool:
-        """Any JSON-serialisable result."""
-        return True
 
     def decode(
         self,
@@ -194,7 +207,7 @@ class _ContextTrigger(Converter):
         """
         if isinstance(obj, str):
             return Datum(obj, "json")
-        return Datum(_dumps(self, obj), "json")
+        return super().encode(obj, expected_type=expected_type)
 
 
 class OrchestrationTriggerConverter(_ContextTrigger):
@@ -221,7 +234,7 @@ class EntityTriggerConverter(_ContextTrigger):
     context_type = EntityContext
 
 
-class ActivityTriggerConverter(Converter):
+class ActivityTriggerConverter(_DurableTrigger):
     """``activityTrigger``: the activity input parsed from JSON, the result sent as JSON.
 
     Example:
@@ -234,20 +247,8 @@ class ActivityTriggerConverter(Converter):
 
     binding = "activityTrigger"
 
-    def has_trigger_support(self) -> bool:
-        """This is a trigger."""
-        return True
-
-    def has_implicit_output(self) -> bool:
-        """The function's return value is the activity result."""
-        return True
-
     def check_input_type_annotation(self, pytype: Any) -> bool:
         """Any type: the input is whatever JSON the orchestrator sent."""
-        return True
-
-    def check_output_type_annotation(self, pytype: Any) -> bool:
-        """Any JSON-serialisable type."""
         return True
 
     def decode(
@@ -270,17 +271,11 @@ class ActivityTriggerConverter(Converter):
         except ValueError:
             return text
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """The result as a ``json`` Datum.
 
-        Raises:
-            ConversionError: if the result is not JSON-serialisable.
-        """
-        return Datum(_dumps(self, obj), "json")
-
-
-class DurableClientConverter(Converter):
+class DurableClientConverter(MessageOutputConverter):
     """``durableClient``: the client JSON text the Durable SDK builds its client from.
+
+    Its output sends text or bytes as they are.
 
     Example:
         >>> DurableClientConverter().decode(Datum('{"taskHubName": "hub"}', "string"))
@@ -288,6 +283,9 @@ class DurableClientConverter(Converter):
     """
 
     binding = "durableClient"
+    accepted = "str or bytes"
+    object_types = ()
+    list_types = ()
 
     def check_input_type_annotation(self, pytype: Any) -> bool:
         """``str`` or ``bytes`` (or unannotated)."""
@@ -314,20 +312,6 @@ class DurableClientConverter(Converter):
         if text is not None and unwrap_optional(pytype) is bytes:
             return text.encode("utf-8")
         return text
-
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Text or bytes as they are.
-
-        Raises:
-            ConversionError: for any other value.
-        """
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray)):
-            return Datum(bytes(obj), "bytes")
-        raise self.unsupported_value(obj, "str or bytes")
 
 
 CONVERTERS: Final[dict[str, Converter]] = {

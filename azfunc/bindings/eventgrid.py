@@ -37,6 +37,7 @@ from .._errors import BodyDecodeError, ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
 from ._batch import annotation_allows, payload_value
+from ._encode import MessageOutputConverter
 
 __all__ = [
     "CONVERTERS",
@@ -90,8 +91,23 @@ def _opt_str(value: Any) -> str | None:
     return str(value)
 
 
+class _EventGridData:
+    """What both Event Grid schema event classes do with their ``data``."""
+
+    __slots__ = ()
+    data: Any
+
+    def get_json(self) -> Any:
+        """The event's ``data``."""
+        return self.data
+
+    def get_body(self) -> bytes:
+        """The event's ``data`` as bytes (text as UTF-8, anything else as JSON)."""
+        return _data_bytes(self.data)
+
+
 @dataclass(eq=True, kw_only=True, slots=True)
-class EventGridEvent:
+class EventGridEvent(_EventGridData):
     """An event in the Event Grid schema.
 
     Example:
@@ -112,14 +128,6 @@ class EventGridEvent:
 
     def __post_init__(self) -> None:
         self.event_time = _aware(self.event_time)
-
-    def get_json(self) -> Any:
-        """The event's ``data``."""
-        return self.data
-
-    def get_body(self) -> bytes:
-        """The event's ``data`` as bytes (text as UTF-8, anything else as JSON)."""
-        return _data_bytes(self.data)
 
     def to_dict(self) -> dict[str, Any]:
         """The event in Event Grid schema JSON form (``None`` members left out)."""
@@ -159,7 +167,7 @@ class EventGridEvent:
 
 
 @dataclass(eq=True, kw_only=True, slots=True)
-class EventGridOutputEvent:
+class EventGridOutputEvent(_EventGridData):
     """An event to publish through the ``eventGrid`` output (Event Grid schema).
 
     Example:
@@ -179,14 +187,6 @@ class EventGridOutputEvent:
 
     def __post_init__(self) -> None:
         self.event_time = _aware(self.event_time)
-
-    def get_json(self) -> Any:
-        """The event's ``data``."""
-        return self.data
-
-    def get_body(self) -> bytes:
-        """The event's ``data`` as bytes (text as UTF-8, anything else as JSON)."""
-        return _data_bytes(self.data)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object sent to Event Grid (``topic`` only when set)."""
@@ -520,7 +520,7 @@ class EventGridTriggerConverter(Converter):
 _EVENT_TYPES: Final = (EventGridOutputEvent, EventGridEvent, CloudEvent)
 
 
-class EventGridOutputConverter(Converter):
+class EventGridOutputConverter(MessageOutputConverter):
     """Encodes values for the ``eventGrid`` output binding.
 
     Example:
@@ -531,48 +531,26 @@ class EventGridOutputConverter(Converter):
     """
 
     binding = "eventGrid"
+    accepted = "EventGridOutputEvent, EventGridEvent, CloudEvent, dict, str, bytes or lists"
+    message_types = _EVENT_TYPES
+    json_what = "event"
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """``EventGridOutputEvent``, ``EventGridEvent``, ``CloudEvent``, ``dict``, ``str``,
         ``bytes`` or a list of those."""
         return annotation_allows(pytype, (*_EVENT_TYPES, dict, str, bytes))
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Encode one event or a list of events.
+    def list_item(self, item: Any) -> Any:
+        """An event as its JSON object; ``str`` and ``dict`` items as they are.
 
         Raises:
-            ConversionError: for a value Event Grid cannot publish.
+            ConversionError: for any other item.
         """
-        accepted = "EventGridOutputEvent, EventGridEvent, CloudEvent, dict, str, bytes or lists"
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray)):
-            return Datum(bytes(obj), "bytes")
-        if isinstance(obj, _EVENT_TYPES):
-            return Datum(self._dumps(obj.to_dict()), "json")
-        if isinstance(obj, dict):
-            return Datum(self._dumps(obj), "json")
-        if isinstance(obj, (list, tuple)):
-            items: list[Any] = []
-            for item in obj:
-                if isinstance(item, _EVENT_TYPES):
-                    items.append(item.to_dict())
-                elif isinstance(item, (str, dict)):
-                    items.append(item)
-                else:
-                    raise self.unsupported_value(item, accepted)
-            return Datum(self._dumps(items), "json")
-        raise self.unsupported_value(obj, accepted)
-
-    def _dumps(self, value: Any) -> str:
-        try:
-            return json.dumps(value)
-        except (TypeError, ValueError) as exc:
-            raise ConversionError(
-                f"the {self.binding} binding cannot serialise the event as JSON: {exc}"
-            ) from None
+        if isinstance(item, _EVENT_TYPES):
+            return item.to_dict()
+        if isinstance(item, (str, dict)):
+            return item
+        raise self.unsupported_value(item, self.accepted)
 
 
 CONVERTERS: Final[dict[str, Converter]] = {

@@ -28,29 +28,25 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
 from .._metadata import metadata_dict, metadata_value, raw_metadata
 from .._registry import Converter
 from .._timeparse import parse_datetime
 from ._batch import (
-    MANY,
     SharedMetadata,
     annotation_allows,
-    batch_bodies,
-    decide_cardinality,
     int_or_none,
     positional,
-    single_body,
     text_or_none,
     utf8_text,
 )
+from ._encode import MessageOutputConverter
+from ._trigger import BatchTriggerConverter
 
 __all__ = ["CONVERTERS", "EventHubEvent", "EventHubOutputConverter", "EventHubTriggerConverter"]
 
@@ -208,10 +204,7 @@ class EventHubEvent:
                     "Properties": self._properties,
                     "SystemProperties": self._system_properties,
                 }
-                self._metadata = {
-                    **self._shared.get(),
-                    **{k: v for k, v in own.items() if v is not None},
-                }
+                self._metadata = self._shared.with_own(own)
         return self._metadata
 
     def __eq__(self, other: object) -> bool:
@@ -271,7 +264,7 @@ def _new_event(
     return ev
 
 
-class EventHubTriggerConverter(Converter):
+class EventHubTriggerConverter(BatchTriggerConverter):
     """Decodes ``eventHubTrigger`` payloads into :class:`EventHubEvent` (one or a list).
 
     Example:
@@ -282,53 +275,8 @@ class EventHubTriggerConverter(Converter):
     """
 
     binding = "eventHubTrigger"
-
-    def has_trigger_support(self) -> bool:
-        """Event Hubs is a trigger."""
-        return True
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``EventHubEvent``, ``str``, ``bytes`` or a list of one of them."""
-        return annotation_allows(pytype, (EventHubEvent, str, bytes))
-
-    def check_output_type_annotation(self, pytype: Any) -> bool:
-        """The trigger has no output."""
-        return False
-
-    def decode(
-        self,
-        datum: Datum,
-        *,
-        trigger_metadata: Mapping[str, Any] | None = None,
-        pytype: Any = None,
-    ) -> Any:
-        """Decode one event or a batch.
-
-        Raises:
-            ConversionError: for a payload kind Event Hubs never sends, or when the
-                annotation and the payload disagree on cardinality.
-        """
-        cardinality, form = decide_cardinality(
-            self,
-            datum,
-            trigger_metadata,
-            pytype,
-            item_type=EventHubEvent,
-            single_keys=_SINGLE_KEYS,
-        )
-        if cardinality == MANY:
-            bodies = batch_bodies(self, datum)
-            if form is bytes:
-                return bodies
-            if form is str:
-                return [b.decode("utf-8", "replace") for b in bodies]
-            return self._decode_many(bodies, trigger_metadata)
-        body = single_body(self, datum)
-        if form is bytes:
-            return body
-        if form is str:
-            return body.decode("utf-8", "replace")
-        return self._decode_one(body, trigger_metadata)
+    item_type = EventHubEvent
+    single_keys = _SINGLE_KEYS
 
     def _decode_one(self, body: bytes, md: Mapping[str, Any] | None) -> EventHubEvent:
         system = metadata_dict(md, "SystemProperties") or {}
@@ -418,7 +366,7 @@ class EventHubTriggerConverter(Converter):
         return events
 
 
-class EventHubOutputConverter(Converter):
+class EventHubOutputConverter(MessageOutputConverter):
     """Encodes values for the ``eventHub`` output binding.
 
     Example:
@@ -427,61 +375,42 @@ class EventHubOutputConverter(Converter):
     """
 
     binding = "eventHub"
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """The output binding has no input."""
-        return False
+    accepted = "str, bytes, dict, list, EventHubEvent or a list of those"
+    message_types = (EventHubEvent,)
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """``str``, ``bytes``, ``dict``, ``list``, ``EventHubEvent`` or a list of those."""
         return annotation_allows(pytype, (str, bytes, dict, list, EventHubEvent))
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Encode one event or a list of events.
+    def encode_message(self, message: Any) -> Datum:
+        """An :class:`EventHubEvent` is sent as its body."""
+        return Datum(message.get_body(), "bytes")
+
+    def list_item(self, item: Any) -> Any:
+        """Text as it is, bytes and event bodies as UTF-8 text, JSON values as they are.
 
         Raises:
-            ConversionError: for a value Event Hubs cannot send.
+            ConversionError: for a non-UTF-8 body or any other item.
         """
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray)):
-            return Datum(bytes(obj), "bytes")
-        if isinstance(obj, EventHubEvent):
-            return Datum(obj.get_body(), "bytes")
-        if isinstance(obj, dict):
-            return Datum(_dumps(self, obj), "json")
-        if isinstance(obj, (list, tuple)):
-            items: list[Any] = []
-            for item in obj:
-                if isinstance(item, str):
-                    items.append(item)
-                elif isinstance(item, (bytes, bytearray)):
-                    items.append(utf8_text(self, bytes(item), "bytes items"))
-                elif isinstance(item, EventHubEvent):
-                    items.append(utf8_text(self, item.get_body(), "EventHubEvent bodies"))
-                elif isinstance(item, (dict, list, int, float, bool)) or item is None:
-                    items.append(item)
-                else:
-                    raise self.unsupported_value(
-                        item, "str, bytes, dict, list, EventHubEvent or a list of those"
-                    )
-            return Datum(_dumps(self, items), "json")
+        if isinstance(item, str):
+            return item
+        if isinstance(item, (bytes, bytearray)):
+            return utf8_text(self, bytes(item), "bytes items")
+        if isinstance(item, EventHubEvent):
+            return utf8_text(self, item.get_body(), "EventHubEvent bodies")
+        if isinstance(item, (dict, list, int, float, bool)) or item is None:
+            return item
+        raise self.unsupported_value(item, self.accepted)
+
+    def encode_other(self, obj: Any) -> Datum | None:
+        """A number is one JSON message.
+
+        Raises:
+            ConversionError: for any other value.
+        """
         if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-            return Datum(_dumps(self, obj), "json")
-        raise self.unsupported_value(
-            obj, "str, bytes, dict, list, EventHubEvent or a list of those"
-        )
-
-
-def _dumps(converter: Converter, value: Any) -> str:
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise ConversionError(
-            f"the {converter.binding} binding cannot serialise the value as JSON: {exc}"
-        ) from None
+            return Datum(self.dumps(obj), "json")
+        raise self.unsupported_value(obj, self.accepted)
 
 
 CONVERTERS: Final[dict[str, Converter]] = {

@@ -15,7 +15,6 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import json
 import typing
 from collections.abc import Mapping
 from typing import Any, Final
@@ -24,6 +23,7 @@ from .._datum import Datum, collection_items
 from .._errors import BodyDecodeError, ConversionError, WireFormatError
 from .._registry import Converter
 from ._batch import payload_value, unwrap_optional, utf8
+from ._encode import MessageOutputConverter
 
 __all__ = ["CONVERTERS", "GenericConverter"]
 
@@ -42,7 +42,7 @@ _ACCEPTED_KINDS: Final = (
 )
 
 
-class GenericConverter(Converter):
+class GenericConverter(MessageOutputConverter):
     """Plain ``str``/``bytes``/JSON values, both directions.
 
     Example:
@@ -56,6 +56,8 @@ class GenericConverter(Converter):
     """
 
     binding = "generic"
+    accepted = "str, bytes, int, float, bool, dict or list"
+    bytes_types = (bytes, bytearray, memoryview)
 
     def check_input_type_annotation(self, pytype: Any) -> bool:
         """``str``, ``bytes``, ``dict``, ``list``, ``object``, ``Any`` or unannotated."""
@@ -138,32 +140,23 @@ class GenericConverter(Converter):
             )
         return parsed
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Encode a plain value.
+    def list_item(self, item: Any) -> Any:
+        """A list is sent whole: every item as it is."""
+        return item
+
+    def encode_other(self, obj: Any) -> Datum | None:
+        """``bool`` as JSON, ``int`` as ``int``, ``float`` as ``double``.
 
         Raises:
             ConversionError: for a value that is not str, bytes, a number, bool or JSON.
         """
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray, memoryview)):
-            return Datum(bytes(obj), "bytes")
         if isinstance(obj, bool):
             return Datum("true" if obj else "false", "json")
         if isinstance(obj, int):
             return Datum(obj, "int")
         if isinstance(obj, float):
             return Datum(obj, "double")
-        if isinstance(obj, (dict, list, tuple)):
-            try:
-                return Datum(json.dumps(obj), "json")
-            except (TypeError, ValueError) as exc:
-                raise ConversionError(
-                    f"the {self.binding} binding cannot serialise the value as JSON: {exc}"
-                ) from None
-        raise self.unsupported_value(obj, "str, bytes, int, float, bool, dict or list")
+        raise self.unsupported_value(obj, self.accepted)
 
 
 CONVERTERS: Final[dict[str, Converter]] = {"generic": GenericConverter()}

@@ -25,23 +25,19 @@ from datetime import datetime
 from typing import Any, Final
 
 from .._body import decode_json_body
-from .._datum import Datum
-from .._errors import ConversionError
 from .._metadata import metadata_int, metadata_list, metadata_str, raw_metadata
 from .._registry import Converter
 from .._timeparse import parse_datetime
 from ._batch import (
-    MANY,
     SharedMetadata,
     annotation_allows,
-    batch_bodies,
-    decide_cardinality,
     int_or_none,
     positional,
-    single_body,
     text_or_none,
     utf8_text,
 )
+from ._encode import MessageOutputConverter
+from ._trigger import BatchTriggerConverter
 
 __all__ = ["CONVERTERS", "KafkaEvent", "KafkaOutputConverter", "KafkaTriggerConverter"]
 
@@ -114,10 +110,7 @@ class KafkaEvent:
                     "Timestamp": self.timestamp,
                     "Headers": self.headers,
                 }
-                self._metadata = {
-                    **self._shared.get(),
-                    **{k: v for k, v in own.items() if v is not None},
-                }
+                self._metadata = self._shared.with_own(own)
         return self._metadata
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,10 +142,11 @@ def _headers(value: Any) -> list[Any] | None:
     return None
 
 
-class KafkaTriggerConverter(Converter):
+class KafkaTriggerConverter(BatchTriggerConverter):
     """Decodes ``kafkaTrigger`` payloads into :class:`KafkaEvent` (one or a list).
 
     Example:
+        >>> from azfunc._datum import Datum
         >>> ev = KafkaTriggerConverter().decode(Datum("hi", "string"), trigger_metadata={
         ...     "Offset": Datum("42", "json"), "Topic": Datum("t", "string")})
         >>> ev.offset, ev.topic, ev.get_body()
@@ -160,49 +154,10 @@ class KafkaTriggerConverter(Converter):
     """
 
     binding = "kafkaTrigger"
+    item_type = KafkaEvent
+    single_keys = _SINGLE_KEYS
 
-    def has_trigger_support(self) -> bool:
-        """Kafka is a trigger."""
-        return True
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``KafkaEvent``, ``str``, ``bytes`` or a list of one of them."""
-        return annotation_allows(pytype, (KafkaEvent, str, bytes))
-
-    def decode(
-        self,
-        datum: Datum,
-        *,
-        trigger_metadata: Mapping[str, Any] | None = None,
-        pytype: Any = None,
-    ) -> Any:
-        """Decode one record or a batch.
-
-        Raises:
-            ConversionError: for a payload kind Kafka never sends, or when the annotation
-                and the payload disagree on cardinality.
-        """
-        cardinality, form = decide_cardinality(
-            self,
-            datum,
-            trigger_metadata,
-            pytype,
-            item_type=KafkaEvent,
-            single_keys=_SINGLE_KEYS,
-        )
-        md = trigger_metadata
-        if cardinality == MANY:
-            bodies = batch_bodies(self, datum)
-            if form is bytes:
-                return bodies
-            if form is str:
-                return [b.decode("utf-8", "replace") for b in bodies]
-            return self._decode_many(bodies, md)
-        body = single_body(self, datum)
-        if form is bytes:
-            return body
-        if form is str:
-            return body.decode("utf-8", "replace")
+    def _decode_one(self, body: bytes, md: Mapping[str, Any] | None) -> KafkaEvent:
         return KafkaEvent(
             body=body,
             trigger_metadata=md,
@@ -239,7 +194,7 @@ class KafkaTriggerConverter(Converter):
         return events
 
 
-class KafkaOutputConverter(Converter):
+class KafkaOutputConverter(MessageOutputConverter):
     """Encodes values for the ``kafka`` output binding.
 
     Example:
@@ -248,51 +203,29 @@ class KafkaOutputConverter(Converter):
     """
 
     binding = "kafka"
+    accepted = "str, bytes, KafkaEvent or a list of those"
+    message_types = (KafkaEvent,)
+    object_kind = "string"
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """``str``, ``bytes``, ``KafkaEvent`` or a list of those."""
         return annotation_allows(pytype, (str, bytes, KafkaEvent))
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Encode one record or a list of records.
+    def list_item(self, item: Any) -> Any:
+        """An event as its JSON object, bytes as UTF-8 text, ``str``/``dict`` as they are.
 
         Raises:
-            ConversionError: for a value Kafka cannot send (or a non-UTF-8 event body).
+            ConversionError: for a non-UTF-8 body or any other item.
         """
-        accepted = "str, bytes, KafkaEvent or a list of those"
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray)):
-            return Datum(bytes(obj), "bytes")
-        if isinstance(obj, KafkaEvent):
-            return Datum(self._dumps(obj.to_dict()), "string")
-        if isinstance(obj, (list, tuple)):
-            items: list[Any] = []
-            for item in obj:
-                if isinstance(item, KafkaEvent):
-                    items.append(item.to_dict())
-                elif isinstance(item, str):
-                    items.append(item)
-                elif isinstance(item, (bytes, bytearray)):
-                    items.append(utf8_text(self, bytes(item), "bytes items"))
-                elif isinstance(item, dict):
-                    items.append(item)
-                else:
-                    raise self.unsupported_value(item, accepted)
-            return Datum(self._dumps(items), "json")
-        if isinstance(obj, dict):
-            return Datum(self._dumps(obj), "string")
-        raise self.unsupported_value(obj, accepted)
-
-    def _dumps(self, value: Any) -> str:
-        try:
-            return json.dumps(value)
-        except (TypeError, ValueError) as exc:
-            raise ConversionError(
-                f"the {self.binding} binding cannot serialise the value as JSON: {exc}"
-            ) from None
+        if isinstance(item, KafkaEvent):
+            return item.to_dict()
+        if isinstance(item, str):
+            return item
+        if isinstance(item, (bytes, bytearray)):
+            return utf8_text(self, bytes(item), "bytes items")
+        if isinstance(item, dict):
+            return item
+        raise self.unsupported_value(item, self.accepted)
 
 
 _OUTPUT: Final = KafkaOutputConverter()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import enum
 import json
-import types
 import typing
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -43,13 +42,11 @@ from .._metadata import (
 )
 from .._registry import Converter
 from .._timeparse import parse_datetime
+from ._batch import is_class_of, unwrap_optional
+from ._encode import MessageOutputConverter, dumps_json
+from ._trigger import ClassTriggerConverter
 
 __all__ = ["CONVERTERS", "QueueMessage", "QueueTriggerConverter", "QueueOutputConverter"]
-
-
-def _is_class(pytype: Any) -> bool:
-    """A real class (on 3.10 ``list[str]`` passes ``isinstance(x, type)``; it is not one)."""
-    return isinstance(pytype, type) and not isinstance(pytype, types.GenericAlias)
 
 
 class _Unset(enum.Enum):
@@ -254,20 +251,7 @@ class QueueMessage:
         )
 
 
-def _unwrap_optional(pytype: Any) -> Any:
-    origin = typing.get_origin(pytype)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(pytype) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return pytype
-
-
-def _is_sub(pytype: Any, classes: tuple[type, ...]) -> bool:
-    return _is_class(pytype) and issubclass(pytype, classes)
-
-
-class QueueTriggerConverter(Converter):
+class QueueTriggerConverter(ClassTriggerConverter):
     """Decodes a ``queueTrigger`` into a :class:`QueueMessage` (or ``str``/``bytes``).
 
     Example:
@@ -278,14 +262,7 @@ class QueueTriggerConverter(Converter):
     """
 
     binding = "queueTrigger"
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``QueueMessage``, ``str`` or ``bytes`` (optionally ``| None``)."""
-        return _is_sub(_unwrap_optional(pytype), (QueueMessage, str, bytes))
-
-    def has_trigger_support(self) -> bool:
-        """A queue trigger is a trigger."""
-        return True
+    accepts = (QueueMessage, str, bytes)
 
     def decode(
         self,
@@ -303,7 +280,7 @@ class QueueTriggerConverter(Converter):
         value = self.expect(datum, *_BODY_KINDS)
         if datum.type == "json" and isinstance(value, str) and value[:1] == '"':
             value = _json_string_or_text(value)
-        target = None if pytype is None else _unwrap_optional(pytype)
+        target = None if pytype is None else unwrap_optional(pytype)
         if isinstance(value, str):
             if target is str:
                 return value
@@ -337,37 +314,7 @@ def _json_string_or_text(text: str) -> str:
     return decoded if isinstance(decoded, str) else text
 
 
-def _item_json(item: object) -> Any:
-    if isinstance(item, str):
-        return item
-    if isinstance(item, QueueMessage):
-        item = item.get_body()
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        try:
-            return bytes(item).decode("utf-8")
-        except UnicodeDecodeError:
-            raise ConversionError(
-                "a queue message in a list must be UTF-8 text (JSON cannot carry raw bytes); "
-                "send binary messages one at a time"
-            ) from None
-    if isinstance(item, (dict, list)):
-        return item
-    raise ConversionError(
-        f"the queue binding cannot send a list item of type {type(item).__name__}; "
-        "accepted: str, bytes, QueueMessage, dict, list"
-    )
-
-
-def _dumps(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise ConversionError(
-            f"the queue binding cannot serialise the value as JSON: {exc}"
-        ) from None
-
-
-class QueueOutputConverter(Converter):
+class QueueOutputConverter(MessageOutputConverter):
     """Encodes what a function sends to a ``queue`` output binding.
 
     Example:
@@ -379,42 +326,64 @@ class QueueOutputConverter(Converter):
     """
 
     binding = "queue"
+    accepted = "str, bytes, QueueMessage, dict, or a list of those"
+    bytes_types = (bytes, bytearray, memoryview)
+    message_types = (QueueMessage,)
+    object_types = (Mapping,)
+    list_types = (Iterable,)
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """``str``, ``bytes``, ``QueueMessage``, ``dict``, ``list`` or a ``list[...]`` of those."""
-        pytype = _unwrap_optional(pytype)
+        pytype = unwrap_optional(pytype)
         allowed = (str, bytes, QueueMessage, dict, list)
         origin = typing.get_origin(pytype)
-        if origin is not None and _is_sub(origin, (list, tuple, Iterable)):
+        if origin is not None and is_class_of(origin, (list, tuple, Iterable)):
             args = typing.get_args(pytype)
-            return not args or all(_is_sub(typing.get_origin(a) or a, allowed) for a in args)
+            return not args or all(is_class_of(typing.get_origin(a) or a, allowed) for a in args)
         if origin is dict:
             return True
-        return _is_sub(pytype, allowed)
+        return is_class_of(pytype, allowed)
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """The Datum for one message or several.
+    def encode_message(self, message: Any) -> Datum:
+        """A :class:`QueueMessage` is sent as its body: ``string`` when it is UTF-8 text."""
+        body = message.get_body()
+        try:
+            return Datum(body.decode("utf-8"), "string")
+        except UnicodeDecodeError:
+            return Datum(body, "bytes")
+
+    def list_item(self, item: Any) -> Any:
+        """Text as it is, bytes and message bodies as UTF-8 text, ``dict``/``list`` as JSON.
 
         Raises:
-            ConversionError: for a value (or list item) that is not a queue message.
+            ConversionError: for a non-UTF-8 item or an item of another type.
         """
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray, memoryview)):
-            return Datum(bytes(obj), "bytes")
-        if isinstance(obj, QueueMessage):
-            body = obj.get_body()
+        if isinstance(item, str):
+            return item
+        if isinstance(item, QueueMessage):
+            item = item.get_body()
+        if isinstance(item, (bytes, bytearray, memoryview)):
             try:
-                return Datum(body.decode("utf-8"), "string")
+                return bytes(item).decode("utf-8")
             except UnicodeDecodeError:
-                return Datum(body, "bytes")
-        if isinstance(obj, Mapping):
-            return Datum(_dumps(dict(obj)), "json")
-        if isinstance(obj, Iterable):
-            return Datum(_dumps([_item_json(item) for item in obj]), "json")
-        raise self.unsupported_value(obj, "str, bytes, QueueMessage, dict, or a list of those")
+                raise ConversionError(
+                    "a queue message in a list must be UTF-8 text (JSON cannot carry raw "
+                    "bytes); send binary messages one at a time"
+                ) from None
+        if isinstance(item, (dict, list)):
+            return item
+        raise ConversionError(
+            f"the queue binding cannot send a list item of type {type(item).__name__}; "
+            "accepted: str, bytes, QueueMessage, dict, list"
+        )
+
+    def dumps(self, value: Any) -> str:
+        """``value`` as JSON, by the strict rules (no NaN, non-ASCII text kept).
+
+        Raises:
+            ConversionError: if ``value`` is not JSON-serialisable.
+        """
+        return dumps_json(self, value, strict=True)
 
 
 CONVERTERS: dict[str, Converter] = {

@@ -50,16 +50,14 @@ from .._metadata import (
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime, parse_duration
 from ._batch import (
-    MANY,
     SharedMetadata,
     annotation_allows,
-    batch_bodies,
-    decide_cardinality,
     int_or_none,
     positional,
-    single_body,
     text_or_none,
 )
+from ._encode import MessageOutputConverter
+from ._trigger import BatchTriggerConverter
 
 __all__ = [
     "CONVERTERS",
@@ -128,8 +126,28 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+class _MessageBody:
+    """The body accessors of both message classes (the body is bytes once constructed)."""
+
+    __slots__ = ()
+    body: bytes | str
+    content_type: str | None
+
+    def get_body(self) -> bytes:
+        """The message body as bytes, exactly as it arrived for a received message."""
+        return self.body  # type: ignore[return-value]
+
+    def get_json(self) -> Any:
+        """The body parsed as JSON, in the charset of ``content_type`` (default UTF-8).
+
+        Raises:
+            BodyDecodeError: if the body is empty, undecodable or not JSON.
+        """
+        return decode_json_body(self.get_body(), charset_from_content_type(self.content_type))
+
+
 @dataclass(eq=True, kw_only=True, slots=True)
-class ServiceBusMessage:
+class ServiceBusMessage(_MessageBody):
     """A Service Bus message received by a trigger; every property is a keyword.
 
     Example:
@@ -185,18 +203,6 @@ class ServiceBusMessage:
         elif self.user_properties is None and self.application_properties is not None:
             self.user_properties = dict(self.application_properties)
 
-    def get_body(self) -> bytes:
-        """The message body, exactly as it arrived."""
-        return self.body  # type: ignore[return-value]
-
-    def get_json(self) -> Any:
-        """The body parsed as JSON, in the charset of ``content_type`` (default UTF-8).
-
-        Raises:
-            BodyDecodeError: if the body is empty, undecodable or not JSON.
-        """
-        return decode_json_body(self.get_body(), charset_from_content_type(self.content_type))
-
     @property
     def expiration_time(self) -> datetime | None:
         """Alias of :attr:`expires_at_utc` (azure-functions name)."""
@@ -219,10 +225,7 @@ class ServiceBusMessage:
                 self._metadata = raw_metadata(self.trigger_metadata)
             elif self._shared is not None:
                 own = {key: getattr(self, attr) for attr, key, _ in _FIELDS}
-                self._metadata = {
-                    **self._shared.get(),
-                    **{k: v for k, v in own.items() if v is not None},
-                }
+                self._metadata = self._shared.with_own(own)
         return self._metadata
 
 
@@ -241,7 +244,7 @@ def _format_timespan(value: timedelta) -> str:
 
 
 @dataclass(eq=True, kw_only=True, slots=True)
-class ServiceBusOutputMessage:
+class ServiceBusOutputMessage(_MessageBody):
     """A message to send through the ``serviceBus`` output, with broker properties.
 
     Example:
@@ -267,18 +270,6 @@ class ServiceBusOutputMessage:
         self.body = _as_bytes(self.body, "ServiceBusOutputMessage")
         self.scheduled_enqueue_time = _aware(self.scheduled_enqueue_time)
         self.application_properties = dict(self.application_properties or {})
-
-    def get_body(self) -> bytes:
-        """The message body as bytes."""
-        return self.body  # type: ignore[return-value]
-
-    def get_json(self) -> Any:
-        """The body parsed as JSON.
-
-        Raises:
-            BodyDecodeError: if the body is empty, undecodable or not JSON.
-        """
-        return decode_json_body(self.get_body(), charset_from_content_type(self.content_type))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object this message is sent as (see the module notes); unset fields
@@ -360,7 +351,7 @@ def _coerce(kind: str, value: Any) -> Any:
     return value if isinstance(value, dict) else None
 
 
-class ServiceBusTriggerConverter(Converter):
+class ServiceBusTriggerConverter(BatchTriggerConverter):
     """Decodes ``serviceBusTrigger`` payloads into :class:`ServiceBusMessage` (one or a list).
 
     Example:
@@ -371,14 +362,8 @@ class ServiceBusTriggerConverter(Converter):
     """
 
     binding = "serviceBusTrigger"
-
-    def has_trigger_support(self) -> bool:
-        """Service Bus is a trigger."""
-        return True
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``ServiceBusMessage``, ``str``, ``bytes`` or a list of one of them."""
-        return annotation_allows(pytype, (ServiceBusMessage, str, bytes))
+    item_type = ServiceBusMessage
+    single_keys = _SINGLE_KEYS
 
     def decode(
         self,
@@ -395,27 +380,9 @@ class ServiceBusTriggerConverter(Converter):
         """
         if datum is None:
             datum = Datum(None, "null")
-        cardinality, form = decide_cardinality(
-            self,
-            datum,
-            trigger_metadata,
-            pytype,
-            item_type=ServiceBusMessage,
-            single_keys=_SINGLE_KEYS,
-        )
-        if cardinality == MANY:
-            bodies = batch_bodies(self, datum)
-            if form is bytes:
-                return bodies
-            if form is str:
-                return [b.decode("utf-8", "replace") for b in bodies]
-            return self._decode_many(bodies, trigger_metadata)
-        body = single_body(self, datum)
-        if form is bytes:
-            return body
-        if form is str:
-            return body.decode("utf-8", "replace")
-        md = trigger_metadata
+        return super().decode(datum, trigger_metadata=trigger_metadata, pytype=pytype)
+
+    def _decode_one(self, body: bytes, md: Mapping[str, Any] | None) -> ServiceBusMessage:
         readers = {
             "str": metadata_str,
             "int": metadata_int,
@@ -445,7 +412,7 @@ class ServiceBusTriggerConverter(Converter):
         return messages
 
 
-class ServiceBusOutputConverter(Converter):
+class ServiceBusOutputConverter(MessageOutputConverter):
     """Encodes values for the ``serviceBus`` output binding.
 
     Example:
@@ -454,52 +421,30 @@ class ServiceBusOutputConverter(Converter):
     """
 
     binding = "serviceBus"
+    accepted = "str, bytes, dict, list, ServiceBusOutputMessage or a list of those"
+    message_types = (ServiceBusOutputMessage,)
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """``str``, ``bytes``, ``dict``, ``list``, ``ServiceBusOutputMessage`` or lists."""
         return annotation_allows(pytype, (str, bytes, dict, list, ServiceBusOutputMessage))
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Encode one message or a list of messages.
+    def list_item(self, item: Any) -> Any:
+        """A message as its JSON object, UTF-8 bytes as text (other bytes as a message
+        object with a base64 body), JSON values as they are.
 
         Raises:
-            ConversionError: for a value Service Bus cannot send.
+            ConversionError: for any other item.
         """
-        accepted = "str, bytes, dict, list, ServiceBusOutputMessage or a list of those"
-        if obj is None:
-            return None
-        if isinstance(obj, str):
-            return Datum(obj, "string")
-        if isinstance(obj, (bytes, bytearray)):
-            return Datum(bytes(obj), "bytes")
-        if isinstance(obj, ServiceBusOutputMessage):
-            return Datum(self._dumps(obj.to_dict()), "json")
-        if isinstance(obj, dict):
-            return Datum(self._dumps(obj), "json")
-        if isinstance(obj, (list, tuple)):
-            items: list[Any] = []
-            for item in obj:
-                if isinstance(item, ServiceBusOutputMessage):
-                    items.append(item.to_dict())
-                elif isinstance(item, (bytes, bytearray)):
-                    try:
-                        items.append(bytes(item).decode("utf-8"))
-                    except UnicodeDecodeError:
-                        items.append(ServiceBusOutputMessage(body=bytes(item)).to_dict())
-                elif item is None or isinstance(item, (str, dict, list, int, float, bool)):
-                    items.append(item)
-                else:
-                    raise self.unsupported_value(item, accepted)
-            return Datum(self._dumps(items), "json")
-        raise self.unsupported_value(obj, accepted)
-
-    def _dumps(self, value: Any) -> str:
-        try:
-            return json.dumps(value)
-        except (TypeError, ValueError) as exc:
-            raise ConversionError(
-                f"the {self.binding} binding cannot serialise the value as JSON: {exc}"
-            ) from None
+        if isinstance(item, ServiceBusOutputMessage):
+            return item.to_dict()
+        if isinstance(item, (bytes, bytearray)):
+            try:
+                return bytes(item).decode("utf-8")
+            except UnicodeDecodeError:
+                return ServiceBusOutputMessage(body=bytes(item)).to_dict()
+        if item is None or isinstance(item, (str, dict, list, int, float, bool)):
+            return item
+        raise self.unsupported_value(item, self.accepted)
 
 
 CONVERTERS: Final[dict[str, Converter]] = {

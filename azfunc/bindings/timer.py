@@ -16,8 +16,6 @@ Rules this module keeps:
 from __future__ import annotations
 
 import json
-import types
-import typing
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -26,13 +24,9 @@ from .._datum import Datum
 from .._errors import ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
+from ._trigger import ClassTriggerConverter
 
 __all__ = ["CONVERTERS", "ScheduleStatus", "TimerRequest", "TimerTriggerConverter"]
-
-
-def _is_class(pytype: Any) -> bool:
-    """A real class (on 3.10 ``list[str]`` passes ``isinstance(x, type)``; it is not one)."""
-    return isinstance(pytype, type) and not isinstance(pytype, types.GenericAlias)
 
 
 _RAW_KEYS: Final = (("last", "Last"), ("next", "Next"), ("last_updated", "LastUpdated"))
@@ -175,7 +169,7 @@ def _past_due(value: object) -> bool:
     return False
 
 
-class TimerTriggerConverter(Converter):
+class TimerTriggerConverter(ClassTriggerConverter):
     """Decodes a ``timerTrigger`` payload into a :class:`TimerRequest`.
 
     Example:
@@ -184,18 +178,7 @@ class TimerTriggerConverter(Converter):
     """
 
     binding = "timerTrigger"
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``TimerRequest`` (optionally ``| None``)."""
-        origin = typing.get_origin(pytype)
-        if origin is typing.Union or origin is types.UnionType:
-            args = [a for a in typing.get_args(pytype) if a is not type(None)]
-            pytype = args[0] if len(args) == 1 else pytype
-        return _is_class(pytype) and issubclass(pytype, TimerRequest)
-
-    def has_trigger_support(self) -> bool:
-        """The timer trigger is a trigger."""
-        return True
+    accepts = (TimerRequest,)
 
     def decode(
         self,

@@ -8,20 +8,14 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Mapping
 from typing import Any
 
 from .._datum import Datum
 from .._registry import Converter
+from ._trigger import ClassTriggerConverter
 
 __all__ = ["CONVERTERS", "WarmUpContext", "WarmUpTriggerConverter"]
-
-
-def _is_class(pytype: Any) -> bool:
-    """A real class (on 3.10 ``list[str]`` passes ``isinstance(x, type)``; it is not one)."""
-    return isinstance(pytype, type) and not isinstance(pytype, types.GenericAlias)
 
 
 class WarmUpContext:
@@ -38,7 +32,7 @@ class WarmUpContext:
         return "<WarmUpContext>"
 
 
-class WarmUpTriggerConverter(Converter):
+class WarmUpTriggerConverter(ClassTriggerConverter):
     """Decodes a ``warmupTrigger`` into a :class:`WarmUpContext`.
 
     Example:
@@ -47,18 +41,7 @@ class WarmUpTriggerConverter(Converter):
     """
 
     binding = "warmupTrigger"
-
-    def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``WarmUpContext`` (optionally ``| None``)."""
-        origin = typing.get_origin(pytype)
-        if origin is typing.Union or origin is types.UnionType:
-            args = [a for a in typing.get_args(pytype) if a is not type(None)]
-            pytype = args[0] if len(args) == 1 else pytype
-        return _is_class(pytype) and issubclass(pytype, WarmUpContext)
-
-    def has_trigger_support(self) -> bool:
-        """The warm-up trigger is a trigger."""
-        return True
+    accepts = (WarmUpContext,)
 
     def decode(
         self,
