@@ -14,6 +14,8 @@ import azfunc
 #: public names of public modules that are deliberately not top-level exports.
 NOT_EXPORTED_ON_PURPOSE = {
     "CONVERTERS",
+    # the type of HttpRequest.params; annotate with azfunc.http.request.RequestParams
+    "RequestParams",
 }
 
 

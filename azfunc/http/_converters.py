@@ -13,8 +13,9 @@ Rules this module keeps:
   values comma-joined, ``Set-Cookie`` left out), ``cookies`` (every ``Set-Cookie`` value, in
   order) and ``body`` (bytes Datum). A ``str`` return becomes a ``string`` Datum, bytes a
   ``bytes`` Datum, ``None`` no output.
-* Decoding is lazy: the header/query/params maps are checked and converted when the
-  request first reads them, so a malformed map raises :class:`~azfunc.ConversionError` then.
+* Decoding is lazy: the header/query/params maps are checked and converted when a read
+  reaches them (a single header or param read converts only that value), so a malformed map
+  raises :class:`~azfunc.ConversionError` then.
 * Anything else raises :class:`~azfunc.ConversionError`, never a bare builtin error.
 """
 

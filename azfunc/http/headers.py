@@ -4,8 +4,15 @@ Rules this module keeps:
 
 * Both collections are case-insensitive and multi-valued and keep each name's original
   casing for iteration (they are built on :mod:`multidict`).
-* :class:`RequestHeaders` is a ``CIMultiDictProxy``: read-only. It adds ``getlist`` (the
-  werkzeug / azure-functions spelling of ``getall`` that returns ``[]`` when absent).
+* :class:`RequestHeaders` is read-only: a ``Mapping[str, str]`` over a ``CIMultiDictProxy``
+  with the multidict reads (``getone``/``getall``) plus ``getlist`` (the werkzeug /
+  azure-functions spelling of ``getall`` that returns ``[]`` when absent).
+* Headers of a request from the host wrap the host's ``{name: Datum}`` map: a single-name
+  read (``get``, ``[]``, ``in``, ``getone``, ``getall``, ``getlist``) looks the lower-cased
+  name up there when every name in the map is lower-case (the host lower-cases them), and
+  converts only that value; anything else (iteration, ``len``, ``items``, ``==``, a map with
+  upper-case names) builds the multidict once. A value that is not a string Datum raises
+  :class:`~azfunc.ConversionError` from the read that meets it.
 * :class:`MutableHeaders` validates every write, whichever method makes it: a name must be an
   RFC 9110 token, a value must not contain CR, LF, NUL or other control characters (HTAB is
   allowed). A bad one raises :class:`~azfunc.HeaderError`.
@@ -15,16 +22,19 @@ Rules this module keeps:
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
-from typing import Final, TypeAlias, TypeVar, overload
+from typing import Any, Final, TypeAlias, TypeVar, overload
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
-from .._errors import HeaderError
+from .._datum import Datum
+from .._errors import ConversionError, HeaderError
 
 __all__ = [
     "HeadersInput",
     "MutableHeaders",
+    "ReadOnlyMultiView",
     "RequestHeaders",
     "make_request_headers",
     "validate_header_name",
@@ -96,8 +106,164 @@ def _pairs(source: HeadersInput | None) -> Iterable[tuple[str, str]]:
     return source
 
 
-class RequestHeaders(CIMultiDictProxy[str]):
+def wire_strings(raw: Mapping[str, Any], what: str) -> dict[str, str]:
+    """``{name: Datum}`` from the host as ``{name: str}``.
+
+    Example:
+        >>> wire_strings({"accept": Datum("*/*", "string")}, "headers")
+        {'accept': '*/*'}
+
+    Raises:
+        ConversionError: if a name is not a str or a value is not a Datum holding a str.
+    """
+    out: dict[str, str] = {}
+    try:
+        items = raw.items()
+    except AttributeError:
+        raise ConversionError(f"httpTrigger: {what} must be a mapping of name -> Datum") from None
+    for name, datum in items:
+        if type(datum) is Datum and type(name) is str:
+            value = datum.value
+            if type(value) is str:
+                out[name] = value
+                continue
+        if not isinstance(name, str):
+            raise ConversionError(f"httpTrigger: {what} names must be str, got {name!r:.40}")
+        out[name] = wire_value(datum, name, what)
+    return out
+
+
+def wire_value(datum: object, name: str, what: str) -> str:
+    """The str held by ``datum``, the value of ``name`` in the host's ``what`` map.
+
+    Raises:
+        ConversionError: if ``datum`` is not a Datum holding a str.
+    """
+    if not isinstance(datum, Datum) or not isinstance(datum.value, str):
+        raise ConversionError(
+            f"httpTrigger: {what}[{name!r:.40}] must be a string Datum, got {datum!r:.60}"
+        )
+    return str(datum.value)
+
+
+class ReadOnlyMultiView(MultiMapping[str]):
+    """The shared half of :class:`RequestHeaders` and ``RequestParams``: a read-only
+    multidict view whose single-name reads a subclass may answer without building the
+    multidict, and whose every other read goes to the multidict (built once, on demand).
+
+    Subclasses implement ``_materialised()``, ``get``, ``getall`` and ``__contains__``.
+
+    Example:
+        >>> h = make_request_headers({"Accept": "a/b"})
+        >>> isinstance(h, ReadOnlyMultiView), isinstance(h, MultiMapping), h.to_dict()
+        (True, True, {'Accept': ['a/b']})
+
+    Raises:
+        ConversionError: from any read, if the host's map behind the view is malformed.
+    """
+
+    __slots__ = ()
+
+    @abstractmethod
+    def _materialised(self) -> MultiMapping[str]:
+        """The multidict, built on first call."""
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: _T) -> str | _T: ...
+    @abstractmethod
+    def get(self, key: str, default: object = None) -> object:
+        """The first value of ``key``, or ``default``."""
+
+    def __getitem__(self, key: str) -> str:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value  # type: ignore[return-value]
+
+    @overload
+    def getone(self, key: str) -> str: ...
+    @overload
+    def getone(self, key: str, default: _T) -> str | _T: ...
+    def getone(self, key: str, default: object = _MISSING) -> object:
+        """The first value of ``key``.
+
+        Raises:
+            KeyError: if ``key`` is absent and no default is given.
+            ConversionError: if the host's map is malformed.
+        """
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._materialised())
+
+    def __len__(self) -> int:
+        return len(self._materialised())
+
+    def keys(self) -> KeysView[str]:
+        """Every name, once per value, in order and original casing.
+
+        Raises:
+            ConversionError: if the host's map is malformed.
+        """
+        return self._materialised().keys()
+
+    def values(self) -> ValuesView[str]:
+        """Every value in order.
+
+        Raises:
+            ConversionError: if the host's map is malformed.
+        """
+        return self._materialised().values()
+
+    def items(self) -> ItemsView[str, str]:
+        """Every ``(name, value)`` pair in order, original casing.
+
+        Raises:
+            ConversionError: if the host's map is malformed.
+        """
+        return self._materialised().items()
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """Every name (first casing) with the list of its values.
+
+        Raises:
+            ConversionError: if the host's map is malformed.
+        """
+        return self._materialised().to_dict()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ReadOnlyMultiView):
+            return self._materialised() == other._materialised()
+        if isinstance(other, Mapping):
+            return self._materialised() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{name!r}: {value!r}" for name, value in self.items())
+        return f"<{type(self).__name__}({body})>"
+
+
+class RequestHeaders(ReadOnlyMultiView):
     """Read-only, case-insensitive, multi-valued request headers.
+
+    A ``MultiMapping[str]`` over a ``CIMultiDictProxy``: iteration, ``keys()``, ``items()``
+    and ``values()`` yield every value in order with each name's original casing, and ``==``
+    compares like the multidict. The headers of a request from the host answer ``get``,
+    ``[]``, ``in``, ``getone``, ``getall`` and ``getlist`` from the host's ``{name: Datum}``
+    map (``key.lower()`` looked up there, as the host lower-cases names) and build the
+    multidict only for the other reads, or for a name the map lacks when its names are not
+    all lower-case. One difference remains for a hand-built map holding one name in several
+    casings (the host never sends one): ``get``/``[]`` answer the lower-case spelling's value
+    where the multidict would answer the first.
 
     Example:
         >>> h = make_request_headers([("Accept", "a/b"), ("accept", "c/d")])
@@ -105,13 +271,126 @@ class RequestHeaders(CIMultiDictProxy[str]):
         ('a/b', ['a/b', 'c/d'], [])
         >>> list(h.items())
         [('Accept', 'a/b'), ('accept', 'c/d')]
+
+    Raises:
+        TypeError: if the constructor is given something other than a ``CIMultiDict``,
+            ``CIMultiDictProxy`` or ``RequestHeaders`` (see :func:`make_request_headers`).
+        ConversionError: from a read, if the host's header map is malformed.
     """
 
-    __slots__ = ()
+    __slots__ = ("_lower", "_proxy", "_raw")
+
+    def __init__(
+        self, headers: CIMultiDict[str] | CIMultiDictProxy[str] | RequestHeaders
+    ) -> None:
+        if isinstance(headers, RequestHeaders):
+            headers = headers._materialised()
+        self._proxy: CIMultiDictProxy[str] | None = CIMultiDictProxy(headers)
+        #: The host's ``{name: Datum}`` map, or None for headers built from a multidict.
+        self._raw: Mapping[str, Any] | None = None
+        #: Whether every name in ``_raw`` is a str equal to its own ``lower()`` (None: not
+        #: checked yet). multidict compares ``lower()``-ed names, so then the entry
+        #: ``key.lower()`` (one value) is the only one matching ``key``.
+        self._lower: bool | None = None
+
+    @classmethod
+    def _from_wire(cls, raw: Mapping[str, Any]) -> RequestHeaders:
+        """Headers over the host's ``{name: Datum}`` map, each value converted when read."""
+        self = cls.__new__(cls)
+        self._proxy = None
+        self._raw = raw
+        self._lower = None
+        return self
+
+    def _all_lower(self) -> bool:
+        lower = self._lower
+        if lower is None:
+            try:
+                names = "".join(self._raw or ())
+            except TypeError:  # a name that is not a str: the multidict build raises
+                names = "X"
+            lower = self._lower = names == names.lower()
+        return lower
+
+    def _materialised(self) -> CIMultiDictProxy[str]:
+        proxy = self._proxy
+        if proxy is None:
+            raw = self._raw
+            store: CIMultiDict[str] = CIMultiDict(wire_strings(raw, "headers") if raw else ())
+            proxy = self._proxy = CIMultiDictProxy(store)
+        return proxy
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: _T) -> str | _T: ...
+    def get(self, key: str, default: object = None) -> object:
+        """The first value of header ``key``, or ``default``.
+
+        Raises:
+            ConversionError: if the host's header map is malformed.
+        """
+        raw = self._raw
+        if raw is not None and type(key) is str:
+            name = key.lower()
+            datum = raw.get(name)
+            if type(datum) is Datum:
+                value = datum.value
+                if type(value) is str:
+                    return value
+            if datum is not None or name in raw:
+                return wire_value(datum, name, "headers")
+            if self._all_lower():
+                return default
+        return self._materialised().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        raw = self._raw
+        if raw is not None and type(key) is str:
+            if key.lower() in raw:
+                return True
+            if self._all_lower():
+                return False
+        return key in self._materialised()
+
+    @overload
+    def getall(self, key: str) -> list[str]: ...
+    @overload
+    def getall(self, key: str, default: _T) -> list[str] | _T: ...
+    def getall(self, key: str, default: object = _MISSING) -> object:
+        """Every value of header ``key`` in order.
+
+        Raises:
+            KeyError: if ``key`` is absent and no default is given.
+            ConversionError: if the host's header map is malformed.
+        """
+        if self._raw is not None and type(key) is str and self._all_lower():
+            value = self.get(key, _MISSING)
+            if value is not _MISSING:
+                return [value]
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        if default is _MISSING:
+            return self._materialised().getall(key)
+        return self._materialised().getall(key, default)
 
     def getlist(self, key: str) -> list[str]:
-        """Every value of header ``key`` in order, or ``[]`` when it is absent."""
+        """Every value of header ``key`` in order, or ``[]`` when it is absent.
+
+        Raises:
+            ConversionError: if the host's header map is malformed.
+        """
         return self.getall(key, [])
+
+    def copy(self) -> CIMultiDict[str]:
+        """A plain mutable copy (a ``CIMultiDict``) of the headers.
+
+        Raises:
+            ConversionError: if the host's header map is malformed.
+        """
+        copy: CIMultiDict[str] = self._materialised().copy()
+        return copy
 
 
 def make_request_headers(source: HeadersInput | None = None) -> RequestHeaders:

@@ -7,11 +7,14 @@ Rules this module keeps:
   request from the host costs almost nothing until the function looks at it.
 * ``method`` is upper-cased; ``url`` is kept exactly as given; ``get_body()`` returns exactly
   the bytes sent (a ``str`` body is UTF-8 encoded, ``None`` is ``b""``).
-* ``params`` is a read-only multidict built from the URL query string (``+`` and
-  percent-escapes decoded, repeated keys and blank values kept). Keys given in ``params=``
-  replace the URL's values for those keys; other URL keys stay.
-* ``headers`` are read-only, case-insensitive and multi-valued (``getall``/``getlist``);
-  ``cookies`` are parsed from every ``Cookie`` header.
+* ``params`` (a :class:`RequestParams`) is a read-only multidict view of the URL query string
+  (``+`` and percent-escapes decoded, repeated keys and blank values kept). Keys given in
+  ``params=`` replace the URL's values for those keys; other URL keys stay. For a request
+  from the host, a single-name read scans the query string (when it has no escapes) and the
+  host's query map instead of building the multidict.
+* ``headers`` (a :class:`~azfunc.http.headers.RequestHeaders`) are read-only,
+  case-insensitive and multi-valued (``getall``/``getlist``); ``cookies`` are parsed from
+  every ``Cookie`` header.
 * ``get_json()`` honours the Content-Type charset and raises only
   :class:`~azfunc.BodyDecodeError` (a ``ValueError``); ``form``/``files`` raise only
   :class:`~azfunc.RequestError` / :class:`~azfunc.LimitExceededError`.
@@ -21,25 +24,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from json.scanner import make_scanner
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, TypeVar, cast, overload
 from urllib.parse import unquote_plus
 
-from multidict import CIMultiDict, MultiDict, MultiDictProxy
+from multidict import MultiDict, MultiDictProxy
 
 from .._body import charset_from_content_type, decode_json_body
 from .._datum import Datum
 from .._errors import ConversionError
 from .cookies import parse_cookie_header
 from .forms import FormFile, FormLimits, parse_form
-from .headers import HeadersInput, RequestHeaders, make_request_headers
+from .headers import (
+    HeadersInput,
+    ReadOnlyMultiView,
+    RequestHeaders,
+    make_request_headers,
+    wire_strings,
+    wire_value,
+)
 
-__all__ = ["HttpRequest", "ParamsInput"]
+__all__ = ["HttpRequest", "ParamsInput", "RequestParams"]
 
 #: What ``params=``/``route_params=`` accept: a mapping (a multidict included) or pairs.
 ParamsInput: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _UNSET: Final[Any] = object()
+_T = TypeVar("_T")
 
 
 def parse_query(url: str) -> list[tuple[str, str]]:
@@ -49,29 +61,33 @@ def parse_query(url: str) -> list[tuple[str, str]]:
         >>> parse_query("/api/x?a=1&a=&b=c+d%21#frag")
         [('a', '1'), ('a', ''), ('b', 'c d!')]
     """
-    mark = url.find("?")
-    if mark < 0:
+    query = url.partition("?")[2]
+    if not query:
         return []
-    query = url[mark + 1 :]
     if "#" in query:
         query = query.partition("#")[0]
     pairs: list[tuple[str, str]] = []
+    append = pairs.append
     if "%" in query or "+" in query:
         for piece in query.split("&"):
             if piece:
                 name, _, value = piece.partition("=")
-                pairs.append((unquote_plus(name), unquote_plus(value)))
+                append((unquote_plus(name), unquote_plus(value)))
         return pairs
     for piece in query.split("&"):
         if piece:
             name, _, value = piece.partition("=")
-            pairs.append((name, value))
+            append((name, value))
     return pairs
 
 
 _CHARSETS: dict[str, str | None] = {}
 _BOM_FIRST_BYTES: Final = frozenset(b"\xef\xff\xfe\x00")
-_JSON_DECODE: Final = json.JSONDecoder().decode
+_JSON_DECODER: Final = json.JSONDecoder()
+_JSON_DECODE: Final = _JSON_DECODER.decode
+#: ``(value, end)`` of the JSON value starting at an index (the decoder's own scanner, same
+#: settings); StopIteration if there is none.
+_JSON_SCAN: Final = make_scanner(cast("Any", _JSON_DECODER))
 
 
 def _json_charset(content_type: str) -> str | None:
@@ -88,31 +104,146 @@ def _json_charset(content_type: str) -> str | None:
     return charset
 
 
-def wire_strings(raw: Mapping[str, Any], what: str) -> dict[str, str]:
-    """``{name: Datum}`` from the host as ``{name: str}``.
+class RequestParams(ReadOnlyMultiView):
+    """Read-only, multi-valued query parameters (case-sensitive names, blanks kept).
+
+    A ``MultiMapping[str]`` over a ``MultiDictProxy``. The parameters of a request from the
+    host answer ``get``, ``[]``, ``in``, ``getone`` and ``getall`` by scanning the URL's
+    query string (when it has no ``%`` or ``+`` escapes) and then the host's query map, and
+    build the multidict only for the other reads.
+
+    Example:
+        >>> p = HttpRequest("GET", "/x?tag=a&tag=b&q=").params
+        >>> p.getall("tag"), p["q"], p.get("missing", "-"), list(p.items())
+        (['a', 'b'], '', '-', [('tag', 'a'), ('tag', 'b'), ('q', '')])
 
     Raises:
-        ConversionError: if a name is not a str or a value is not a Datum holding a str.
+        TypeError: if the constructor is given something other than a ``MultiDict``,
+            ``MultiDictProxy`` or ``RequestParams``.
+        ConversionError: from a read, if the host's query map is malformed.
     """
-    out: dict[str, str] = {}
-    try:
-        items = raw.items()
-    except AttributeError:
-        raise ConversionError(f"httpTrigger: {what} must be a mapping of name -> Datum") from None
-    for name, datum in items:
-        if type(datum) is Datum and type(name) is str:
-            value = datum.value
-            if type(value) is str:
-                out[name] = value
-                continue
-        if not isinstance(name, str):
-            raise ConversionError(f"httpTrigger: {what} names must be str, got {name!r:.40}")
-        if not isinstance(datum, Datum) or not isinstance(datum.value, str):
-            raise ConversionError(
-                f"httpTrigger: {what}[{name!r:.40}] must be a string Datum, got {datum!r:.60}"
-            )
-        out[name] = str(datum.value)
-    return out
+
+    __slots__ = ("_fill", "_proxy", "_query", "_url")
+
+    def __init__(self, params: MultiDict[str] | MultiDictProxy[str] | RequestParams) -> None:
+        if isinstance(params, RequestParams):
+            params = params._materialised()
+        self._proxy: MultiDictProxy[str] | None = MultiDictProxy(params)
+        self._url = ""
+        self._fill: Mapping[str, Any] | None = None
+        #: ``"&" + query + "&"`` when single-name reads may scan it (no escapes), else None.
+        self._query: str | None = None
+
+    @classmethod
+    def _from_wire(cls, url: str, fill: Mapping[str, Any] | None) -> RequestParams:
+        """Parameters of ``url``; ``fill`` (the host's query map) only adds names it lacks."""
+        self = cls.__new__(cls)
+        self._proxy = None
+        self._url = url
+        self._fill = fill
+        query = url.partition("?")[2]
+        if "#" in query:
+            query = query.partition("#")[0]
+        self._query = None if "%" in query or "+" in query else f"&{query}&"
+        return self
+
+    def _materialised(self) -> MultiDictProxy[str]:
+        proxy = self._proxy
+        if proxy is None:
+            from_url = MultiDict(parse_query(self._url))
+            fill = self._fill
+            # The host's query map only fills names the URL lacks (it drops blank values
+            # and comma-joins repeats, so the URL is the better source).
+            if fill and not fill.keys() <= from_url.keys():
+                missing = {name: fill[name] for name in fill if name not in from_url}
+                from_url.extend(wire_strings(missing, "query"))
+            proxy = self._proxy = MultiDictProxy(from_url)
+        return proxy
+
+    def _from_fill(self, key: str) -> str | None:
+        fill = self._fill
+        if fill:
+            datum = fill.get(key, _UNSET)
+            if datum is not _UNSET:
+                if type(datum) is Datum and type(datum.value) is str:
+                    return datum.value
+                return wire_value(datum, key, "query")
+        return None
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: _T) -> str | _T: ...
+    def get(self, key: str, default: object = None) -> object:
+        """The first value of parameter ``key``, or ``default``.
+
+        Raises:
+            ConversionError: if the host's query map is malformed.
+        """
+        query = self._query
+        if query is not None and type(key) is str:
+            # Each piece of the query sits between two "&"; the first non-empty one whose
+            # name (up to the first "=") is ``key`` holds the value.
+            prefix = "&" + key
+            start = query.find(prefix)
+            while start >= 0:
+                end = query.find("&", start + 1)
+                name, _, value = query[start + 1 : end].partition("=")
+                if name == key and end > start + 1:
+                    return value
+                start = query.find(prefix, start + 1)
+            filled = self._from_fill(key)
+            return default if filled is None else filled
+        return self._materialised().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if self._query is not None and type(key) is str:
+            return self.get(key, _UNSET) is not _UNSET
+        return key in self._materialised()
+
+    @overload
+    def getall(self, key: str) -> list[str]: ...
+    @overload
+    def getall(self, key: str, default: _T) -> list[str] | _T: ...
+    def getall(self, key: str, default: object = _UNSET) -> object:
+        """Every value of parameter ``key`` in order.
+
+        Raises:
+            KeyError: if ``key`` is absent and no default is given.
+            ConversionError: if the host's query map is malformed.
+        """
+        query = self._query
+        if query is not None and type(key) is str:
+            values: list[str] = []
+            prefix = "&" + key
+            start = query.find(prefix)
+            while start >= 0:
+                end = query.find("&", start + 1)
+                name, _, value = query[start + 1 : end].partition("=")
+                if name == key and end > start + 1:
+                    values.append(value)
+                start = query.find(prefix, start + 1)
+            if not values:
+                filled = self._from_fill(key)
+                if filled is not None:
+                    values.append(filled)
+            if values:
+                return values
+            if default is _UNSET:
+                raise KeyError(key)
+            return default
+        if default is _UNSET:
+            return self._materialised().getall(key)
+        return self._materialised().getall(key, default)
+
+    def copy(self) -> MultiDict[str]:
+        """A plain mutable copy (a ``MultiDict``) of the parameters.
+
+        Raises:
+            ConversionError: if the host's query map is malformed.
+        """
+        copy: MultiDict[str] = self._materialised().copy()
+        return copy
 
 
 def _pairs(source: Any, what: str) -> list[tuple[str, str]]:
@@ -165,7 +296,6 @@ class HttpRequest:
         "_params_first",
         "_query_raw",
         "_route",
-        "_route_raw",
         "_route_wire",
         "_url",
     )
@@ -195,14 +325,15 @@ class HttpRequest:
             headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
         )
         self._headers_raw: Mapping[str, Datum] | None = None
-        self._params: MultiDictProxy[str] | None = None
+        self._params: RequestParams | None = None
         self._params_first: list[tuple[str, str]] | None = (
             None if params is None else _pairs(params, "params")
         )
         self._query_raw: Mapping[str, Datum] | None = None
-        self._route: Mapping[str, str] | None = None
-        self._route_raw: dict[str, str] = (
-            {} if route_params is None else dict(_pairs(route_params, "route_params"))
+        self._route: Mapping[str, str] | None = (
+            None
+            if route_params is None
+            else MappingProxyType(dict(_pairs(route_params, "route_params")))
         )
         self._route_wire: Mapping[str, Datum] | None = None
         if body is None:
@@ -249,7 +380,6 @@ class HttpRequest:
         self._params_first = None
         self._query_raw = query
         self._route = None
-        self._route_raw = {}
         self._route_wire = route_params
         self._body = body
         self._body_text = body_text
@@ -273,33 +403,25 @@ class HttpRequest:
         return self._url
 
     @property
-    def params(self) -> MultiDictProxy[str]:
+    def params(self) -> RequestParams:
         """The query parameters: read-only, multi-valued (``getall``), blanks kept.
 
         Raises:
-            ConversionError: if the host's query map is malformed (never for built requests).
+            ConversionError: from a read of the parameters that meets a malformed entry of
+                the host's query map (never for built requests).
         """
         params = self._params
         if params is None:
-            params = self._params = MultiDictProxy(self._build_params())
+            given = self._params_first
+            if given:
+                merged: MultiDict[str] = MultiDict(given)
+                merged.extend(
+                    (name, value) for name, value in parse_query(self._url) if name not in merged
+                )
+                params = self._params = RequestParams(merged)
+            else:
+                params = self._params = RequestParams._from_wire(self._url, self._query_raw)
         return params
-
-    def _build_params(self) -> MultiDict[str]:
-        from_url = MultiDict(parse_query(self._url))
-        fill = self._query_raw
-        if fill:
-            # The host's query map only fills names the URL lacks (it drops blank values
-            # and comma-joins repeats, so the URL is the better source).
-            if not fill.keys() <= from_url.keys():
-                missing = {name: fill[name] for name in fill if name not in from_url}
-                from_url.extend(wire_strings(missing, "query"))
-            return from_url
-        given = self._params_first
-        if not given:
-            return from_url
-        merged: MultiDict[str] = MultiDict(given)
-        merged.extend((name, value) for name, value in from_url.items() if name not in merged)
-        return merged
 
     @property
     def route_params(self) -> Mapping[str, str]:
@@ -310,9 +432,8 @@ class HttpRequest:
         """
         route = self._route
         if route is None:
-            if self._route_wire:
-                self._route_raw = wire_strings(self._route_wire, "params")
-            route = self._route = MappingProxyType(self._route_raw)
+            wire = self._route_wire
+            route = self._route = MappingProxyType(wire_strings(wire, "params") if wire else {})
         return route
 
     # --- headers and cookies -------------------------------------------------------------
@@ -322,13 +443,13 @@ class HttpRequest:
         """The headers: read-only, case-insensitive, multi-valued (``getall``/``getlist``).
 
         Raises:
-            ConversionError: if the host's header map is malformed (never for built requests).
+            ConversionError: from a read of the headers that meets a malformed entry of the
+                host's header map (never for built requests).
         """
         headers = self._headers
         if headers is None:
             raw = self._headers_raw
-            strings = wire_strings(raw, "headers") if raw else {}
-            headers = self._headers = RequestHeaders(CIMultiDict(strings))
+            headers = self._headers = RequestHeaders._from_wire(raw if raw is not None else {})
         return headers
 
     @property
@@ -370,11 +491,19 @@ class HttpRequest:
             charset = _json_charset(content_type) if content_type else None
             if charset is None and body and body[0] not in _BOM_FIRST_BYTES:
                 # The hot path of every JSON trigger: UTF-8 decoded as json.loads would, then
-                # the decoder without json.loads' encoding sniffing. Anything unusual (a
-                # BOM-less UTF-16 body, invalid bytes or JSON) goes to decode_json_body,
-                # which decodes it or raises the documented error.
+                # the decoder's scanner on it (json.loads without its encoding sniffing and
+                # whitespace matching when the text is one value edge to edge; otherwise
+                # the whole decoder). Anything unusual (a BOM-less UTF-16 body, invalid
+                # bytes or JSON) goes to decode_json_body, which decodes it or raises the
+                # documented error.
                 try:
-                    value = _JSON_DECODE(body.decode("utf-8", "surrogatepass"))
+                    decoded = body.decode("utf-8", "surrogatepass")
+                    try:
+                        value, end = _JSON_SCAN(decoded, 0)
+                    except StopIteration:  # leading whitespace, or no value at all
+                        end = -1
+                    if end != len(decoded):
+                        value = _JSON_DECODE(decoded)
                 except ValueError:
                     value = decode_json_body(body)
             else:

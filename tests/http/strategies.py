@@ -39,3 +39,11 @@ form_fields = st.lists(st.tuples(part_names, text), max_size=5)
 form_files = st.lists(
     st.tuples(part_names, part_names, st.binary(max_size=200), media_types), max_size=4
 )
+
+#: any JSON value (NaN left out: it never equals itself).
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=15,
+)

@@ -138,13 +138,54 @@ def test_malformed_datums_raise_conversion_error(datum: Datum) -> None:
         IN.decode(datum)
 
 
-@pytest.mark.parametrize("field", ["headers", "query", "params"])
-def test_malformed_maps_raise_conversion_error_when_read(field: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "read"),
+    [
+        ("headers", lambda req: req.headers["k"]),
+        ("headers", lambda req: req.headers.get("K")),
+        ("headers", lambda req: req.headers.getall("k")),
+        ("headers", lambda req: dict(req.headers)),
+        ("headers", lambda req: len(req.headers)),
+        ("headers", lambda req: req.headers.get("missing", "x") + req.headers["k"]),
+        ("query", lambda req: req.params["k"]),
+        ("query", lambda req: req.params.getall("k")),
+        ("query", lambda req: list(req.params.items())),
+        ("query", lambda req: req.params == {"a": "1"}),
+        ("params", lambda req: req.route_params),
+    ],
+)
+def test_malformed_maps_raise_conversion_error_when_read(field: str, read: Any) -> None:
     datum = http_datum(url="/x?a=1")
     datum.value[field] = {"k": Datum(1, "int")}
     req = IN.decode(datum)
+    with pytest.raises(func.ConversionError, match=r"\['k'\] must be a string Datum"):
+        read(req)
+
+
+def test_a_malformed_entry_is_only_met_by_reads_that_reach_it() -> None:
+    datum = http_datum(url="/x?a=1", headers={"accept": "*/*"}, query={"a": "1"})
+    datum.value["headers"]["x-bad"] = Datum(b"1", "bytes")
+    datum.value["query"]["bad"] = Datum(None, "null")
+    req = IN.decode(datum)
+    # Single-name reads of other names answer; the URL wins over the host's query map.
+    assert req.headers["Accept"] == "*/*"
+    assert "X-BAD" in req.headers
+    assert req.params["a"] == "1"
     with pytest.raises(func.ConversionError):
-        req.headers, req.params, req.route_params  # noqa: B018
+        req.headers.get("x-bad")
+    datum.value["headers"]["x-none"] = None
+    with pytest.raises(func.ConversionError, match="x-none"):
+        IN.decode(datum).headers.get("X-None", "default")
+    with pytest.raises(func.ConversionError):
+        list(req.headers)
+    with pytest.raises(func.ConversionError):
+        req.params.get("bad")
+    with pytest.raises(func.ConversionError):
+        len(req.params)
+    bad_name = http_datum(url="/x")
+    bad_name.value["headers"] = {1: Datum("x", "string")}
+    with pytest.raises(func.ConversionError, match="names must be str"):
+        IN.decode(bad_name).headers.get("accept")
 
 
 def test_encode_response() -> None:

@@ -187,6 +187,62 @@ def test_get_json_raises_one_documented_error(
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1}',
+        b' {"a": 1}',
+        b'{"a": 1}\n',
+        b"\t[1, 2] \r\n",
+        b"7",
+        b"-0.5e3",
+        b'"text"',
+        b"null",
+        b"NaN",
+        b"[[[[[]]]]]",
+        '{"n": 2}'.encode("utf-16-le"),
+        rb'["\ud83d\ude00", "\ud800"]',
+    ],
+)
+def test_get_json_agrees_with_json_loads(raw: bytes) -> None:
+    import json
+    import math
+
+    got = func.HttpRequest("POST", "/", body=raw).get_json()
+    want = json.loads(raw)
+    if isinstance(want, float) and math.isnan(want):
+        assert math.isnan(got)
+    else:
+        assert got == want
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"a": 1} x', "Extra data"),
+        (b'{"a": 1}{}', "Extra data"),
+        (b"1 2", "Extra data"),
+        (b" ", "empty"),
+        (b"\n\t", "empty"),
+        (b"x", "Expecting value"),
+        (b' {"a": }', "Expecting value"),
+        (b'{"a": 1', "Expecting"),
+    ],
+)
+def test_get_json_rejects_what_json_loads_rejects(raw: bytes, reason: str) -> None:
+    req = func.HttpRequest("POST", "/", body=raw)
+    with pytest.raises(func.BodyDecodeError, match=reason):
+        req.get_json()
+
+
+@given(value=s.json_values)
+def test_get_json_round_trips_generated_values(value: object) -> None:
+    import json
+
+    for raw in (json.dumps(value), json.dumps(value, indent=1) + "\n", f" {json.dumps(value)}"):
+        assert func.HttpRequest("POST", "/", body=raw.encode()).get_json() == value
+
+
 def test_get_json_is_computed_once() -> None:
     req = func.HttpRequest("POST", "/", body=b'{"a": [1]}')
     first = req.get_json()
