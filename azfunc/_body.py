@@ -81,13 +81,13 @@ def decode_json_body(body: bytes | str, charset: str | None = None) -> Any:
     else:
         if not body:
             raise BodyDecodeError("the body is empty; expected JSON")
-        if charset is None and body[:1] not in (b"\xef", b"\xff", b"\xfe", b"\x00"):
-            # Fast path: json decodes UTF-8 bytes itself.
+        if charset is None:
+            # json reads UTF-8/16/32 bytes itself, with or without a byte-order mark.
             try:
                 return json.loads(body)
             except UnicodeDecodeError as exc:
                 raise BodyDecodeError(
-                    f"the body is not valid utf-8 text (byte {exc.start}: {exc.reason})"
+                    f"the body is not valid {exc.encoding} text (byte {exc.start}: {exc.reason})"
                 ) from None
             except ValueError as exc:
                 if not body.strip():

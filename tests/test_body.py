@@ -21,6 +21,8 @@ from azfunc._body import charset_from_content_type, decode_json_body, decode_tex
         ('{"a": 1}', None, {"a": 1}),
         (codecs.BOM_UTF8 + b'{"a": "\xc3\xa5"}', None, {"a": "å"}),
         ('{"a": "å"}'.encode("utf-16"), None, {"a": "å"}),
+        ('{"a": "å"}'.encode("utf-16-be"), None, {"a": "å"}),
+        ('{"a": "å"}'.encode("utf-32-le"), None, {"a": "å"}),
         ('{"a": "å"}'.encode("latin-1"), "iso-8859-1", {"a": "å"}),
         ('{"a": "å"}'.encode("utf-16-le"), "utf-16-le", {"a": "å"}),
     ],
