@@ -10,6 +10,8 @@ Rules this module keeps:
   logger has no other handler, so an app's unconfigured warnings still reach stderr.
 * Installing the handler lowers a root level of ``WARNING`` (the unconfigured default) to
   ``INFO``, as the Functions worker does, so ``logging.info`` in a function is captured.
+* Starting a capture costs a list membership test, a list and a ``ContextVar.set``
+  (:func:`begin` / :func:`end`, the per-invocation path); the lock is taken only to install.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Final
 
-__all__ = ["capture_logs", "install"]
+__all__ = ["begin", "capture_logs", "end", "install"]
 
 _CURRENT: Final[ContextVar[list[logging.LogRecord] | None]] = ContextVar(
     "azfunc_invocation_logs", default=None
@@ -54,6 +56,34 @@ def install() -> None:
                 root.setLevel(logging.INFO)
 
 
+_Token = Token[list[logging.LogRecord] | None]
+
+
+def begin() -> tuple[list[logging.LogRecord], _Token]:
+    """Start collecting the current context's records; pass the token to :func:`end`.
+
+    Example:
+        >>> records, token = begin()
+        >>> logging.getLogger("demo").info("hello")
+        >>> end(token)
+        >>> [r.getMessage() for r in records]
+        ['hello']
+    """
+    if _HANDLER not in logging.root.handlers:
+        install()
+    records: list[logging.LogRecord] = []
+    return records, _CURRENT.set(records)
+
+
+def end(token: _Token) -> None:
+    """Stop the collection :func:`begin` started (the previous list, if any, is current again).
+
+    Raises:
+        ValueError: if ``token`` was made in another context or was used already.
+    """
+    _CURRENT.reset(token)
+
+
 @contextlib.contextmanager
 def capture_logs() -> Iterator[list[logging.LogRecord]]:
     """Collect the records logged in the current context into the list yielded.
@@ -64,10 +94,8 @@ def capture_logs() -> Iterator[list[logging.LogRecord]]:
         >>> [r.getMessage() for r in records]
         ['hello']
     """
-    install()
-    records: list[logging.LogRecord] = []
-    token = _CURRENT.set(records)
+    records, token = begin()
     try:
         yield records
     finally:
-        _CURRENT.reset(token)
+        end(token)

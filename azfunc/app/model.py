@@ -11,10 +11,15 @@ Rules this module keeps:
 * :meth:`FunctionInfo.to_function_json` renders the ``function.json`` content, so any app
   (decorators included) can be written out in the folder layout.
 * Malformed entries raise :class:`~azfunc.FunctionLoadError` naming the function and key.
+* :class:`FunctionInfo` is frozen, so what is derived from its code is worked out once:
+  :attr:`FunctionInfo.is_async` is cached on the instance (``dataclasses.replace`` makes a
+  new instance and so a new cache), and the invocation plan of
+  :mod:`azfunc.app.invocation` is kept in the instance dict too.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -198,9 +203,9 @@ class FunctionInfo:
         """Output bindings set through ``Out`` parameters (``$return`` excluded)."""
         return tuple(b for b in self.bindings if b.direction == "out" and not b.is_return)
 
-    @property
+    @functools.cached_property
     def is_async(self) -> bool:
-        """Whether the function is a coroutine function (runs on the event loop)."""
+        """Whether the function is a coroutine function (runs on the event loop; cached)."""
         func = inspect.unwrap(self.func)
         if inspect.iscoroutinefunction(func):
             return True

@@ -41,6 +41,7 @@ from ._asgi import (
     send_json,
     send_text,
 )
+from .expressions import binding_data
 from .routing import Router
 from .runtime import new_invocation_id
 
@@ -54,9 +55,11 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "HttpFrontend", "route_prefix", "streaming_r
 DEFAULT_MAX_BODY_SIZE: Final = 100 * 1024 * 1024
 logger = logging.getLogger("azfunc.host")
 
-#: called after a successful invocation with (function, result, binding data).
+#: called after a successful invocation with (function, result, binding data), except for
+#: functions with only HTTP bindings (they have no other output to apply).
 OutputHook = Callable[["FunctionInfo", "InvocationResult", Mapping[str, Any]], Awaitable[None]]
-#: extra inputs (blob inputs...) for (function, binding data).
+#: extra inputs (blob inputs...) for (function, binding data); not asked for functions with
+#: only HTTP bindings.
 InputHook = Callable[["FunctionInfo", Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -145,18 +148,26 @@ def http_output(info: FunctionInfo) -> BindingInfo | None:
 
 def build_http_datum(scope: Scope, body: bytes, params: Mapping[str, str]) -> Datum:
     """The ``http`` Datum of an ASGI request, as the host would send it."""
+    headers, query, url = _request_parts(scope)
+    return _http_datum(scope, headers, query, url, body, params)
+
+
+def _request_parts(scope: Scope) -> tuple[dict[str, str], dict[str, str], str]:
+    """(lower-cased headers, query values, full URL) of an ASGI request."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", ()):
-        name = bytes(raw_name).decode("latin-1").lower()
-        value = bytes(raw_value).decode("latin-1")
+        name = (raw_name if type(raw_name) is bytes else bytes(raw_name)).decode("latin-1")
+        value = (raw_value if type(raw_value) is bytes else bytes(raw_value)).decode("latin-1")
+        name = name.lower()
         if name in headers:
             headers[name] += ("; " if name == "cookie" else ", ") + value
         else:
             headers[name] = value
     query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
     query: dict[str, str] = {}
-    for key, value in parse_qsl(query_string, keep_blank_values=False):
-        query[key] = f"{query[key]},{value}" if key in query else value
+    if query_string:
+        for key, value in parse_qsl(query_string, keep_blank_values=False):
+            query[key] = f"{query[key]},{value}" if key in query else value
     host = headers.get("host")
     if host is None:
         server = scope.get("server") or ("127.0.0.1", 80)
@@ -166,13 +177,18 @@ def build_http_datum(scope: Scope, body: bytes, params: Mapping[str, str]) -> Da
     url = f"{scope.get('scheme', 'http')}://{host}{path}"
     if query_string:
         url += "?" + query_string
+    return headers, query, url
+
+
+def _http_datum(scope: Scope, headers: Mapping[str, str], query: Mapping[str, str], url: str,
+                body: bytes, params: Mapping[str, str]) -> Datum:
     return Datum(
         {
             "method": Datum(scope.get("method", "GET"), "string"),
             "url": Datum(url, "string"),
             "headers": {k: Datum(v, "string") for k, v in headers.items()},
             "query": {k: Datum(v, "string") for k, v in query.items()},
-            "params": {k: Datum(v, "string") for k, v in params.items()},
+            "params": {k: Datum(v, "string") for k, v in params.items()} if params else {},
             "body": Datum(body, "bytes"),
         },
         "http",
@@ -321,13 +337,10 @@ class HttpFrontend:
         send: Send,
     ) -> None:
         """Invoke an HTTP function for a request whose body is read, and answer it."""
-        from .expressions import binding_data
-
         assert self.runtime is not None, "HttpFrontend needs a runtime to invoke functions"
         info, trigger, plain = target.info, target.trigger, target.plain
-        datum = build_http_datum(scope, body, params)
-        query = {k: v.value for k, v in datum.value["query"].items()}
-        headers = {k: v.value for k, v in datum.value["headers"].items()}
+        headers, query, url = _request_parts(scope)
+        datum = _http_datum(scope, headers, query, url, body, params)
         # JSON body properties are binding data only for functions with other bindings
         data = {**query, **params} if plain else binding_data(query, params, body=body)
         metadata: dict[str, Any] = {
@@ -344,7 +357,7 @@ class HttpFrontend:
             result = await self.runtime.invoke(
                 info, inputs, trigger_metadata=metadata, invocation_id=invocation_id
             )
-            if self.on_outputs is not None:
+            if self.on_outputs is not None and not plain:
                 await self.on_outputs(info, result, data)
             out = target.output
             if out is None:
@@ -365,7 +378,10 @@ class HttpFrontend:
             return
         head = scope.get("method", "GET").upper() == "HEAD"
         if isinstance(payload, bytes):
-            if not any(k.lower() == "content-length" for k, _ in pairs):
+            for k, _ in pairs:
+                if k.lower() == "content-length":
+                    break
+            else:
                 pairs.append(("content-length", str(len(payload))))
             await send({"type": "http.response.start", "status": status,
                         "headers": encode_headers(pairs)})

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import traceback
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -331,3 +332,84 @@ def test_custom_registry_and_conversion_logs_are_captured() -> None:
     assert seen == ["HI"]
     assert result.messages == ["decoding hi"]
     assert "loggingtrigger" not in func.get_binding_registry().bindings()
+
+
+def test_invocation_id_is_used_when_no_context_is_given() -> None:
+    contexts: list[func.Context] = []
+
+    def main(msg: str, context: func.Context) -> None:
+        contexts.append(context)
+
+    info = FunctionInfo("f", main, (QUEUE,), directory=Path("/srv/f"))
+    result = asyncio.run(invoke_function(info, {"msg": "x"}, invocation_id="chosen"))
+    assert result.invocation_id == contexts[0].invocation_id == "chosen"
+    assert contexts[0].function_directory == str(Path("/srv/f"))
+    fresh = asyncio.run(invoke_function(info, {"msg": "x"}))
+    assert uuid.UUID(fresh.invocation_id).version == 4
+    assert str(uuid.UUID(fresh.invocation_id)) == fresh.invocation_id
+    assert fresh.invocation_id != "chosen"
+
+
+def test_replaced_annotations_are_planned_again() -> None:
+    seen: list[Any] = []
+
+    def main(msg: str) -> None:
+        seen.append(msg)
+
+    info = FunctionInfo("f", main, (QUEUE,))
+    asyncio.run(invoke_function(info, {"msg": b"abc"}))
+    main.__annotations__ = {"msg": bytes}
+    asyncio.run(invoke_function(info, {"msg": b"abc"}))
+    assert seen == ["abc", b"abc"]
+
+
+def test_a_converter_registered_after_the_first_call_is_used() -> None:
+    class Upper(func.Converter):
+        binding = "shout"
+
+        def decode(self, datum: func.Datum, *, trigger_metadata: Any = None,
+                   pytype: Any = None) -> Any:
+            return str(datum.value).upper()
+
+    class Lower(Upper):
+        def decode(self, datum: func.Datum, *, trigger_metadata: Any = None,
+                   pytype: Any = None) -> Any:
+            return str(datum.value).lower()
+
+    def main(msg: Any) -> Any:
+        return msg
+
+    registry = func.get_binding_registry().copy()
+    info = FunctionInfo("f", main, (BindingInfo("msg", "shout"),
+                                    BindingInfo("$return", "queue", "out")))
+    registry.register("shout", Upper())
+    first = asyncio.run(invoke_function(info, {"msg": "Hi"}, registry=registry))
+    registry.register("shout", Lower())
+    second = asyncio.run(invoke_function(info, {"msg": "Hi"}, registry=registry))
+    assert (first.return_value, second.return_value) == ("HI", "hi")
+
+
+def test_an_executor_with_run_async_gets_the_call() -> None:
+    from azfunc.host.runtime import InvocationPool
+
+    names: list[str] = []
+
+    def main(msg: str) -> None:
+        names.append(threading.current_thread().name)
+
+    pool = InvocationPool(1, thread_name_prefix="azfunc-plan-pool")
+    try:
+        asyncio.run(invoke_function(FunctionInfo("f", main, (QUEUE,)), {"msg": "x"},
+                                    executor=pool))
+    finally:
+        pool.shutdown()
+    assert names[0].startswith("azfunc-plan-pool")
+
+
+def test_is_async_is_cached_per_function_info() -> None:
+    async def amain(msg: str) -> None: ...
+
+    info = FunctionInfo("a", amain, (QUEUE,))
+    assert info.is_async is True
+    assert "is_async" in vars(info)
+    assert info == FunctionInfo("a", amain, (QUEUE,))  # the cache is not a field

@@ -1,0 +1,297 @@
+"""The runtime's thread pool and invocation path: results, errors, overlap, limits, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import threading
+import time
+import traceback
+import uuid
+from typing import Any
+
+import pytest
+
+import azfunc as func
+from azfunc.app.model import BindingInfo, FunctionInfo
+from azfunc.host.runtime import InvocationPool, Runtime, new_invocation_id, thread_count
+
+QUEUE = BindingInfo("msg", "queueTrigger", "in", properties={"queueName": "q"})
+
+
+@pytest.fixture
+def pool() -> Any:
+    pool = InvocationPool(4, thread_name_prefix="azfunc-test")
+    yield pool
+    pool.shutdown()
+
+
+def _gather(pool: InvocationPool, calls: list[tuple[Any, ...]]) -> list[Any]:
+    async def main() -> list[Any]:
+        return list(await asyncio.gather(*(pool.run_async(*call) for call in calls)))
+
+    return asyncio.run(main())
+
+
+def test_run_async_returns_results_in_order(pool: InvocationPool) -> None:
+    assert _gather(pool, [(pow, 2, i) for i in range(20)]) == [2**i for i in range(20)]
+
+
+def test_run_async_runs_on_a_named_worker_thread(pool: InvocationPool) -> None:
+    names = _gather(pool, [(lambda: threading.current_thread().name,)])
+    assert names[0].startswith("azfunc-test")
+    assert names[0] != threading.current_thread().name
+
+
+def test_keyword_arguments_are_passed(pool: InvocationPool) -> None:
+    async def main() -> str:
+        return await pool.run_async("-".join, ["a", "b"])
+
+    assert asyncio.run(main()) == "a-b"
+
+    async def kw() -> Any:
+        return await pool.run_async(dict, a=1)
+
+    assert asyncio.run(kw()) == {"a": 1}
+
+
+def test_exception_is_the_same_object_with_its_frames(pool: InvocationPool) -> None:
+    raised: list[BaseException] = []
+
+    def user_code() -> None:
+        exc = KeyError("from user code")
+        raised.append(exc)
+        raise exc
+
+    async def main() -> None:
+        await pool.run_async(user_code)
+
+    with pytest.raises(KeyError) as info:
+        asyncio.run(main())
+    assert info.value is raised[0]
+    frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
+    assert frames[-1] == "user_code"
+
+
+def test_one_failure_does_not_spoil_its_batch(pool: InvocationPool) -> None:
+    def maybe(i: int) -> int:
+        if i == 3:
+            raise ValueError("three")
+        return i
+
+    async def main() -> list[Any]:
+        calls = [pool.run_async(maybe, i) for i in range(6)]
+        return list(await asyncio.gather(*calls, return_exceptions=True))
+
+    out = asyncio.run(main())
+    assert out[:3] == [0, 1, 2]
+    assert out[4:] == [4, 5]
+    assert isinstance(out[3], ValueError)
+
+
+def test_blocking_calls_overlap(pool: InvocationPool) -> None:
+    started = time.monotonic()
+    _gather(pool, [(time.sleep, 0.3) for _ in range(4)])
+    elapsed = time.monotonic() - started
+    # one after the other they would take 1.2 s
+    assert elapsed < 0.9, f"4 x 0.3 s took {elapsed:.2f} s: the calls did not overlap"
+
+
+def test_max_workers_is_a_limit() -> None:
+    pool = InvocationPool(2)
+    seen: set[str] = set()
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            seen.add(threading.current_thread().name)
+        time.sleep(0.1)
+        with lock:
+            running -= 1
+
+    try:
+        started = time.monotonic()
+        _gather(pool, [(work,) for _ in range(6)])
+        elapsed = time.monotonic() - started
+    finally:
+        pool.shutdown()
+    assert most == 2
+    assert len(seen) == 2
+    assert elapsed >= 0.29
+
+
+def test_a_call_queued_behind_a_blocked_one_is_handed_over(pool: InvocationPool) -> None:
+    release = threading.Event()
+
+    async def main() -> float:
+        blocked = pool.run_async(release.wait, 5)
+        await asyncio.sleep(0.05)  # the blocked call holds a worker
+        started = time.monotonic()
+        await pool.run_async(int, "7")
+        took = time.monotonic() - started
+        release.set()
+        await blocked
+        return took
+
+    assert asyncio.run(main()) < 1.0
+
+
+def test_contextvars_reach_the_worker_through_context_run(pool: InvocationPool) -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    async def one(value: str) -> str:
+        var.set(value)
+        return await pool.run_async(contextvars.copy_context().run, var.get)
+
+    async def main() -> list[str]:
+        return list(await asyncio.gather(*(one(f"v{i}") for i in range(8))))
+
+    assert asyncio.run(main()) == [f"v{i}" for i in range(8)]
+
+
+def test_submit_serves_run_in_executor(pool: InvocationPool) -> None:
+    assert pool.submit(sum, [1, 2, 3]).result(5) == 6
+
+    async def main() -> int:
+        return await asyncio.get_running_loop().run_in_executor(pool, max, 1, 9)
+
+    assert asyncio.run(main()) == 9
+    assert list(pool.map(abs, [-1, -2])) == [1, 2]
+
+
+def test_cancelled_caller_does_not_break_the_pool(pool: InvocationPool) -> None:
+    async def main() -> int:
+        slow = pool.run_async(time.sleep, 0.2)
+        slow.cancel()
+        await asyncio.sleep(0.3)
+        return await pool.run_async(len, "abc")
+
+    assert asyncio.run(main()) == 3
+
+
+def test_shutdown_waits_for_running_calls_and_refuses_new_ones() -> None:
+    pool = InvocationPool(2)
+    done: list[int] = []
+
+    def slow() -> None:
+        time.sleep(0.2)
+        done.append(1)
+
+    future = pool.submit(slow)
+    time.sleep(0.05)
+    pool.shutdown(wait=True)
+    assert done == [1]
+    assert future.done()
+    with pytest.raises(RuntimeError, match="shut down"):
+        pool.submit(len, "x")
+
+    async def main() -> None:
+        await pool.run_async(len, "x")
+
+    with pytest.raises(RuntimeError, match="shut down"):
+        asyncio.run(main())
+
+
+def test_shutdown_can_cancel_queued_calls() -> None:
+    pool = InvocationPool(1)
+    gate = threading.Event()
+    first = pool.submit(gate.wait, 5)
+    queued = pool.submit(len, "x")
+    time.sleep(0.05)
+    gate.set()
+    pool.shutdown(wait=True, cancel_futures=True)
+    assert first.result() is True
+    assert queued.cancelled() or queued.result() == 1
+
+
+def test_max_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        InvocationPool(0)
+
+
+def test_thread_count_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHON_THREADPOOL_THREAD_COUNT", "3")
+    runtime = Runtime()
+    assert runtime.threads == 3
+    assert runtime.executor.max_workers == 3
+    runtime.close()
+    assert Runtime(threads=5).threads == 5 == thread_count(5)
+
+
+def test_invocation_ids_are_uuid4() -> None:
+    ids = {new_invocation_id() for _ in range(200)}
+    assert len(ids) == 200
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4
+        assert str(parsed) == value
+        assert parsed.variant == uuid.RFC_4122
+
+
+def test_runtime_invokes_def_functions_on_its_pool_with_isolated_logs() -> None:
+    def main(msg: str) -> str:
+        logging.getLogger("fn").warning("got %s on %s", msg, threading.current_thread().name)
+        return msg.upper()
+
+    info = FunctionInfo("f", main, (QUEUE, BindingInfo("$return", "queue", "out")))
+    runtime = Runtime(threads=4)
+
+    async def run() -> list[Any]:
+        calls = [runtime.invoke(info, {"msg": f"m{i}"}, invocation_id=f"id-{i}")
+                 for i in range(10)]
+        return list(await asyncio.gather(*calls))
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        runtime.close()
+    for i, result in enumerate(results):
+        assert result.invocation_id == f"id-{i}"
+        assert result.return_value == f"M{i}"
+        assert len(result.logs) == 1
+        assert result.logs[0].getMessage().startswith(f"got m{i} on azfunc-invoke")
+
+
+def test_runtime_context_carries_the_id_directory_and_retry_state(tmp_path: Any) -> None:
+    seen: list[func.Context] = []
+
+    def main(msg: str, context: func.Context) -> None:
+        seen.append(context)
+
+    runtime = Runtime(threads=2, root=tmp_path)
+    retry = func.RetryContext(retry_count=1, max_retry_count=3)
+    try:
+        asyncio.run(runtime.invoke(FunctionInfo("plain", main, (QUEUE,)), {"msg": "x"},
+                                   invocation_id="given"))
+        asyncio.run(runtime.invoke(
+            FunctionInfo("in_dir", main, (QUEUE,), directory=tmp_path / "in_dir"),
+            {"msg": "x"}, retry_context=retry))
+    finally:
+        runtime.close()
+    assert (seen[0].invocation_id, seen[0].function_directory) == ("given", str(tmp_path))
+    assert seen[0].function_name == "plain"
+    assert seen[1].function_directory == str(tmp_path / "in_dir")
+    assert seen[1].retry_context.retry_count == 1
+    assert uuid.UUID(seen[1].invocation_id).version == 4
+
+
+def test_runtime_logs_a_failure_with_the_invocation_id(caplog: pytest.LogCaptureFixture) -> None:
+    def main(msg: str) -> None:
+        raise RuntimeError("boom")
+
+    runtime = Runtime(threads=1)
+    try:
+        with caplog.at_level(logging.ERROR, logger="azfunc.host"), \
+                pytest.raises(RuntimeError, match="boom"):
+            asyncio.run(runtime.invoke(FunctionInfo("bad", main, (QUEUE,)), {"msg": "x"},
+                                       invocation_id="inv-1"))
+    finally:
+        runtime.close()
+    assert any("[bad] (inv-1) failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert runtime.in_flight == 0
