@@ -159,12 +159,18 @@ class DecoratorBase:
         if not isinstance(arg_name, str) or not arg_name:
             raise FunctionLoadError(f"arg_name must be a non-empty string, got {arg_name!r}")
         props: dict[str, Any] = {}
+        origin: dict[str, str] = {}
         for keyword, value in {**(properties or {}), **(extra or {})}.items():
             key = camel_case(keyword)
             if key in _RESERVED_KEYS:
                 raise FunctionLoadError(
                     f"{keyword}= cannot be given to a binding decorator: {key!r} is set from "
                     "arg_name, the binding type and data_type"
+                )
+            if origin.setdefault(key, keyword) != keyword:
+                raise FunctionLoadError(
+                    f"{origin[key]}= and {keyword}= both name the binding property {key!r}; "
+                    "give only one of them"
                 )
             if value is not None:
                 props[key] = _normalise(keyword, value)

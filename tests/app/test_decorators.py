@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from typing_extensions import assert_type
 
 import azfunc as func
+from azfunc.app._base import camel_case
 from azfunc.app.model import FunctionInfo
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "decorator_cases.json").read_text())
@@ -216,6 +217,12 @@ def test_enums_accept_any_spelling(enum: Any, spellings: list[str], value: str) 
         enum("no-such-member")
 
 
+def test_keywords_naming_one_property_twice_are_refused() -> None:
+    app = func.FunctionApp()
+    with pytest.raises(func.FunctionLoadError, match="a_0= and a0= both name"):
+        app.generic_trigger(arg_name="g", type="customTrigger", a_0=1, a0=2)
+
+
 @given(st.dictionaries(
     st.from_regex(r"[a-z][a-z0-9]{0,6}(_[a-z0-9]{1,6}){0,3}", fullmatch=True).filter(
         lambda k: k not in {"name", "type", "direction", "arg_name", "data_type"}
@@ -229,6 +236,11 @@ def test_generic_keywords_become_camel_case_properties(extra: dict[str, Any]) ->
     def fn(g: Any) -> None:
         return None
 
+    camel = [camel_case(key) for key in extra]
+    if len(set(camel)) < len(camel):  # e.g. a_0= and a0= name the same property
+        with pytest.raises(func.FunctionLoadError, match="both name the binding property"):
+            app.generic_trigger(arg_name="g", type="customTrigger", **extra)(fn)
+        return
     app.generic_trigger(arg_name="g", type="customTrigger", **extra)(fn)
     (info,) = app.get_functions()
     assert info.trigger is not None
