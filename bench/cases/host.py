@@ -14,9 +14,9 @@ Rules this module keeps:
 * Worker overhead (``host.worker_queue``): the docs' custom-handler queue payload POSTed to
   the worker over HTTP, one at a time, against the same POST to a bare ASGI app that
   answers a fixed JSON document; reported as p50/p99 latencies and their difference.
-* ``cases()`` also gives in-process :class:`BenchCase` timings: one ASGI request through the
-  local host against the bare app (baseline = bare app, target 0.6), and one worker
-  invocation (no baseline).
+* ``cases()`` also gives in-process :class:`BenchCase` timings, reported without a target
+  (the 0.6x target is judged over the server by ``host.rps``): one ASGI request through the
+  local host against the bare app, and one worker invocation.
 """
 
 from __future__ import annotations
@@ -369,8 +369,11 @@ def cases() -> list[Case]:
             azfunc=_asgi_caller(host, "GET", "/api/hello"),
             baseline=_asgi_caller(bare_app, "GET", "/api/hello"),
             baseline_name="bare ASGI app",
-            target=TARGET,
-            target_text=">= 0.6x the bare app",
+            # In process, a bare app that does nothing costs a few microseconds, so this
+            # ratio only shows the host's own overhead; the 0.6x target is about serving
+            # requests and is judged over a real server by host.rps.
+            target=None,
+            target_text="report (target judged by host.rps)",
         ),
         BenchCase(
             name="host.asgi_request_async",
