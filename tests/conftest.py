@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
 
-#: the shared wire vectors (``../shared/wire`` beside the clone).
-WIRE = Path(__file__).resolve().parents[1].parent / "shared" / "wire"
+#: the wire vectors the tests read: copies of reference payloads, each saying where its shape
+#: comes from in a ``_source`` field (see ``tests/vectors/README.md``).
+VECTORS = Path(__file__).resolve().parent / "vectors"
 
 settings.register_profile(
     "default",

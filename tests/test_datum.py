@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import azfunc
 from azfunc.meta import Datum, datum_from_typed_data
-from tests.conftest import WIRE
+from tests.conftest import VECTORS
 
 
 def test_json_datum_parses_text() -> None:
@@ -119,7 +119,7 @@ def test_typed_data_reader_errors(typed: Any, message: str) -> None:
 
 
 def test_http_typed_data_from_the_wire_vector() -> None:
-    vector = json.loads((WIRE / "grpc" / "http_post_invocation_request.json").read_text())
+    vector = json.loads((VECTORS / "grpc" / "http_post_invocation_request.json").read_text())
     typed = vector["message"]["inputData"][0]["data"]
     datum = datum_from_typed_data(typed)
     assert datum.type == "http"
@@ -144,7 +144,7 @@ def test_http_without_body_gets_empty_bytes_and_nullable_maps_win() -> None:
 
 def test_every_grpc_vector_reads() -> None:
     count = 0
-    for path in sorted((WIRE / "grpc").glob("*invocation_request.json")):
+    for path in sorted((VECTORS / "grpc").glob("*invocation_request.json")):
         message = json.loads(path.read_text())["message"]
         for binding in message["inputData"]:
             assert datum_from_typed_data(binding["data"]).type in azfunc.meta.KINDS

@@ -13,7 +13,7 @@ import azfunc as func
 from azfunc import WireFormatError
 from azfunc._context import RpcException
 
-from .conftest import WIRE
+from .conftest import VECTORS
 
 
 def test_out_starts_unset() -> None:
@@ -107,7 +107,8 @@ def test_seed_context_example() -> None:
 
 
 def test_contexts_from_the_grpc_vector() -> None:
-    message = json.loads((WIRE / "grpc" / "queue_invocation_request.json").read_text())["message"]
+    vector = VECTORS / "grpc" / "queue_invocation_request.json"
+    message = json.loads(vector.read_text())["message"]
     trace = func.TraceContext.from_wire(message["traceContext"])
     assert trace.trace_parent == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     assert trace.trace_state == ""
@@ -119,7 +120,7 @@ def test_contexts_from_the_grpc_vector() -> None:
 
 
 def test_retry_context_from_the_custom_handler_vector() -> None:
-    sample = json.loads((WIRE / "custom_handler" / "retry_sample.json").read_text())
+    sample = json.loads((VECTORS / "custom_handler" / "retry_sample.json").read_text())
     retry = func.RetryContext.from_wire(
         sample["request_metadata_fragment"]["Metadata"]["RetryContext"]
     )

@@ -165,7 +165,7 @@ def multipart_baseline() -> MeasureResult:
 
 def _batch_payload(n: int) -> tuple[list[bytes], dict[str, tuple[Any, str]]]:
     """Bodies and trigger metadata (value, kind) of an ``n``-event batch, in the shape the
-    host sends (see ../shared/wire/grpc/eventhub_many_invocation_request.json)."""
+    host sends (see tests/vectors/grpc/eventhub_many_invocation_request.json)."""
     bodies = [json.dumps({"device": f"dev-{i % 50:03d}", "temperature": 20 + i % 7,
                           "status": "ok", "seq": i}).encode() for i in range(n)]
     times = [f"2026-11-25T18:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d}" for i in range(n)]

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +14,11 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc import AzFuncError, ConversionError, Datum
-
-WIRE = Path(__file__).resolve().parents[2].parent / "shared" / "wire"
+from tests.conftest import VECTORS
 
 
 def _load(*parts: str) -> Any:
-    return json.loads(WIRE.joinpath(*parts).read_text(encoding="utf-8"))
+    return json.loads(VECTORS.joinpath(*parts).read_text(encoding="utf-8"))
 
 
 def _conv(binding: str = "blobTrigger") -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,15 +12,15 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc.meta import KINDS, Datum
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
 REG = func.get_binding_registry()
 TRIGGER = REG.require("cosmosDBTrigger")
 INOUT = REG.require("cosmosDB")
 
 
 def _vectors() -> dict[str, Any]:
-    return json.loads((WIRE / "trigger_payloads" / "cosmosdb.json").read_text())
+    return json.loads((VECTORS / "trigger_payloads" / "cosmosdb.json").read_text())
 
 
 def test_single_doc_json_vector() -> None:

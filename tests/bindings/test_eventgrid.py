@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,8 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc.meta import KINDS, Datum
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
 REG = func.get_binding_registry()
 TRIGGER = REG.require("eventGridTrigger")
 OUTPUT = REG.require("eventGrid")
@@ -23,7 +22,7 @@ UTC = timezone.utc
 
 
 def _vectors() -> dict[str, Any]:
-    return json.loads((WIRE / "trigger_payloads" / "eventgrid.json").read_text())
+    return json.loads((VECTORS / "trigger_payloads" / "eventgrid.json").read_text())
 
 
 def test_pylib_test_event_vector() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,8 +14,8 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc.meta import KINDS, Datum, datum_from_typed_data
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
 REG = func.get_binding_registry()
 TRIGGER = REG.require("eventHubTrigger")
 OUTPUT = REG.require("eventHub")
@@ -24,7 +23,7 @@ UTC = timezone.utc
 
 
 def _vectors() -> dict[str, Any]:
-    return json.loads((WIRE / "trigger_payloads" / "eventhub.json").read_text())
+    return json.loads((VECTORS / "trigger_payloads" / "eventhub.json").read_text())
 
 
 def _datum(entry: dict[str, Any]) -> Datum:
@@ -115,7 +114,7 @@ def test_pylib_many_collection_bytes_vector() -> None:
 
 
 def test_grpc_many_invocation_request() -> None:
-    message = json.loads((WIRE / "grpc" / "eventhub_many_invocation_request.json").read_text())[
+    message = json.loads((VECTORS / "grpc" / "eventhub_many_invocation_request.json").read_text())[
         "message"
     ]
     data = datum_from_typed_data(message["inputData"][0]["data"])

@@ -6,7 +6,6 @@ import json
 import logging
 import unittest
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +15,13 @@ from hypothesis import strategies as st
 import azfunc as func
 from azfunc import AzFuncError, BodyDecodeError, ConversionError, Datum
 from azfunc.meta import datum_from_typed_data
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2].parent / "shared" / "wire"
 UTC = timezone.utc
 
 
 def _load(*parts: str) -> Any:
-    return json.loads(WIRE.joinpath(*parts).read_text(encoding="utf-8"))
+    return json.loads(VECTORS.joinpath(*parts).read_text(encoding="utf-8"))
 
 
 def _trigger() -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,8 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc.meta import KINDS, Datum, datum_from_typed_data
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
 REG = func.get_binding_registry()
 TRIGGER = REG.require("serviceBusTrigger")
 OUTPUT = REG.require("serviceBus")
@@ -22,7 +21,7 @@ UTC = timezone.utc
 
 
 def _vectors() -> dict[str, Any]:
-    return json.loads((WIRE / "trigger_payloads" / "servicebus.json").read_text())
+    return json.loads((VECTORS / "trigger_payloads" / "servicebus.json").read_text())
 
 
 def _datum_form(raw: dict[str, Any]) -> dict[str, Datum]:

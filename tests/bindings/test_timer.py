@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,13 +14,13 @@ import azfunc as func
 from azfunc import AzFuncError, ConversionError, Datum
 from azfunc.bindings.timer import ScheduleStatus
 from azfunc.meta import datum_from_typed_data
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2].parent / "shared" / "wire"
 UTC = timezone.utc
 
 
 def _load(*parts: str) -> Any:
-    return json.loads(WIRE.joinpath(*parts).read_text(encoding="utf-8"))
+    return json.loads(VECTORS.joinpath(*parts).read_text(encoding="utf-8"))
 
 
 def _conv() -> Any:

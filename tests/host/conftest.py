@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).resolve().parent
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
 
 
 @contextmanager

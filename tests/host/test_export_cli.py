@@ -11,7 +11,7 @@ from azfunc.app.loader import load_app
 from azfunc.cli import main
 from azfunc.host.export import custom_handler_host_json, export_app
 
-from .conftest import WIRE
+from .conftest import VECTORS
 
 
 def test_export_writes_folder_layout(app_dir: Path, tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_export_writes_folder_layout(app_dir: Path, tmp_path: Path) -> None:
     assert sorted(exported.functions) == sorted(app.functions)
     assert exported.check() == []
     # the same keys as the documented host.json variants
-    documented = json.loads((WIRE / "custom_handler" / "host_json_variants.json").read_text())
+    documented = json.loads((VECTORS / "custom_handler" / "host_json_variants.json").read_text())
     assert set(handler) <= set(documented["docs_with_args"]["customHandler"]["description"])
     assert set(host) >= set(documented["docs_bundle"])
 

@@ -28,9 +28,9 @@ from azfunc.host.custom_handler import (
 )
 from azfunc.host.worker import CustomHandlerWorker, forwarding_enabled
 
-from .conftest import WIRE, serving
+from .conftest import VECTORS, serving
 
-VECTORS = WIRE / "custom_handler"
+VECTORS = VECTORS / "custom_handler"
 
 
 def vector(name: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The shared gRPC wire vectors, decoded and encoded through the HTTP converters."""
+"""The gRPC wire vectors (tests/vectors/grpc), decoded and encoded through the HTTP converters."""
 
 from __future__ import annotations
 
@@ -7,19 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import azfunc as func
 from azfunc._datum import datum_from_typed_data
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
-REQUEST = WIRE / "grpc" / "http_post_invocation_request.json"
-RESPONSE = WIRE / "grpc" / "http_invocation_response.json"
-
-pytestmark = pytest.mark.skipif(
-    not REQUEST.exists(), reason="../shared/wire is not beside the clone"
-)
-
+REQUEST = VECTORS / "grpc" / "http_post_invocation_request.json"
+RESPONSE = VECTORS / "grpc" / "http_invocation_response.json"
 
 def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))

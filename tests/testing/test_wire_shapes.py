@@ -1,6 +1,6 @@
-"""The factories build what the host sends: shapes checked against the shared wire vectors.
+"""The factories build what the host sends: shapes checked against the wire vectors.
 
-Two kinds of cases, both table-driven from ``../shared/wire``:
+Two kinds of cases, both table-driven from ``tests/vectors``:
 
 * shape: every metadata key a vector (or a binding-data contract) lists is present in the
   factory's payload with the same Datum kind;
@@ -14,7 +14,6 @@ import base64
 import json
 import re
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +21,13 @@ import pytest
 import azfunc as func
 from azfunc import testing
 from azfunc._datum import datum_from_typed_data
+from tests.conftest import VECTORS
 
-WIRE = Path(__file__).resolve().parents[2].parent / "shared" / "wire"
 UTC = timezone.utc
 
 
 def load(name: str) -> Any:
-    return json.loads((WIRE / name).read_text(encoding="utf-8"))
+    return json.loads((VECTORS / name).read_text(encoding="utf-8"))
 
 
 def typed(obj: dict[str, Any]) -> func.Datum:
