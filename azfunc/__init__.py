@@ -18,15 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AnnotationError,
+    ArgumentTypeError,
+    ArgumentValueError,
     AzFuncError,
     BindingNotFoundError,
     BodyDecodeError,
+    ConfigurationError,
     ConversionError,
     FunctionLoadError,
     FunctionNotFoundError,
     HeaderError,
+    LeaseLostError,
     LimitExceededError,
     RequestError,
+    StorageError,
     WireFormatError,
 )
 from ._version import __version__
@@ -116,6 +121,8 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AccessRights",
     "AnnotationError",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "AuthLevel",
     "AzFuncError",
     "BindingNotFoundError",
@@ -125,6 +132,7 @@ __all__ = [
     "BodyDecodeError",
     "Cardinality",
     "CloudEvent",
+    "ConfigurationError",
     "Context",
     "ConversionError",
     "Converter",
@@ -149,6 +157,7 @@ __all__ = [
     "InputStream",
     "InvocationResult",
     "KafkaEvent",
+    "LeaseLostError",
     "LimitExceededError",
     "LoadedApp",
     "MySqlRow",
@@ -164,6 +173,7 @@ __all__ = [
     "ServiceBusOutputMessage",
     "SqlRow",
     "SqlRowList",
+    "StorageError",
     "TimerRequest",
     "TraceContext",
     "WarmUpContext",

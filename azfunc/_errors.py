@@ -1,43 +1,108 @@
 """The one exception family of azfunc.
 
-Every error azfunc raises on purpose derives from :class:`AzFuncError`. Each concrete class
-also derives from the builtin that existing code already catches, so ``except ValueError``
-around ``req.get_json()`` keeps working.
+Every error azfunc raises derives from :class:`AzFuncError`. Each concrete class also derives
+from the builtin that existing code already catches, so ``except ValueError`` around
+``req.get_json()`` keeps working, and the same mistake raises the same class everywhere: a value
+of the wrong *type* is an :class:`ArgumentTypeError` (a ``TypeError``), a value of the right type
+that is not acceptable is an :class:`ArgumentValueError` (a ``ValueError``).
 
 The tree::
 
     AzFuncError(Exception)
+    ├── ArgumentTypeError(TypeError)       an argument of the wrong type (HttpResponse(1), ...)
+    ├── ArgumentValueError(ValueError)     an argument of the right type but a wrong value
     ├── ConversionError(ValueError)        a converter cannot turn a value into the asked form
     │   └── WireFormatError                the raw wire payload itself is malformed
     ├── BodyDecodeError(ValueError)        get_json()/text decoding: empty, invalid, undecodable
-    ├── RequestError(ValueError)           an HTTP request body that cannot be parsed (forms)
-    │   └── LimitExceededError             a form limit (parts, field size, header bytes) was hit
+    ├── RequestError(ValueError)           an HTTP request that cannot be parsed (forms) [400]
+    │   └── LimitExceededError             a limit (parts, field size, body bytes) was hit [413]
     ├── HeaderError(ValueError)            an invalid header name or value (CR/LF, controls)
     ├── AnnotationError(TypeError)         a type annotation a binding cannot serve
     ├── FunctionLoadError(ValueError)      a function app that cannot be loaded or is invalid
+    ├── ConfigurationError(ValueError)     host.json, local.settings.json, a setting, a schedule
+    ├── StorageError(OSError)              the local host's queue/blob store failed (disk, I/O)
+    │   └── LeaseLostError                 a queue message's lease (pop receipt) is no longer held
     ├── BindingNotFoundError(LookupError)  no converter registered for a binding type
     └── FunctionNotFoundError(LookupError) an app has no function of that name
+
+Structured fields, on every class (``None`` where they do not apply):
+
+* ``function`` and ``binding``: the function and binding names the error concerns;
+* ``http_status``: the status a server answers when this error is the client's fault
+  (400 for request errors, 413 for limits); ``None`` means "not the client's fault" (500);
+* :class:`LimitExceededError` adds ``limit`` (its name) and ``value`` (its setting).
+
+Mapping protocols keep their builtins: ``headers["x"]`` on a missing name raises ``KeyError`` as
+every ``Mapping`` does, and a closed stream's ``read()`` raises ``ValueError`` as ``io`` does.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 __all__ = [
     "AnnotationError",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "AzFuncError",
     "BindingNotFoundError",
     "BodyDecodeError",
+    "ConfigurationError",
     "ConversionError",
     "FunctionLoadError",
     "FunctionNotFoundError",
     "HeaderError",
+    "LeaseLostError",
     "LimitExceededError",
     "RequestError",
+    "StorageError",
     "WireFormatError",
 ]
 
 
+def _rebuild(cls: type[AzFuncError], args: tuple[Any, ...], state: dict[str, Any]) -> AzFuncError:
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class AzFuncError(Exception):
-    """Base class of every error azfunc raises on purpose."""
+    """Base class of every error azfunc raises.
+
+    Attributes:
+        function: the name of the function concerned, when known.
+        binding: the name of the binding concerned, when known.
+        http_status: the status a server answers for it (``None``: a server error, 500).
+    """
+
+    #: the HTTP status a server answers when this error reaches it; None means 500.
+    default_http_status: ClassVar[int | None] = None
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        function: str | None = None,
+        binding: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.function = function
+        self.binding = binding
+        self.http_status = http_status if http_status is not None else self.default_http_status
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword-only fields survive pickling (process pools, multiprocessing queues)
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class ArgumentTypeError(AzFuncError, TypeError):
+    """An argument has the wrong type (``HttpResponse(1)``, ``EventHubEvent(body=1)``)."""
+
+
+class ArgumentValueError(AzFuncError, ValueError):
+    """An argument has an acceptable type but an unacceptable value (a negative limit)."""
 
 
 class ConversionError(AzFuncError, ValueError):
@@ -50,6 +115,8 @@ class ConversionError(AzFuncError, ValueError):
 class WireFormatError(ConversionError):
     """The raw wire payload (TypedData JSON, custom-handler JSON) is malformed."""
 
+    default_http_status = 400
+
 
 class BodyDecodeError(AzFuncError, ValueError):
     """A body cannot be decoded as asked: it is empty, not valid JSON, or not in its charset."""
@@ -58,17 +125,29 @@ class BodyDecodeError(AzFuncError, ValueError):
 class RequestError(AzFuncError, ValueError):
     """An HTTP request body cannot be parsed (malformed form or multipart data)."""
 
+    default_http_status = 400
+
 
 class LimitExceededError(RequestError):
-    """A configured limit was exceeded while parsing a request.
+    """A configured limit was exceeded while reading a request.
 
     Attributes:
         limit: the name of the limit (e.g. ``"max_parts"``).
         value: the configured value of that limit.
     """
 
-    def __init__(self, message: str, *, limit: str, value: int) -> None:
-        super().__init__(message)
+    default_http_status = 413
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        limit: str = "",
+        value: int = 0,
+        function: str | None = None,
+        binding: str | None = None,
+    ) -> None:
+        super().__init__(message, function=function, binding=binding)
         self.limit = limit
         self.value = value
 
@@ -83,6 +162,22 @@ class AnnotationError(AzFuncError, TypeError):
 
 class FunctionLoadError(AzFuncError, ValueError):
     """A function app, or one of its functions, cannot be loaded."""
+
+
+class ConfigurationError(AzFuncError, ValueError):
+    """A configuration value is invalid: ``host.json``, ``local.settings.json``, an app setting,
+    a schedule or a binding expression that cannot be resolved."""
+
+
+class StorageError(AzFuncError, OSError):
+    """The local host's storage failed: the disk is full, a file cannot be written or read.
+
+    The cause (the ``OSError`` from the file system) is chained as ``__cause__``.
+    """
+
+
+class LeaseLostError(StorageError):
+    """A queue message's lease is no longer held (it expired, or another consumer took it)."""
 
 
 class BindingNotFoundError(AzFuncError, LookupError):

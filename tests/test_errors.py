@@ -10,6 +10,11 @@ import azfunc
 from azfunc import _errors
 
 BUILTIN_OF = {
+    "ArgumentTypeError": TypeError,
+    "ArgumentValueError": ValueError,
+    "ConfigurationError": ValueError,
+    "StorageError": OSError,
+    "LeaseLostError": OSError,
     "ConversionError": ValueError,
     "WireFormatError": ValueError,
     "BodyDecodeError": ValueError,
@@ -46,3 +51,43 @@ def test_limit_error_carries_the_limit() -> None:
     error = azfunc.LimitExceededError("too many parts", limit="max_parts", value=1000)
     assert (error.limit, error.value) == ("max_parts", 1000)
     assert isinstance(error, azfunc.RequestError)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (azfunc.RequestError("bad form"), 400),
+        (azfunc.LimitExceededError("big", limit="max_body", value=1), 413),
+        (azfunc.WireFormatError("bad TypedData"), 400),
+        (azfunc.ConversionError("cannot convert"), None),
+        (azfunc.StorageError("disk full"), None),
+        (azfunc.FunctionLoadError("x", http_status=503), 503),
+    ],
+)
+def test_errors_say_which_status_a_server_answers(
+    error: azfunc.AzFuncError, status: int | None
+) -> None:
+    assert error.http_status == status
+
+
+def test_errors_name_the_function_and_binding() -> None:
+    error = azfunc.ConversionError("no", function="Orders", binding="msg")
+    assert (error.function, error.binding) == ("Orders", "msg")
+    assert azfunc.AzFuncError("plain").function is None
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        azfunc.LimitExceededError("big", limit="max_parts", value=7, function="f"),
+        azfunc.StorageError("disk full", function="f", binding="out"),
+        azfunc.ConversionError("no", binding="msg"),
+    ],
+)
+def test_errors_keep_their_fields_through_pickle(error: azfunc.AzFuncError) -> None:
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert copy.__dict__ == error.__dict__

@@ -10,8 +10,7 @@ import pytest
 from azfunc.app.loader import load_app
 from azfunc.cli import main
 from azfunc.host.export import custom_handler_host_json, export_app
-
-from .conftest import VECTORS
+from tests.conftest import VECTORS
 
 
 def test_export_writes_folder_layout(app_dir: Path, tmp_path: Path) -> None:

@@ -27,8 +27,9 @@ from azfunc.host.custom_handler import (
     read_request,
 )
 from azfunc.host.worker import CustomHandlerWorker, forwarding_enabled
+from tests.conftest import VECTORS
 
-from .conftest import VECTORS, serving
+from .conftest import serving
 
 VECTORS = VECTORS / "custom_handler"
 
