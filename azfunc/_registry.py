@@ -21,7 +21,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from ._datum import Datum
-from ._errors import BindingNotFoundError, ConversionError
+from ._errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    BindingNotFoundError,
+    ConversionError,
+)
 
 __all__ = [
     "BUILTIN_BINDINGS",
@@ -221,14 +226,15 @@ class BindingRegistry:
         """Register ``converter`` for ``binding``; it takes precedence over built-ins.
 
         Raises:
-            TypeError: if ``converter`` lacks both ``decode`` and ``encode``.
-            ValueError: if ``replace`` is false and a user converter is registered already.
+            ArgumentTypeError: if ``converter`` lacks both ``decode`` and ``encode``.
+            ArgumentValueError: if ``replace`` is false and a user converter is registered
+                already.
         """
         if not (hasattr(converter, "decode") or hasattr(converter, "encode")):
-            raise TypeError(f"{converter!r} has neither decode() nor encode()")
+            raise ArgumentTypeError(f"{converter!r} has neither decode() nor encode()")
         key = binding.lower()
         if not replace and key in self._user:
-            raise ValueError(f"a converter for {binding!r} is registered already")
+            raise ArgumentValueError(f"a converter for {binding!r} is registered already")
         self._user[key] = converter
 
     def unregister(self, binding: str) -> None:

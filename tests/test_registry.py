@@ -65,10 +65,10 @@ def test_user_converters_win_and_copies_are_independent() -> None:
 
 def test_register_refuses_non_converters_and_duplicates() -> None:
     registry = BindingRegistry()
-    with pytest.raises(TypeError):
+    with pytest.raises(azfunc.ArgumentTypeError, match="neither"):
         registry.register("x", object())  # type: ignore[arg-type]
     registry.register("shout", Shout())
-    with pytest.raises(ValueError, match="already"):
+    with pytest.raises(azfunc.ArgumentValueError, match="already"):
         registry.register("shout", Shout(), replace=False)
     assert registry.bindings() == ["shout"]
     assert list(registry) == ["shout"]

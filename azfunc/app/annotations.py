@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import types
 import typing
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .._errors import AnnotationError
+from .._typing import unwrap_optional
 
 __all__ = [
     "EMPTY",
@@ -116,21 +116,6 @@ def _resolve(func: Callable[..., Any], function_name: str) -> Signature:
     return Signature(tuple(names), annotations, returns, tuple(variadic), annotations_id)
 
 
-def unwrap_optional(tp: Any) -> Any:
-    """``X`` for ``Optional[X]`` / ``X | None``; anything else unchanged.
-
-    Example:
-        >>> unwrap_optional(typing.Optional[int]), unwrap_optional(str | None)
-        (<class 'int'>, <class 'str'>)
-        >>> unwrap_optional(int | str)
-        int | str
-    """
-    origin = typing.get_origin(tp)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
 
 
 def _out_class() -> type | None:

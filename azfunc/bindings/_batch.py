@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -33,6 +32,7 @@ from .._datum import Datum, collection_items
 from .._errors import BodyDecodeError, ConversionError, WireFormatError
 from .._metadata import metadata_list, raw_metadata
 from .._registry import Converter
+from .._typing import is_class, is_class_of, unwrap_optional
 from ._encode import dumps_json
 
 if TYPE_CHECKING:
@@ -189,30 +189,10 @@ def annotation_shape(pytype: Any, item_type: type) -> tuple[str | None, type | N
     return ONE, _form_of(pytype, item_type)
 
 
-def unwrap_optional(pytype: Any) -> Any:
-    """``X`` for ``X | None`` (and ``Optional[X]``); anything else unchanged."""
-    origin = typing.get_origin(pytype)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(pytype) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return pytype
 
 
-def is_class(pytype: Any) -> bool:
-    """Whether ``pytype`` is a real class (on 3.10 ``list[str]`` passes
-    ``isinstance(x, type)``; it is not one)."""
-    return isinstance(pytype, type) and not isinstance(pytype, types.GenericAlias)
 
 
-def is_class_of(pytype: Any, classes: tuple[type, ...]) -> bool:
-    """Whether ``pytype`` is a real class and a subclass of one of ``classes``.
-
-    Example:
-        >>> is_class_of(bool, (int, str)), is_class_of(list[int], (list,))
-        (True, False)
-    """
-    return is_class(pytype) and issubclass(pytype, classes)
 
 
 def _form_of(pytype: Any, item_type: type) -> type | None:
