@@ -8,8 +8,9 @@ Rules this module keeps:
 * ``bench/run.py`` starts one process per measurement, so peak-RSS and tracemalloc numbers
   never include another measurement's garbage.
 * The only output on stdout is one JSON object (``value``, ``unit``, ``passed``,
-  ``details``, or ``error`` with a traceback); a failing measurement exits 0 with ``error``
-  set so the runner can report it beside the others.
+  ``details``, ``checks``, or ``error`` with a traceback); a failing measurement exits 0
+  with ``error`` set so the runner can report it beside the others. Each check is an
+  object with ``name``, ``description``, ``value``, ``unit``, ``target_text``, ``passed``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def main(argv: list[str]) -> int:
             "unit": result.unit,
             "passed": result.passed,
             "details": dict(result.details),
+            "checks": [{"name": c.name, "description": c.description, "value": c.value,
+                        "unit": c.unit, "target_text": c.target_text, "passed": c.passed}
+                       for c in result.checks],
         }
     except Exception:  # reported beside the other measurements
         out = {"error": traceback.format_exc(limit=8)}

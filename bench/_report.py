@@ -174,6 +174,28 @@ def measurement_table(results: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def expand_checks(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One measurement result followed by one result per check it carries.
+
+    A check row shares the measurement's environment, has its own name, value and verdict,
+    and no details (they stay on the measurement's row), so the tables, the verdict count
+    and the exit status treat it as one more measurement.
+
+    Example:
+        >>> rows = expand_checks({"env": "e", "name": "h.rps", "value": 0.7, "unit": "x",
+        ...     "passed": True, "details": {"a": 1}, "checks": [{"name": "h.rps.peer",
+        ...     "description": "d", "value": 0.8, "unit": "x peer", "target_text": ">= 1x",
+        ...     "passed": False}]})
+        >>> [(r["name"], r["passed"]) for r in rows]
+        [('h.rps', True), ('h.rps.peer', False)]
+    """
+    head = {k: v for k, v in result.items() if k != "checks"}
+    rows = [head]
+    for check in result.get("checks", []) if "error" not in result else []:
+        rows.append({"env": result.get("env", ""), "details": {}, **check})
+    return rows
+
+
 def _fmt_scalar(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"

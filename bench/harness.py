@@ -12,8 +12,10 @@ Rules this module keeps:
   - :class:`CommandCase`: whole-process commands timed by ``pyperf`` (``bench_command``),
     e.g. ``python -c "import azfunc"``; the optional ``reference`` command (``python -c
     pass``) is subtracted from both before the ratio is taken.
-  - :class:`Measurement`: a standalone measurement (memory) run once in a fresh
-    subprocess; it returns a :class:`MeasureResult` with its own pass/fail.
+  - :class:`Measurement`: a standalone measurement (memory, requests/s) run once in a
+    fresh subprocess; it returns a :class:`MeasureResult` with its own pass/fail, plus any
+    further :class:`Check` judged from the same numbers (``host.rps`` against each peer),
+    each reported as a row of its own.
 
 * A ratio at or above ``target`` is a PASS; ``target=None`` means "reported, no target".
 * This module imports only the standard library: the runner (any Python >= 3.10) and the
@@ -33,6 +35,7 @@ __all__ = [
     "CASES_DIR",
     "BenchCase",
     "Case",
+    "Check",
     "CommandCase",
     "MeasureResult",
     "Measurement",
@@ -119,6 +122,41 @@ class CommandCase:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A further target judged from a measurement's numbers, reported as its own row.
+
+    One server run measures several things side by side (the local host, a bare app, its
+    peers); each ratio with a target of its own is a check, so they share one run instead
+    of each starting the servers again.
+
+    Attributes:
+        name: dotted id, e.g. ``"host.rps.async_vs_starlette"``.
+        description: what the ratio compares.
+        value: the measured ratio (or other quantity), in ``unit``.
+        unit: e.g. ``"x Starlette"``.
+        target: the least acceptable ``value``.
+        target_text: the target as the issue words it.
+
+    Example:
+        >>> Check(name="h.x", description="", value=0.95, unit="x", target=0.9,
+        ...       target_text=">= 0.9x").passed
+        True
+    """
+
+    name: str
+    description: str
+    value: float
+    unit: str
+    target: float
+    target_text: str
+
+    @property
+    def passed(self) -> bool:
+        """Whether ``value`` reaches ``target``."""
+        return self.value >= self.target
+
+
+@dataclass(frozen=True)
 class MeasureResult:
     """The outcome of a :class:`Measurement`.
 
@@ -127,6 +165,7 @@ class MeasureResult:
         unit: e.g. ``"MiB"`` or ``"B/event"``.
         passed: whether the target was met (``None``: no target).
         details: further numbers for the report (JSON-serialisable scalars).
+        checks: further targets judged from the same numbers, one report row each.
 
     Example:
         >>> MeasureResult(value=3.5, unit="MiB", passed=True).passed
@@ -137,6 +176,7 @@ class MeasureResult:
     unit: str
     passed: bool | None = None
     details: Mapping[str, float | int | str | None] = field(default_factory=dict)
+    checks: Sequence[Check] = ()
 
 
 @dataclass(frozen=True)

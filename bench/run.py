@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE))
 from _envs import ENVS, ROOT, BenchEnv, ensure  # noqa: E402
 from _report import (  # noqa: E402
     Row,
+    expand_checks,
     machine_info,
     markdown_table,
     measurement_table,
@@ -176,8 +177,8 @@ def main(argv: list[str]) -> int:
                 if args.no_measure or not (env.primary or spec.get("all_envs")):
                     continue
                 print(f"[{env.name}] measuring {spec['name']} ...", flush=True)
-                measurements.append({"env": env.name,
-                                     **_run_measurement(python, module, spec)})
+                measurements.extend(expand_checks(
+                    {"env": env.name, **_run_measurement(python, module, spec)}))
         rows_by_env[env.name] = rows
 
     seconds = time.perf_counter() - started

@@ -170,3 +170,92 @@ def test_worker_survives_a_case_that_fails_inside_pyperf(tmp_path: Path) -> None
     rows = {row.name: row for row in report.rows_from_summary("env", found)}
     assert rows["b.flaky"].verdict == "ERROR"
     assert rows["c.after"].ratio is not None
+
+
+def test_check_rows_follow_their_measurement_and_decide_the_verdict() -> None:
+    check = harness.Check(name="h.rps.peer", description="vs peer", value=0.85,
+                          unit="x peer", target=0.9, target_text=">= 0.9x peer")
+    assert check.passed is False
+    result = {"env": "e", "name": "h.rps", "description": "d", "value": 0.7, "unit": "x",
+              "passed": True, "target_text": ">= 0.6x", "details": {"bare": 1.0},
+              "checks": [{"name": check.name, "description": check.description,
+                          "value": check.value, "unit": check.unit,
+                          "target_text": check.target_text, "passed": check.passed}]}
+    rows = report.expand_checks(result)
+    assert [(r["name"], r["env"], r["passed"]) for r in rows] == [
+        ("h.rps", "e", True), ("h.rps.peer", "e", False)]
+    assert "checks" not in rows[0]
+    table = report.measurement_table(rows).splitlines()
+    assert len(table) == 4
+    assert "`h.rps.peer`" in table[3]
+    assert "| FAIL |" in table[3]
+
+
+def test_a_failed_measurement_expands_to_its_error_row_only() -> None:
+    rows = report.expand_checks({"env": "e", "name": "h.rps", "error": "Traceback\nBoom",
+                                 "checks": [{"name": "x"}]})
+    assert [r["name"] for r in rows] == ["h.rps"]
+
+
+@given(value=st.floats(0, 1e6, allow_nan=False), target=st.floats(0, 1e6, allow_nan=False))
+def test_check_passes_exactly_when_value_reaches_target(value: float, target: float) -> None:
+    check = harness.Check(name="c", description="", value=value, unit="x", target=target,
+                          target_text="")
+    assert check.passed == (value >= target)
+
+
+CHECKED_CASES = '''
+import sys
+sys.path.insert(0, {bench!r})
+from harness import Check, Measurement, MeasureResult
+
+def cases():
+    def run():
+        return MeasureResult(value=1.0, unit="x", passed=True, checks=[
+            Check(name="m.one.peer", description="d", value=0.5, unit="x peer", target=1.0,
+                  target_text=">= 1x")])
+    return [Measurement(name="m.one", description="one", run=run, target_text="t")]
+'''
+
+
+def test_measure_prints_the_checks_of_a_measurement(tmp_path: Path) -> None:
+    module = tmp_path / "checked.py"
+    module.write_text(CHECKED_CASES.format(bench=str(BENCH)))
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "_measure.py"), "--module", str(module), "--name",
+         "m.one"], capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["passed"] is True
+    assert out["checks"] == [{"name": "m.one.peer", "description": "d", "value": 0.5,
+                              "unit": "x peer", "target_text": ">= 1x", "passed": False}]
+
+
+def _host_case_module() -> ModuleType:
+    return harness.load_module(BENCH / "cases" / "host.py")
+
+
+def test_host_rps_targets_are_judged_by_cpu_when_measured_else_by_wall_clock() -> None:
+    host = _host_case_module()
+    keys = [key for key, *_ in host.RPS_TARGETS]
+    assert {"bare", "starlette", "fastapi_async", "fastapi_def", "host", "host_async"} == set(keys)
+    wall = {"ratio": 0.7, "host_async_vs_starlette": 1.05, "host_vs_starlette": 0.8}
+    assert host.judged(wall, "host_async_vs_starlette") == 1.05
+    cpu = {**wall, "ratio_cpu": 0.5, "host_async_vs_starlette_cpu": 0.95}
+    assert host.judged(cpu, "ratio") == 0.5
+    assert host.judged(cpu, "host_async_vs_starlette") == 0.95
+    assert host.judged(cpu, "host_vs_starlette") == 0.8
+
+
+def test_host_rps_table_shows_every_app_and_the_three_verdicts() -> None:
+    host = _host_case_module()
+    rates = {"bare": 10000.0, "starlette": 9000.0, "fastapi_async": 6000.0,
+             "fastapi_def": 4000.0, "host_async": 9000.0, "host": 8000.0}
+    found: dict[str, float] = {**rates, "ratio": 0.8, "ratio_async": 0.9}
+    for key, rate in rates.items():
+        found[f"{key}_vs_starlette"] = rate / rates["starlette"]
+    text = host.rps_table(found)
+    assert all(label in text for *_, label in host.RPS_TARGETS)
+    verdicts = [line.rsplit(" ", 1)[-1] for line in text.splitlines()[-3:]]
+    assert verdicts == ["PASS", "PASS", "FAIL"]  # 0.8 >= 0.6, 1.0 >= 1.0, 0.89 < 0.9

@@ -1,16 +1,23 @@
 """The local host and the custom-handler worker: throughput and per-invocation overhead.
 
-    python bench/cases/host.py [--duration 3] [--connections 8]
+    python bench/cases/host.py [--duration 3] [--connections 8] [--depth 8] [--rps-only]
 
 Rules this module keeps:
 
 * The app is a hello-world HTTP function (``def``, so it takes the thread-pool hop every
   real sync function takes) and a queue-triggered function, written to a temporary folder.
 * Throughput (standalone run and the ``host.rps`` measurement): each server runs in its own
-  uvicorn subprocess on 127.0.0.1 (one core), a raw asyncio keep-alive client drives it
-  from this process (the other core): the local host serving ``GET /api/hello`` against a
-  bare ASGI hello-world app on the same server in the same run. Target: >= 0.6x the bare
-  app's requests per second.
+  uvicorn subprocess on 127.0.0.1 (one core) with the configuration ``azfunc start`` uses
+  (``azfunc.host.server.make_server``); a raw asyncio keep-alive client drives it from this
+  process (the other core), a bounded number of connections for a bounded time. In one run,
+  in alternating rounds: the local host serving ``GET /api/hello`` (``def``) and
+  ``/api/hello-async`` (``async def``), a bare ASGI hello world, and as peers a Starlette
+  ``async def`` hello world and FastAPI ``async def`` and ``def`` ones (same body, same
+  ``text/plain`` response). Targets: the ``def`` host >= 0.6x the bare app; the
+  ``async def`` host >= 1.0x Starlette and the ``def`` host >= 0.9x Starlette (the checks
+  ``host.rps.async_vs_starlette`` and ``host.rps.def_vs_starlette``). Every ratio is
+  judged by server CPU time per request when ``/proc`` has it, else by wall-clock
+  requests per second.
 * Worker overhead (``host.worker_queue``): the docs' custom-handler queue payload POSTed to
   the worker over HTTP, one at a time, against the same POST to a bare ASGI app that
   answers a fixed JSON document; reported as p50/p99 latencies and their difference.
@@ -43,7 +50,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(1, str(ROOT))
 
-from harness import BenchCase, Case, Measurement, MeasureResult  # noqa: E402
+from harness import BenchCase, Case, Check, Measurement, MeasureResult  # noqa: E402
 
 APP = textwrap.dedent('''
     import azfunc as func
@@ -75,6 +82,18 @@ QUEUE_PAYLOAD: dict[str, Any] = {
 }
 BARE_JSON = json.dumps({"Outputs": {}, "Logs": [], "ReturnValue": None}).encode()
 TARGET = 0.6
+#: least acceptable requests/s of the local host against the Starlette hello world.
+TARGET_ASYNC_VS_STARLETTE = 1.0
+TARGET_DEF_VS_STARLETTE = 0.9
+#: what ``measure_rps`` drives, in round order: (result key, server kind, path, label).
+RPS_TARGETS: tuple[tuple[str, str, str, str], ...] = (
+    ("bare", "bare", "/api/hello", "bare ASGI app"),
+    ("starlette", "starlette", "/api/hello", "Starlette, async def"),
+    ("fastapi_async", "fastapi", "/api/hello", "FastAPI, async def"),
+    ("fastapi_def", "fastapi", "/api/hello-sync", "FastAPI, def"),
+    ("host_async", "host", "/api/hello-async", "local host, async def function"),
+    ("host", "host", "/api/hello", "local host, def function"),
+)
 
 
 def make_app_dir() -> Path:
@@ -110,6 +129,42 @@ async def bare_app(scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
     await send({"type": "http.response.body", "body": body})
 
 
+def starlette_app() -> Any:
+    """The Starlette peer: an ``async def`` hello world, as Starlette's docs write one."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("Hello, world")
+
+    return Starlette(routes=[Route("/api/hello", hello, methods=["GET"])])
+
+
+def fastapi_app() -> Any:
+    """The FastAPI peer: ``async def`` at ``/api/hello``, ``def`` at ``/api/hello-sync``.
+
+    Both return a ``PlainTextResponse``, so FastAPI serialises nothing and the body and
+    headers match the other apps'; a ``def`` endpoint runs on FastAPI's thread pool, as a
+    ``def`` function runs on the local host's.
+    """
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+
+    app = FastAPI()
+
+    @app.get("/api/hello", response_class=PlainTextResponse)
+    async def hello() -> PlainTextResponse:
+        return PlainTextResponse("Hello, world")
+
+    @app.get("/api/hello-sync", response_class=PlainTextResponse)
+    def hello_sync() -> PlainTextResponse:
+        return PlainTextResponse("Hello, world")
+
+    return app
+
+
 def _serve(kind: str, app_dir: str, port: int) -> None:
     import logging
 
@@ -119,6 +174,10 @@ def _serve(kind: str, app_dir: str, port: int) -> None:
     app: Any
     if kind == "bare":
         app = bare_app
+    elif kind == "starlette":
+        app = starlette_app()
+    elif kind == "fastapi":
+        app = fastapi_app()
     elif kind == "host":
         from azfunc.host.local import LocalHost
 
@@ -130,6 +189,10 @@ def _serve(kind: str, app_dir: str, port: int) -> None:
     make_server(app, host="127.0.0.1", port=port, log_level="error").run()
 
 
+#: the apps ``--serve`` can run.
+SERVER_KINDS = ("bare", "starlette", "fastapi", "host", "worker")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -137,7 +200,7 @@ def _free_port() -> int:
 
 
 class Server:
-    """A uvicorn subprocess serving ``kind`` (``bare``, ``host`` or ``worker``)."""
+    """A uvicorn subprocess serving ``kind`` (see :data:`SERVER_KINDS`)."""
 
     def __init__(self, kind: str, app_dir: Path) -> None:
         self.port = _free_port()
@@ -186,14 +249,33 @@ async def _roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
+    return (await _read_full_response(reader))[0]
+
+
+async def _read_full_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes]:
+    """(status, head, body) of one response with a Content-Length."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
-    return status
+    return status, head, await reader.readexactly(length)
+
+
+async def _answer(port: int, request: bytes) -> tuple[int, bytes, bytes]:
+    """One request on a fresh connection: (status, content type, body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        status, head, body = await _read_full_response(reader)
+    finally:
+        writer.close()
+    kind = b""
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-type:"):
+            kind = line.split(b":", 1)[1].strip()
+    return status, kind, body
 
 
 def _request(method: str, path: str, body: bytes = b"") -> bytes:
@@ -255,44 +337,82 @@ def _pct(values: list[float], q: float) -> float:
 
 def measure_rps(duration: float = 3.0, connections: int = 8, rounds: int = 3,
                 depth: int = 8) -> dict[str, float]:
-    """Requests per second: local host vs the bare app, each on its own uvicorn.
+    """Requests per second of every :data:`RPS_TARGETS` entry, each app on its own uvicorn.
 
-    Both servers stay up; ``rounds`` alternating measurements of ``duration / rounds``
-    seconds each are taken and the medians reported, so background load hits both alike.
-    Besides wall-clock requests per second, the server's CPU time per request is read
-    from ``/proc`` and reported as *capacity* (requests per CPU-second), which other
-    processes on the machine do not disturb; ``ratio_cpu`` compares those.
+    All servers stay up; ``rounds`` alternating measurements of ``duration / rounds``
+    seconds each are taken per target and the medians reported, so background load hits
+    all alike. Besides wall-clock requests per second (``<key>``), the server's CPU time
+    per request is read from ``/proc`` and reported as *capacity* (``<key>_capacity``,
+    requests per CPU-second), which other processes on the machine do not disturb.
+    Ratios: ``ratio``/``ratio_async`` (host against the bare app, per round, median),
+    ``<key>_vs_starlette`` for every other target, and the same from capacities as
+    ``ratio_cpu``, ``ratio_cpu_async`` and ``<key>_vs_starlette_cpu``.
     """
     app_dir = make_app_dir()
-    samples: dict[str, list[float]] = {"bare": [], "host": [], "host_async": []}
-    cpu: dict[str, list[float]] = {kind: [] for kind in samples}
-    with Server("bare", app_dir) as bare, Server("host", app_dir) as host:
-        targets = {
-            "bare": (bare, _request("GET", "/api/hello")),
-            "host": (host, _request("GET", "/api/hello")),
-            "host_async": (host, _request("GET", "/api/hello-async")),
-        }
-        for server, request in targets.values():
+    samples: dict[str, list[float]] = {key: [] for key, *_ in RPS_TARGETS}
+    cpu: dict[str, list[float]] = {key: [] for key in samples}
+    kinds = sorted({kind for _, kind, *_ in RPS_TARGETS})
+    servers: dict[str, Server] = {}
+    try:
+        for kind in kinds:
+            servers[kind] = Server(kind, app_dir)
+        targets = {key: (servers[kind], _request("GET", path))
+                   for key, kind, path, _ in RPS_TARGETS}
+        for key, (server, request) in targets.items():
+            # every app must give the same answer, or the comparison is unfair
+            answer = asyncio.run(_answer(server.port, request))
+            if answer[0] != 200 or answer[2] != b"Hello, world" or \
+                    not answer[1].startswith(b"text/plain"):
+                raise RuntimeError(f"{key} answered {answer!r}, not a text/plain hello world")
             asyncio.run(_load(server.port, request, 0.5, connections, depth))  # warm-up
         for _ in range(rounds):
-            for kind, (server, request) in targets.items():
+            for key, (server, request) in targets.items():
                 before = server.cpu_seconds()
                 rate, count = asyncio.run(
                     _load(server.port, request, duration / rounds, connections, depth))
                 after = server.cpu_seconds()
-                samples[kind].append(rate)
+                samples[key].append(rate)
                 if before is not None and after is not None and after > before:
-                    cpu[kind].append(count / (after - before))
-    results = {kind: statistics.median(values) for kind, values in samples.items()}
-    for kind, key in (("host", "ratio"), ("host_async", "ratio_async")):
-        ratios = [h / b for h, b in zip(samples[kind], samples["bare"], strict=True)]
-        results[key] = statistics.median(ratios)
+                    cpu[key].append(count / (after - before))
+    finally:
+        for server in servers.values():
+            server.close()
+    results = {key: statistics.median(values) for key, values in samples.items()}
+
+    def per_round(ours: str, theirs: str) -> float:
+        return statistics.median(
+            a / b for a, b in zip(samples[ours], samples[theirs], strict=True))
+
+    results["ratio"] = per_round("host", "bare")
+    results["ratio_async"] = per_round("host_async", "bare")
+    for key in samples:
+        if key not in {"bare", "starlette"}:
+            results[f"{key}_vs_starlette"] = per_round(key, "starlette")
     if all(cpu.values()):
-        for kind, values in cpu.items():
-            results[f"{kind}_capacity"] = statistics.median(values)
+        for key, values in cpu.items():
+            results[f"{key}_capacity"] = statistics.median(values)
         results["ratio_cpu"] = results["host_capacity"] / results["bare_capacity"]
         results["ratio_cpu_async"] = results["host_async_capacity"] / results["bare_capacity"]
+        for key in samples:
+            if key not in {"bare", "starlette"}:
+                results[f"{key}_vs_starlette_cpu"] = (
+                    results[f"{key}_capacity"] / results["starlette_capacity"])
     return results
+
+
+def judged(found: dict[str, float], key: str) -> float:
+    """The ratio ``key`` by server CPU per request when measured, else by wall clock.
+
+    ``key`` is a wall-clock ratio name from :func:`measure_rps`; ``ratio`` and
+    ``ratio_async`` map to ``ratio_cpu``/``ratio_cpu_async``, ``x_vs_starlette`` to
+    ``x_vs_starlette_cpu``.
+
+    Example:
+        >>> judged({"ratio": 0.7, "ratio_cpu": 0.65}, "ratio"), judged({"ratio": 0.7}, "ratio")
+        (0.65, 0.7)
+    """
+    cpu_key = key.replace("ratio", "ratio_cpu", 1) if key.startswith("ratio") else key + "_cpu"
+    return found.get(cpu_key, found[key])
 
 
 def measure_worker(n: int = 2000) -> dict[str, float]:
@@ -354,8 +474,21 @@ def cases() -> list[Case]:
     def rps() -> MeasureResult:
         found = measure_rps()
         # server CPU per request when /proc has it (robust on a shared machine), else wall
-        value = found.get("ratio_cpu", found["ratio"])
-        return MeasureResult(value=value, unit="x bare", passed=value >= TARGET, details=found)
+        value = judged(found, "ratio")
+        checks = [
+            Check(name="host.rps.async_vs_starlette",
+                  description="requests/s over uvicorn: host async def / Starlette async def",
+                  value=judged(found, "host_async_vs_starlette"), unit="x Starlette",
+                  target=TARGET_ASYNC_VS_STARLETTE,
+                  target_text=f">= {TARGET_ASYNC_VS_STARLETTE}x Starlette"),
+            Check(name="host.rps.def_vs_starlette",
+                  description="requests/s over uvicorn: host def / Starlette async def",
+                  value=judged(found, "host_vs_starlette"), unit="x Starlette",
+                  target=TARGET_DEF_VS_STARLETTE,
+                  target_text=f">= {TARGET_DEF_VS_STARLETTE}x Starlette"),
+        ]
+        return MeasureResult(value=value, unit="x bare", passed=value >= TARGET,
+                             details=found, checks=checks)
 
     def overhead() -> MeasureResult:
         found = measure_worker()
@@ -393,7 +526,7 @@ def cases() -> list[Case]:
             target=None,
             target_text="report",
         ),
-        Measurement(name="host.rps", description="requests/s over uvicorn: host / bare app",
+        Measurement(name="host.rps", description="requests/s over uvicorn: host def / bare app",
                     run=rps, target_text=">= 0.6x the bare app"),
         Measurement(name="host.worker_queue",
                     description="worker p50 overhead per queue invocation over HTTP",
@@ -401,9 +534,41 @@ def cases() -> list[Case]:
     ]
 
 
+def _verdict(value: float, target: float) -> str:
+    return "PASS" if value >= target else "FAIL"
+
+
+def rps_table(rps: dict[str, float]) -> str:
+    """The standalone run's table: requests/s, capacity, ratios to bare and Starlette.
+
+    The ratio columns use capacity (requests per server CPU-second) when it was measured,
+    else wall-clock requests/s, as the targets do; they are ratios of medians, while the
+    judged targets take the median of per-round ratios.
+    """
+    has_cpu = "bare_capacity" in rps
+    basis = "_capacity" if has_cpu else ""
+    lines = [f"  {'app':<32} {'req/s':>8} {'req/cpu-s':>10} {'/bare':>7} {'/Starlette':>10}"]
+    for key, _, _, label in RPS_TARGETS:
+        capacity = f"{rps[key + '_capacity']:10.0f}" if has_cpu else f"{'n/a':>10}"
+        value = rps[key + basis]
+        lines.append(f"  {label:<32} {rps[key]:8.0f} {capacity} "
+                     f"{value / rps['bare' + basis]:6.2f}x "
+                     f"{value / rps['starlette' + basis]:9.2f}x")
+    lines.append("targets, judged by " +
+                 ("server CPU per request:" if has_cpu else "wall-clock requests/s:"))
+    for text, value, target in (
+            ("host def >= 0.6x bare", judged(rps, "ratio"), TARGET),
+            ("host async def >= 1.0x Starlette", judged(rps, "host_async_vs_starlette"),
+             TARGET_ASYNC_VS_STARLETTE),
+            ("host def >= 0.9x Starlette", judged(rps, "host_vs_starlette"),
+             TARGET_DEF_VS_STARLETTE)):
+        lines.append(f"  {text:<34}: {value:.2f}x {_verdict(value, target)}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", choices=["bare", "host", "worker"])
+    parser.add_argument("--serve", choices=SERVER_KINDS)
     parser.add_argument("--app")
     parser.add_argument("--port", type=int)
     parser.add_argument("--duration", type=float, default=3.0)
@@ -411,6 +576,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--depth", type=int, default=8,
                         help="requests pipelined per connection (1: plain keep-alive)")
     parser.add_argument("--invocations", type=int, default=2000)
+    parser.add_argument("--rps-only", action="store_true",
+                        help="skip the custom-handler worker latencies")
     args = parser.parse_args(argv)
     if args.serve:
         _serve(args.serve, args.app, args.port)
@@ -418,21 +585,10 @@ def main(argv: list[str]) -> int:
     rps = measure_rps(args.duration, args.connections, depth=args.depth)
     print(f"machine load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"HTTP hello world, {args.connections} keep-alive connections x {args.depth} pipelined, "
-          f"{args.duration:g} s in 3 alternating rounds (medians):")
-    print(f"  bare ASGI app                  : {rps['bare']:9.0f} req/s")
-    verdict = "PASS" if rps["ratio"] >= TARGET else "FAIL"
-    print(f"  local host, def function       : {rps['host']:9.0f} req/s  "
-          f"{rps['ratio']:.2f}x  (target >= {TARGET}x: {verdict})")
-    print(f"  local host, async def function : {rps['host_async']:9.0f} req/s  "
-          f"{rps['ratio_async']:.2f}x")
-    if "ratio_cpu" in rps:
-        print("server capacity (requests per CPU-second of the server process, medians):")
-        print(f"  bare ASGI app                  : {rps['bare_capacity']:9.0f}")
-        verdict = "PASS" if rps["ratio_cpu"] >= TARGET else "FAIL"
-        print(f"  local host, def function       : {rps['host_capacity']:9.0f}  "
-              f"{rps['ratio_cpu']:.2f}x  (target >= {TARGET}x: {verdict})")
-        print(f"  local host, async def function : {rps['host_async_capacity']:9.0f}  "
-              f"{rps['ratio_cpu_async']:.2f}x")
+          f"{args.duration:g} s per app in 3 alternating rounds (medians):")
+    print(rps_table(rps))
+    if args.rps_only:
+        return 0
     lat = measure_worker(args.invocations)
     print(f"custom-handler queue invocation over HTTP, {args.invocations} sequential:")
     print(f"  bare app p50/p99 : {lat['bare_p50_ms']:.3f} / {lat['bare_p99_ms']:.3f} ms")
