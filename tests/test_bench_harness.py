@@ -12,6 +12,7 @@ import importlib
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -259,3 +260,23 @@ def test_host_rps_table_shows_every_app_and_the_three_verdicts() -> None:
     assert all(label in text for *_, label in host.RPS_TARGETS)
     verdicts = [line.rsplit(" ", 1)[-1] for line in text.splitlines()[-3:]]
     assert verdicts == ["PASS", "PASS", "FAIL"]  # 0.8 >= 0.6, 1.0 >= 1.0, 0.89 < 0.9
+
+
+def test_profile_host_attributes_py_spy_stacks_to_stages() -> None:
+    profile = harness.load_module(BENCH / "profile_host.py")
+    root = ("Handle._run (asyncio/events.py:80)", "LocalHost.__call__ (azfunc/host/local.py:216)",
+            "HttpFrontend.__call__ (azfunc/host/http_frontend.py:329)",
+            "HttpFrontend.invoke (azfunc/host/http_frontend.py:388)")
+    stacks = Counter({
+        (*root, "_request_parts (azfunc/host/http_frontend.py:160)",
+         "str.lower (<builtin>:0)"): 3,
+        (*root, "RequestResponseCycle.send (uvicorn/protocols/http/h11_impl.py:520)"): 2,
+        root: 1,
+        ("H11Protocol.data_received (uvicorn/protocols/http/h11_impl.py:176)",): 4,
+    })
+    found = profile.spy_attribution(stacks)
+    assert found["request building"] == 3
+    assert found["frontend glue (HttpFrontend.invoke)"] == 1
+    assert sum(v for k, v in found.items() if k.startswith("ASGI send")) == 2
+    assert sum(v for k, v in found.items() if k.startswith("server")) == 4
+    assert sum(found.values()) == sum(stacks.values())
