@@ -1,6 +1,7 @@
 """The local host and the custom-handler worker: throughput and per-invocation overhead.
 
-    python bench/cases/host.py [--duration 3] [--connections 8] [--depth 8] [--rps-only]
+    python bench/cases/host.py [--duration 3] [--connections 8] [--depth 8] [--rounds 3]
+        [--rps-only]
 
 Rules this module keeps:
 
@@ -576,16 +577,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--depth", type=int, default=8,
                         help="requests pipelined per connection (1: plain keep-alive)")
     parser.add_argument("--invocations", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds the duration is split into")
     parser.add_argument("--rps-only", action="store_true",
                         help="skip the custom-handler worker latencies")
     args = parser.parse_args(argv)
     if args.serve:
         _serve(args.serve, args.app, args.port)
         return 0
-    rps = measure_rps(args.duration, args.connections, depth=args.depth)
+    rps = measure_rps(args.duration, args.connections, args.rounds, depth=args.depth)
     print(f"machine load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"HTTP hello world, {args.connections} keep-alive connections x {args.depth} pipelined, "
-          f"{args.duration:g} s per app in 3 alternating rounds (medians):")
+          f"{args.duration:g} s per app in {args.rounds} alternating rounds (medians):")
     print(rps_table(rps))
     if args.rps_only:
         return 0
