@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,7 +30,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum
-from .._errors import ConversionError, FunctionLoadError
+from .._errors import ConfigurationError, ConversionError, FunctionLoadError
+from .._timeparse import duration_setting
 from .expressions import BlobPattern, binding_data
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
@@ -41,39 +41,11 @@ if TYPE_CHECKING:
     from ..app.model import BindingInfo, FunctionInfo
     from .runtime import Runtime
 
-__all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner", "parse_timespan"]
+__all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner"]
 
 logger = logging.getLogger("azfunc.host")
 BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
 BLOB_MAX_FAILURES: Final = 5
-_SPAN_RE: Final = re.compile(r"(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)\Z")
-
-
-def parse_timespan(value: Any, default: timedelta) -> timedelta:
-    """A ``host.json`` duration: ``"hh:mm:ss[.fff]"``, ``"d.hh:mm:ss"`` or milliseconds.
-
-    Example:
-        >>> parse_timespan("00:00:02.5", timedelta(0)).total_seconds()
-        2.5
-        >>> parse_timespan(250, timedelta(0)).total_seconds()
-        0.25
-
-    Raises:
-        FunctionLoadError: if the value is neither.
-    """
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        raise FunctionLoadError(f"{value!r} is not a duration")
-    if isinstance(value, (int, float)):
-        return timedelta(milliseconds=value)
-    if isinstance(value, str):
-        match = _SPAN_RE.match(value.strip())
-        if match:
-            days, hours, minutes, seconds = match.groups()
-            return timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes),
-                             seconds=float(seconds))
-    raise FunctionLoadError(f"{value!r} is not a duration (use \"hh:mm:ss\")")
 
 
 @dataclass(frozen=True)
@@ -96,24 +68,28 @@ class HostOptions:
     def from_host_json(cls, host_json: Mapping[str, Any], **overrides: Any) -> HostOptions:
         """Read ``extensions.queues``; keyword overrides that are not ``None`` win.
 
+        Durations are read by :func:`azfunc._timeparse.parse_duration` (a number is seconds).
+
         Raises:
-            FunctionLoadError: if a value has the wrong type.
+            ConfigurationError: if a value has the wrong type or is not a duration.
         """
         extensions = host_json.get("extensions")
         queues = extensions.get("queues") if isinstance(extensions, Mapping) else None
         queues = queues if isinstance(queues, Mapping) else {}
-        values: dict[str, Any] = {
-            "poll_interval": parse_timespan(queues.get("maxPollingInterval"), cls.poll_interval),
-            "visibility_timeout": parse_timespan(
-                queues.get("visibilityTimeout"), cls.visibility_timeout
-            ),
-        }
+        values: dict[str, Any] = {}
+        for key, field_name in (("maxPollingInterval", "poll_interval"),
+                                ("visibilityTimeout", "visibility_timeout")):
+            raw = queues.get(key)
+            if raw is not None:
+                values[field_name] = duration_setting(raw, f"host.json extensions.queues.{key}")
         for key, field_name in (("maxDequeueCount", "max_dequeue_count"),
                                 ("batchSize", "batch_size")):
             raw = queues.get(key)
             if raw is not None:
                 if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-                    raise FunctionLoadError(f"host.json extensions.queues.{key} must be >= 1")
+                    raise ConfigurationError(
+                        f"host.json extensions.queues.{key} must be an integer >= 1, got {raw!r}"
+                    )
                 values[field_name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

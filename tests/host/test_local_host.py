@@ -27,7 +27,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
     shutil.copy(HERE / "sample_app.py", root / "function_app.py")
     (root / "host.json").write_text(json.dumps({
         "version": "2.0",
-        "extensions": {"queues": {"maxPollingInterval": 20, "maxDequeueCount": 5}},
+        "extensions": {"queues": {"maxPollingInterval": "00:00:00.020", "maxDequeueCount": 5}},
     }))
     saved = {k: os.environ.get(k) for k in ("TICK_SCHEDULE", "AZFUNC_TEST_MARKS")}
     os.environ["TICK_SCHEDULE"] = "0 0 0 1 1 *"
