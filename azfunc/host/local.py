@@ -161,6 +161,14 @@ class LocalHost:
         """
         if self._started:
             return
+        try:
+            await self._start()
+        except Exception:
+            logger.exception("the local host could not start")
+            self._started = False
+            raise
+
+    async def _start(self) -> None:
         self._started = True
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
@@ -209,12 +217,17 @@ class LocalHost:
     async def shutdown(self) -> None:
         """Stop the loops and wait for every invocation in flight."""
         self._stop.set()
-        if self._loops:
-            await asyncio.gather(*self._loops, return_exceptions=True)
-        self._loops = []
-        await self.runtime.drain()
-        await self.runtime.aclose()
-        self._started = False
+        try:
+            if self._loops:
+                await asyncio.gather(*self._loops, return_exceptions=True)
+            self._loops = []
+            await self.runtime.drain()
+            await self.runtime.aclose()
+        except Exception:
+            logger.exception("the local host could not shut down cleanly")
+            raise
+        finally:
+            self._started = False
 
     # ASGI ----------------------------------------------------------------------------------
 

@@ -309,7 +309,7 @@ class InvocationPool(concurrent.futures.Executor):
         calls, port.outbox = port.outbox, []
         batch = _Batch(calls, port)
         try:
-            woke = self._dispatch(batch, force=False)
+            self._dispatch(batch, force=False)
         except RuntimeError as exc:  # shut down meanwhile
             port.pending -= len(calls)
             for call in [*calls, *port.backlog]:
@@ -317,8 +317,8 @@ class InvocationPool(concurrent.futures.Executor):
                     call.future.set_exception(exc)
             port.backlog.clear()
             return
-        if len(calls) > 1 or not woke:
-            self._watch(port, batch)
+        # watched even when a worker was woken for it: that worker may take an older batch
+        self._watch(port, batch)
 
     def _watch(self, port: _Port, batch: _Batch) -> None:
         # One timer per loop at a time, not one per batch: the timer checks every batch
@@ -356,8 +356,8 @@ class InvocationPool(concurrent.futures.Executor):
         except RuntimeError:  # shut down: the worker that has the batch runs them
             batch.calls.extend(rest)
             return
-        if len(rest) > 1:
-            port.watched.append((port.loop.time() + RESCUE_AFTER, moved))
+        # watched again even for one call: the worker it woke may take another batch first
+        port.watched.append((port.loop.time() + RESCUE_AFTER, moved))
 
     def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
         """Run ``fn(*args, **kwargs)`` on a worker thread (``Executor.submit``).

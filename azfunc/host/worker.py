@@ -183,9 +183,17 @@ class CustomHandlerWorker:
             retry = metadata.get("RetryContext")
             retry_context = RetryContext.from_wire(retry) if isinstance(retry, Mapping) else None
         except Exception as exc:
-            status = exc.http_status if isinstance(exc, AzFuncError) else None
-            await send_json(send, status or 400, {"Outputs": {}, "Logs": [f"{exc}"],
-                                                  "ReturnValue": None})
+            # an azfunc error here is about the request's content (400 unless it says
+            # otherwise, 413 for a body over the limit); anything else is a bug here
+            status = (exc.http_status or 400) if isinstance(exc, AzFuncError) else None
+            if status is None:
+                logger.exception("[%s] the request could not be decoded", info.name)
+                status = 500
+            else:
+                logger.warning("[%s] a bad request (%d): %s", info.name, status, exc,
+                               exc_info=True)
+            await send_json(send, status, {"Outputs": {}, "Logs": [f"{exc}"],
+                                           "ReturnValue": None})
             return
         invocation_id = new_invocation_id()
         try:
