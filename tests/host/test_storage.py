@@ -175,3 +175,12 @@ def test_queue_round_trip(tmp_path: Path, bodies: list[bytes]) -> None:
 ))
 def test_stored_message_json_round_trip(message: StoredMessage) -> None:
     assert StoredMessage.from_json(json.loads(json.dumps(message.to_json()))) == message
+
+
+def test_expression_errors_keep_their_class() -> None:
+    with pytest.raises(ConfigurationError, match="NOT_A_SETTING_H3") as info:
+        resolve_expression("%NOT_A_SETTING_H3%/x", {})
+    assert type(info.value) is ConfigurationError
+    assert info.value.__cause__ is None  # raised as itself, not re-wrapped
+    with pytest.raises(ConfigurationError, match=r"\{nosuch\}"):
+        resolve_expression("c/{nosuch}", {"other": 1})
