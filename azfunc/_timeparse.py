@@ -3,7 +3,12 @@
 Rules this module keeps:
 
 * :func:`parse_datetime` and :func:`parse_duration` never raise: a value they cannot read
-  gives ``None``. Callers keep the raw value themselves.
+  gives ``None``. Callers keep the raw value themselves. :func:`duration_setting` is the
+  same rule for configuration (``host.json``, a timer interval): a value it cannot read
+  raises :class:`~azfunc.ConfigurationError` naming the setting.
+* :func:`parse_duration` is the one duration rule of azfunc: trigger metadata, the local
+  host's ``host.json`` durations and NCRONTAB TimeSpan intervals all use it, and
+  :func:`format_duration` writes the canonical .NET ``TimeSpan`` text it reads back.
 * Every datetime returned is timezone-aware and normalised to UTC. A value without an offset
   is taken to be UTC already (the host writes UTC times; a naive ``datetime`` is read the same
   way).
@@ -13,10 +18,11 @@ Rules this module keeps:
   ``T``; and the .NET forms ``MM/dd/yyyy HH:mm:ss`` and ``M/d/yyyy h:mm:ss tt`` (``AM``/``PM``),
   with or without an offset. ``24:00:00`` is the end of the day. Numbers (``int``/``float``)
   are Unix epoch seconds.
-* Accepted durations: ``hh:mm``, ``hh:mm:ss``, ``d.hh:mm:ss.fffffff``, ``d:hh:mm:ss`` (the
-  .NET ``TimeSpan`` forms), with a leading ``-`` sign; ISO 8601 ``P[n]Y[n]M[n]W[n]DT[n]H[n]M[n]S``
-  (a year is 365 days and a month 30 days, as .NET ``XmlConvert`` reads them); plain seconds
-  as a number or a numeric string.
+* Accepted durations: ``hh:mm``, ``hh:mm:ss``, ``d.hh:mm``, ``d.hh:mm:ss.fffffff``,
+  ``d:hh:mm:ss`` (the .NET ``TimeSpan`` forms), with a leading ``-`` sign; ISO 8601
+  ``P[n]Y[n]M[n]W[n]DT[n]H[n]M[n]S`` (a year is 365 days and a month 30 days, as .NET
+  ``XmlConvert`` reads them); plain **seconds** as a number or a numeric string (``250``
+  is 250 s, never milliseconds). Decimal seconds are read exactly to the microsecond.
 * The common forms are read by ``datetime.fromisoformat`` or one precompiled regular
   expression; ``python-dateutil`` is imported lazily and only tried for text none of those
   read (RFC 1123 dates, ISO week dates, ...). Fallback results for text with an unknown
@@ -30,9 +36,15 @@ import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Final
 
-from ._errors import ConversionError
+from ._errors import ConfigurationError, ConversionError
 
-__all__ = ["format_datetime", "parse_datetime", "parse_duration"]
+__all__ = [
+    "duration_setting",
+    "format_datetime",
+    "format_duration",
+    "parse_datetime",
+    "parse_duration",
+]
 
 UTC: Final = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,7 +63,7 @@ _DOTNET_RE: Final = re.compile(
 )
 
 _TIMESPAN_RE: Final = re.compile(
-    r"(?P<neg>[+-])?(?:(?P<d>\d+)[.:](?=\d{1,2}:\d{1,2}:))?"
+    r"(?P<neg>[+-])?(?:(?P<d>\d+)(?:\.(?=\d{1,2}:\d{1,2})|:(?=\d{1,2}:\d{1,2}:)))?"
     r"(?P<h>\d+):(?P<mi>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d+))?)?"
 )
 
@@ -63,6 +75,7 @@ _ISO_DURATION_RE: Final = re.compile(
 )
 
 _SECONDS_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL_RE: Final = re.compile(r"(?P<neg>[+-])?(?P<i>\d*)(?:[.,](?P<f>\d*))?")
 
 #: seconds per unit of the ISO 8601 duration groups, in order (Y, M, W, D, H, M, S).
 _ISO_UNITS: Final = (365 * 86400.0, 30 * 86400.0, 7 * 86400.0, 86400.0, 3600.0, 60.0, 1.0)
@@ -219,6 +232,7 @@ def format_datetime(dt: datetime) -> str:
 def parse_duration(value: object) -> timedelta | None:
     """Read a duration (a .NET ``TimeSpan``, ISO 8601 or seconds) as a ``timedelta``.
 
+    A number (``int``/``float``, or text that is only a number) is a count of **seconds**.
     Never raises: text that cannot be read, or a value out of ``timedelta``'s range, gives
     ``None``.
 
@@ -229,6 +243,8 @@ def parse_duration(value: object) -> timedelta | None:
         datetime.timedelta(seconds=90)
         >>> parse_duration("-00:00:05")
         datetime.timedelta(days=-1, seconds=86395)
+        >>> parse_duration(250).total_seconds()
+        250.0
         >>> parse_duration("soon") is None
         True
     """
@@ -241,9 +257,75 @@ def parse_duration(value: object) -> timedelta | None:
             return timedelta(seconds=value)
         if isinstance(value, str):
             return _parse_duration_text(value.strip())
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
         return None
     return None
+
+
+def duration_setting(value: object, setting: str, *, negative: bool = False) -> timedelta:
+    """:func:`parse_duration` for configuration: a value it cannot read is an error.
+
+    ``setting`` names the value in the message (``host.json extensions.queues.batchSize``).
+    A negative duration is refused unless ``negative`` is true.
+
+    Example:
+        >>> duration_setting("00:00:30", "functionTimeout").total_seconds()
+        30.0
+        >>> duration_setting("soon", "functionTimeout")
+        Traceback (most recent call last):
+        ...
+        azfunc._errors.ConfigurationError: functionTimeout: 'soon' is not a duration \
+(use "hh:mm:ss", ISO 8601 "PT30S" or a number of seconds)
+
+    Raises:
+        ConfigurationError: if the value is not a duration (or is negative).
+    """
+    result = parse_duration(value)
+    if result is None:
+        raise ConfigurationError(
+            f"{setting}: {value!r} is not a duration "
+            '(use "hh:mm:ss", ISO 8601 "PT30S" or a number of seconds)'
+        )
+    if result < timedelta(0) and not negative:
+        raise ConfigurationError(f"{setting}: {value!r} is negative")
+    return result
+
+
+def format_duration(td: timedelta) -> str:
+    """The canonical .NET ``TimeSpan`` text of ``td``: ``[-][d.]hh:mm:ss[.fffffff]``.
+
+    :func:`parse_duration` reads it back exactly.
+
+    Example:
+        >>> format_duration(timedelta(days=1, hours=2, seconds=4.5))
+        '1.02:00:04.5000000'
+        >>> format_duration(timedelta(seconds=-5))
+        '-00:00:05'
+
+    Raises:
+        ConversionError: if ``td`` is not a timedelta.
+    """
+    if not isinstance(td, timedelta):
+        raise ConversionError(f"format_duration expects a timedelta, got {type(td).__name__}")
+    sign = "-" if td < timedelta(0) else ""
+    td = -td if sign else td
+    hours, rest = divmod(td.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    days = f"{td.days}." if td.days else ""
+    fraction = f".{td.microseconds:06d}0" if td.microseconds else ""
+    return f"{sign}{days}{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}"
+
+
+def _exact(number: str, unit_us: int) -> int:
+    """Microseconds in ``number`` units of ``unit_us`` microseconds, without float rounding."""
+    match = _DECIMAL_RE.fullmatch(number)
+    if match is None or not (match["i"] or match["f"]):
+        raise ValueError(number)
+    whole = int(match["i"] or 0) * unit_us
+    fraction = match["f"] or ""
+    if fraction:
+        whole += int(fraction) * unit_us // 10 ** len(fraction)
+    return -whole if match["neg"] == "-" else whole
 
 
 def _parse_duration_text(text: str) -> timedelta | None:
@@ -263,16 +345,19 @@ def _parse_duration_text(text: str) -> timedelta | None:
         )
         return -result if match["neg"] == "-" else result
     if _SECONDS_RE.fullmatch(text):
-        seconds = float(text)
-        return timedelta(seconds=seconds) if math.isfinite(seconds) else None
+        if "e" in text or "E" in text:
+            seconds = float(text)
+            return timedelta(seconds=seconds) if math.isfinite(seconds) else None
+        return timedelta(microseconds=_exact(text, 1_000_000))
     match = _ISO_DURATION_RE.fullmatch(text)
     if match is None:
         return None
     groups: tuple[Any, ...] = match.groups()[1:]
     if all(part is None for part in groups) or text.upper().endswith("T"):
         return None
-    total = timedelta(0)
+    total = 0
     for part, unit in zip(groups, _ISO_UNITS, strict=True):
         if part is not None:
-            total += timedelta(seconds=float(part.replace(",", ".")) * unit)
-    return -total if match["neg"] == "-" else total
+            total += _exact(part, int(unit) * 1_000_000)
+    result = timedelta(microseconds=total)
+    return -result if match["neg"] == "-" else result

@@ -11,8 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from azfunc import ConversionError
-from azfunc._timeparse import format_datetime, parse_datetime, parse_duration
+from azfunc import ConfigurationError, ConversionError
+from azfunc._timeparse import (
+    duration_setting,
+    format_datetime,
+    format_duration,
+    parse_datetime,
+    parse_duration,
+)
 
 UTC = timezone.utc
 
@@ -311,3 +317,63 @@ def test_duration_renderings_round_trip(td: timedelta) -> None:
     whole = timedelta(seconds=int(whole.total_seconds()))
     assert parse_duration(_iso_duration(whole)) == whole
     assert parse_duration(str(int(whole.total_seconds()))) == whole
+
+
+def _iso_exact(td: timedelta) -> str:
+    sign = "-" if td < timedelta(0) else ""
+    td = abs(td)
+    fraction = f".{td.microseconds:06d}" if td.microseconds else ""
+    return f"{sign}P{td.days}DT{td.seconds}{fraction}S"
+
+
+def _seconds_exact(td: timedelta) -> str:
+    sign = "-" if td < timedelta(0) else ""
+    td = abs(td)
+    return f"{sign}{td.days * 86400 + td.seconds}.{td.microseconds:06d}"
+
+
+@settings(max_examples=200)
+@given(st.timedeltas(min_value=timedelta(days=-99999), max_value=timedelta(days=99999)))
+def test_every_form_round_trips_through_one_formatter(td: timedelta) -> None:
+    canonical = format_duration(td)
+    assert parse_duration(canonical) == td
+    for form in (canonical, _iso_exact(td), _seconds_exact(td), _dotnet_timespan(td)):
+        parsed = parse_duration(form)
+        assert parsed == td, form
+        assert format_duration(parsed) == canonical
+
+
+def test_format_duration_shapes() -> None:
+    assert format_duration(timedelta(0)) == "00:00:00"
+    assert format_duration(timedelta(days=2, microseconds=1)) == "2.00:00:00.0000010"
+    with pytest.raises(ConversionError):
+        format_duration(5)  # type: ignore[arg-type]
+
+
+def test_numbers_are_seconds_everywhere() -> None:
+    assert parse_duration(250) == timedelta(seconds=250)
+    assert parse_duration("250") == timedelta(seconds=250)
+    assert duration_setting(250, "x") == timedelta(seconds=250)
+    assert parse_duration("1.02:03") == timedelta(days=1, hours=2, minutes=3)
+    assert parse_duration("0.000001") == timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize("value", ["soon", "99999999999.00:00", True, None, "-00:00:01", [1]])
+def test_duration_setting_names_the_setting(value: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"^host\.json functionTimeout: "):
+        duration_setting(value, "host.json functionTimeout")
+
+
+@settings(max_examples=300)
+@given(st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"\A-?[0-9]{1,14}[.:][0-9]{1,3}:[0-9]{1,3}(:[0-9]{1,3}(\.[0-9]{0,9})?)?\Z"),
+    st.from_regex(r"\A-?P([0-9.]{1,12}[YMWD])*(T([0-9.,]{1,12}[HMS])*)?\Z"),
+))
+def test_settings_give_a_duration_or_a_configuration_error(text: str) -> None:
+    parsed = parse_duration(text)
+    if parsed is None or parsed < timedelta(0):
+        with pytest.raises(ConfigurationError, match=r"^setting: "):
+            duration_setting(text, "setting")
+    else:
+        assert duration_setting(text, "setting") == parsed

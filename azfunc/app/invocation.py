@@ -44,8 +44,6 @@ import contextvars
 import inspect
 import json
 import logging
-import os
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -53,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .._context import Context
 from .._datum import Datum
 from .._errors import AzFuncError, ConversionError
+from .._ids import new_invocation_id as _new_invocation_id
 from .._out import Out
 from .._registry import get_binding_registry
 from ._logcapture import begin as _begin_capture
@@ -238,20 +237,6 @@ def _make_plan(info: FunctionInfo) -> _Plan:
 
 
 # --- invoking --------------------------------------------------------------------------------
-
-
-#: seeded from os.urandom, again in a forked child; ids need uniqueness, not secrecy.
-_random = random.Random()
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_random.seed)
-_UUID_CLEAR: Final = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET: Final = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
-
-
-def _new_invocation_id() -> str:
-    """A random (version 4) UUID string, without a system call (~1 us, vs ~3 for uuid4)."""
-    h = "%032x" % ((_random.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _converter(info: FunctionInfo, binding: BindingInfo, registry: BindingRegistry) -> Converter:

@@ -10,7 +10,10 @@ Rules this module keeps:
 * Built-ins: ``{rand-guid}`` / ``{sys.randguid}`` (a new UUID per expression),
   ``{datetime}`` / ``{DateTime}`` / ``{sys.utcnow}`` (UTC now, ISO 8601), and
   ``{datetime:yyyy-MM-dd}``-style formats.
-* A name with no value raises :class:`~azfunc.ConversionError` naming the expression.
+* A name with no value, a missing setting, a malformed ``{datetime:...}`` format or blob
+  pattern raise :class:`~azfunc.ConfigurationError` naming the expression; an error from
+  below (a setting lookup, ``strftime``) is kept as its type when it is already an azfunc
+  error, else chained as ``__cause__``.
 * A blob trigger's path pattern (``samples-workitems/{name}.{ext}``) matches a blob path
   and yields the captured values (:class:`BlobPattern`).
 """
@@ -24,7 +27,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from .._errors import ConversionError
+from .._errors import ConfigurationError
 from .ncrontab import resolve_settings
 
 __all__ = ["BlobPattern", "binding_data", "resolve_expression"]
@@ -70,12 +73,9 @@ def resolve_expression(
         40
 
     Raises:
-        ConversionError: if a ``{name}`` has no value, or a setting is missing.
+        ConfigurationError: if a ``{name}`` has no value, or a setting is missing.
     """
-    try:
-        text = resolve_settings(template, settings)
-    except Exception as exc:
-        raise ConversionError(str(exc)) from None
+    text = resolve_settings(template, settings)  # raises ConfigurationError itself
 
     def replace(match: re.Match[str]) -> str:
         name, _, fmt = match.group(1).strip().partition(":")
@@ -83,10 +83,16 @@ def resolve_expression(
         if key in {"rand-guid", "sys.randguid"}:
             return str(uuid.uuid4())
         if key in {"datetime", "sys.utcnow"}:
-            return _format_now(fmt or None)
+            try:
+                return _format_now(fmt or None)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"the binding expression {{{match.group(1)}}} in {template!r} has a bad "
+                    f"date format: {exc}"
+                ) from exc
         value = _lookup(data or {}, name)
         if value is None:
-            raise ConversionError(
+            raise ConfigurationError(
                 f"no value for the binding expression {{{name}}} in {template!r}; "
                 "bind it from a route parameter, query value, JSON property or trigger "
                 "metadata"
@@ -152,7 +158,7 @@ class BlobPattern:
         {'stem': 'report.2024', 'ext': 'csv'}
 
     Raises:
-        ConversionError: if the pattern has no container.
+        ConfigurationError: if the pattern has no container.
     """
 
     __slots__ = ("_regex", "container", "pattern")
@@ -161,7 +167,7 @@ class BlobPattern:
         self.pattern = pattern
         container, _, rest = pattern.strip("/").partition("/")
         if not container or "{" in container:
-            raise ConversionError(f"blob path {pattern!r} must start with a container name")
+            raise ConfigurationError(f"blob path {pattern!r} must start with a container name")
         self.container = container.lower()
         regex = re.escape(container) + "/"
         pos = 0
@@ -170,9 +176,9 @@ class BlobPattern:
             regex += re.escape(rest[pos : match.start()])
             name = match.group(1).strip()
             if not re.match(r"[A-Za-z_][A-Za-z0-9_]*\Z", name):
-                raise ConversionError(f"blob path {pattern!r}: bad capture name {name!r}")
+                raise ConfigurationError(f"blob path {pattern!r}: bad capture name {name!r}")
             if name in names:
-                raise ConversionError(f"blob path {pattern!r}: {name!r} appears twice")
+                raise ConfigurationError(f"blob path {pattern!r}: {name!r} appears twice")
             names.append(name)
             regex += f"(?P<{name}>.+)"
             pos = match.end()

@@ -20,7 +20,6 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -43,7 +42,7 @@ from ._asgi import (
 )
 from .expressions import binding_data
 from .routing import Router
-from .runtime import new_invocation_id
+from .runtime import InvocationExecutor, new_invocation_id
 
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
@@ -195,25 +194,26 @@ def _http_datum(scope: Scope, headers: Mapping[str, str], query: Mapping[str, st
     )
 
 
-async def _threaded_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Drive a blocking iterator on a worker thread, one chunk at a time."""
-    loop = asyncio.get_running_loop()
+async def _threaded_chunks(chunks: Iterator[bytes],
+                          pool: InvocationExecutor) -> AsyncIterator[bytes]:
+    """Drive a blocking iterator on the invocation pool, one chunk at a time."""
     done = object()
     while True:
-        chunk = await loop.run_in_executor(None, next, chunks, done)
+        chunk = await pool.run_async(next, chunks, done)
         if chunk is done:
             return
         yield cast(bytes, chunk)
 
 
 def _response_parts(
-    value: Any, datum: Datum | None, *, threaded: bool = False
+    value: Any, datum: Datum | None, *, threaded: InvocationExecutor | None = None
 ) -> tuple[int, list[tuple[str, str]], Any]:
     """(status, header pairs, body bytes or an async chunk iterator) of a function's answer."""
     if hasattr(value, "status_code") and hasattr(value, "get_body"):
         headers = [(str(k), str(v)) for k, v in value.headers.items()]
         if getattr(value, "is_streaming", False) is True:
-            body = _threaded_chunks(value.iter_body()) if threaded else value.aiter_body()
+            body = (_threaded_chunks(value.iter_body(), threaded) if threaded is not None
+                    else value.aiter_body())
             return int(value.status_code), headers, body
         return int(value.status_code), headers, bytes(value.get_body())
     if datum is None or datum.type == "null":
@@ -354,11 +354,11 @@ class HttpFrontend:
             inputs: dict[str, Any] = {trigger.name: datum}
             if self.extra_inputs is not None and not plain:
                 inputs.update(await self.extra_inputs(info, data))
+            hook = self.on_outputs if not plain else None
             result = await self.runtime.invoke(
-                info, inputs, trigger_metadata=metadata, invocation_id=invocation_id
+                info, inputs, trigger_metadata=metadata, invocation_id=invocation_id,
+                outputs=None if hook is None else lambda r: hook(info, r, data),
             )
-            if self.on_outputs is not None and not plain:
-                await self.on_outputs(info, result, data)
             out = target.output
             if out is None:
                 value, out_datum = None, None
@@ -367,7 +367,7 @@ class HttpFrontend:
             else:
                 value, out_datum = result.outputs.get(out.name), result.output_data.get(out.name)
             status, pairs, payload = _response_parts(
-                value, out_datum, threaded=target.threaded
+                value, out_datum, threaded=self.runtime.executor if target.threaded else None
             )
         except Exception as exc:
             await send_json(send, 500, {

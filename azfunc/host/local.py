@@ -8,6 +8,8 @@ Rules this module keeps:
   ``GET /admin/host/status`` and ``GET /admin/functions`` describe the host.
 * Queues and blobs live under ``<app>/.azfunc`` (:mod:`azfunc.host.storage`); queue, blob
   and timer triggers run as background loops started by the ASGI lifespan startup.
+* No blocking I/O on the event loop: storage work runs on helper threads (see
+  :mod:`azfunc.host.triggers`), the thread pool is joined off the loop.
 * Lifespan shutdown stops the loops, then waits for every invocation in flight (HTTP,
   admin, queue, blob, timer) before the thread pool is closed. Without a lifespan (an
   in-process test) HTTP and admin requests still work; triggers then run only after
@@ -17,6 +19,8 @@ Rules this module keeps:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -35,7 +39,14 @@ from .http_frontend import (
 from .local_bindings import LocalBindings
 from .runtime import Runtime
 from .storage import LocalStorage
-from .triggers import BlobWatcher, HostOptions, QueuePoller, TimerRunner, admin_inputs
+from .triggers import (
+    BlobWatcher,
+    HostOptions,
+    QueuePoller,
+    TimerRunner,
+    admin_inputs,
+    invoke_with_bindings,
+)
 
 if TYPE_CHECKING:
     from ..app.loader import LoadedApp
@@ -145,17 +156,23 @@ class LocalHost:
 
         Raises:
             FunctionLoadError: if a trigger is misconfigured.
+            ConfigurationError: if a schedule, queue name or setting is invalid.
+            StorageError: if leased messages cannot be recovered.
         """
         if self._started:
             return
+        try:
+            await self._start()
+        except Exception:
+            logger.exception("the local host could not start")
+            self._started = False
+            raise
+
+    async def _start(self) -> None:
         self._started = True
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        for queue in self.storage.iter_queues():
-            recovered = queue.recover()
-            if recovered:
-                logger.info("queue %r: %d message(s) leased before a restart are visible again",
-                            queue.name, recovered)
+        await asyncio.to_thread(self._recover)
         runners: list[Any] = []
         for info in self.app.functions.values():
             trigger = info.trigger
@@ -181,19 +198,36 @@ class LocalHost:
             elif kind not in {"httptrigger", "warmuptrigger"}:
                 logger.info("[%s] the %s trigger is not emulated locally; invoke it with "
                             "POST /admin/functions/%s", info.name, trigger.type, info.name)
-        self._loops = [asyncio.ensure_future(r.run(self._stop)) for r in runners]
+        self._loops = []
+        for runner in runners:
+            task = asyncio.ensure_future(runner.run(self._stop))
+            task.add_done_callback(functools.partial(_loop_ended, runner.info.name))
+            self._loops.append(task)
         functions = ", ".join(sorted(self.app.functions)) or "(none)"
         logger.info("local host started: %d function(s): %s", len(self.app.functions), functions)
+
+    def _recover(self) -> None:
+        """Make messages leased before a restart visible again (blocking)."""
+        for queue in self.storage.iter_queues():
+            recovered = queue.recover()
+            if recovered:
+                logger.info("queue %r: %d message(s) leased before a restart are visible again",
+                            queue.name, recovered)
 
     async def shutdown(self) -> None:
         """Stop the loops and wait for every invocation in flight."""
         self._stop.set()
-        if self._loops:
-            await asyncio.gather(*self._loops, return_exceptions=True)
-        self._loops = []
-        await self.runtime.drain()
-        await asyncio.get_running_loop().run_in_executor(None, self.runtime.close)
-        self._started = False
+        try:
+            if self._loops:
+                await asyncio.gather(*self._loops, return_exceptions=True)
+            self._loops = []
+            await self.runtime.drain()
+            await self.runtime.aclose()
+        except Exception:
+            logger.exception("the local host could not shut down cleanly")
+            raise
+        finally:
+            self._started = False
 
     # ASGI ----------------------------------------------------------------------------------
 
@@ -255,7 +289,9 @@ class LocalHost:
             payload = document.get("input", "") if isinstance(document, dict) else None
             if not isinstance(payload, str):
                 payload = json.dumps(payload)
-            inputs, metadata, data = admin_inputs(info, trigger, payload, self.bindings)
+            inputs, metadata, data = await asyncio.to_thread(
+                admin_inputs, info, trigger, payload, self.bindings
+            )
         except (ValueError, AzFuncError) as exc:
             await send_json(send, 400, {"error": str(exc)})
             return
@@ -264,12 +300,19 @@ class LocalHost:
 
     async def _run_admin(self, info: Any, inputs: dict[str, Any],
                          metadata: Mapping[str, Any], data: Mapping[str, Any]) -> None:
-        try:
-            inputs.update(await self.bindings.inputs(info, data))
-            result = await self.runtime.invoke(info, inputs, trigger_metadata=metadata)
-            self.bindings.outputs(info, result, data)
-        except Exception as exc:
-            logger.error("[%s] the admin invocation failed: %s", info.name, exc)
+        # a failure is logged with its traceback by invoke_with_bindings / Runtime.invoke
+        with contextlib.suppress(Exception):
+            await invoke_with_bindings(self.runtime, self.bindings, info, inputs, metadata, data)
+
+
+def _loop_ended(name: str, task: asyncio.Task[None]) -> None:
+    """Log a trigger loop that ended with an error (it should never end but at stop)."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        logger.error("[%s] the trigger loop stopped after an error", name,
+                     exc_info=(type(exc), exc, exc.__traceback__))
 
 
 def _describe(info: Any) -> dict[str, Any]:

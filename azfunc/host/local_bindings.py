@@ -10,17 +10,24 @@ Rules this module keeps:
   message is deleted, so a crash can repeat an invocation but never lose its outputs.
 * Other binding types are not emulated: their inputs read as null and their outputs are
   dropped, each with one warning per function and binding.
+* No storage I/O on the event loop: :meth:`LocalBindings.inputs` and
+  :meth:`LocalBindings.apply_outputs` run the blocking reads and writes
+  (:meth:`~LocalBindings.read_inputs`, :meth:`~LocalBindings.outputs`) on a helper thread,
+  and only when the function has a binding that touches storage.
+* Failures keep their class: an unresolvable expression or name is a
+  :class:`~azfunc.ConfigurationError`, a disk failure a :class:`~azfunc.StorageError`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
-from .._errors import ConversionError
+from .._errors import ConfigurationError
 from .expressions import resolve_expression
 from .storage import LocalStorage
 
@@ -86,6 +93,7 @@ class LocalBindings:
         self.on_enqueue = on_enqueue
         self.on_blob = on_blob
         self._warned: set[tuple[str, str]] = set()
+        self._io: dict[tuple[str, str], bool] = {}
 
     def _warn(self, info: FunctionInfo, binding: BindingInfo, what: str) -> None:
         key = (info.name, binding.name)
@@ -100,7 +108,7 @@ class LocalBindings:
         """Resolve a binding expression with this host's settings.
 
         Raises:
-            ConversionError: if a name has no value.
+            ConfigurationError: if a name has no value.
         """
         return resolve_expression(text, data, self.settings)
 
@@ -108,29 +116,55 @@ class LocalBindings:
         """The resolved ``queueName`` of a queue binding.
 
         Raises:
-            ConversionError: if the binding has no ``queueName``.
+            ConfigurationError: if the binding has no ``queueName``.
         """
         name = binding.properties.get("queueName") or binding.properties.get("queue_name")
         if not isinstance(name, str) or not name:
-            raise ConversionError(f"the queue binding {binding.name!r} has no queueName")
+            raise ConfigurationError(f"the queue binding {binding.name!r} has no queueName")
         return self.resolve(name, data)
 
     def blob_path(self, binding: BindingInfo, data: Mapping[str, Any] | None) -> str:
         """The resolved ``path`` of a blob binding.
 
         Raises:
-            ConversionError: if the binding has no ``path`` or a name has no value.
+            ConfigurationError: if the binding has no ``path`` or a name has no value.
         """
         path = binding.properties.get("path")
         if not isinstance(path, str) or not path:
-            raise ConversionError(f"the blob binding {binding.name!r} has no path")
+            raise ConfigurationError(f"the blob binding {binding.name!r} has no path")
         return self.resolve(path, data)
 
+    def _needs_io(self, info: FunctionInfo, direction: str) -> bool:
+        """Whether ``info`` has an input (``"in"``) or output binding to read or write."""
+        key = (info.name, direction)
+        found = self._io.get(key)
+        if found is None:
+            if direction == "in":
+                found = any(not b.is_trigger and b.type.lower() not in _PASSIVE
+                            for b in info.input_bindings)
+            else:
+                found = any(b.direction != "in" and b.type.lower() not in _PASSIVE
+                            for b in info.bindings)
+            self._io[key] = found
+        return found
+
     async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Datums for the non-trigger input bindings of ``info``.
+        """Datums for the non-trigger input bindings of ``info`` (read on a helper thread).
 
         Raises:
-            ConversionError: if a blob path cannot be resolved.
+            ConfigurationError: if a blob path cannot be resolved.
+            StorageError: if a blob cannot be read.
+        """
+        if not self._needs_io(info, "in"):
+            return {}
+        return await asyncio.to_thread(self.read_inputs, info, data)
+
+    def read_inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
+        """:meth:`inputs`, blocking: reads the blobs on the calling thread.
+
+        Raises:
+            ConfigurationError: if a blob path cannot be resolved.
+            StorageError: if a blob cannot be read.
         """
         values: dict[str, Any] = {}
         for binding in info.input_bindings:
@@ -153,10 +187,11 @@ class LocalBindings:
 
     def outputs(self, info: FunctionInfo, result: InvocationResult,
                 data: Mapping[str, Any]) -> None:
-        """Apply the queue and blob outputs of a finished invocation.
+        """Apply the queue and blob outputs of a finished invocation (blocking).
 
         Raises:
-            ConversionError: if a queue name or blob path cannot be resolved.
+            ConfigurationError: if a queue name or blob path cannot be resolved.
+            StorageError: if a message or blob cannot be written.
         """
         for binding in info.bindings:
             if binding.direction == "in":
@@ -188,9 +223,11 @@ class LocalBindings:
     async def apply_outputs(
         self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
     ) -> None:
-        """Async form of :meth:`outputs` (the HTTP frontend's hook).
+        """:meth:`outputs` on a helper thread (the hook of the HTTP frontend and triggers).
 
         Raises:
-            ConversionError: if a queue name or blob path cannot be resolved.
+            ConfigurationError: if a queue name or blob path cannot be resolved.
+            StorageError: if a message or blob cannot be written.
         """
-        self.outputs(info, result, data)
+        if self._needs_io(info, "out"):
+            await asyncio.to_thread(self.outputs, info, result, data)

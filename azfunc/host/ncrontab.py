@@ -8,10 +8,12 @@ Rules this module keeps:
   ``Sun``..``Sat`` (0 or 7 is Sunday).
 * Like NCrontab (and unlike Vixie cron) a time matches only if *both* day-of-month and
   day-of-week match.
-* A ``hh:mm:ss`` (or ``d.hh:mm:ss``) TimeSpan is an interval schedule, as on App Service.
+* A TimeSpan (``hh:mm:ss``, ``d.hh:mm:ss``: any text with a ``:``) is an interval
+  schedule, as on App Service, read by the one duration rule
+  (:func:`azfunc._timeparse.parse_duration`).
 * ``%NAME%`` references are resolved by :func:`resolve_settings` before parsing.
-* Malformed expressions raise :class:`~azfunc.FunctionLoadError`. Times are
-  timezone-aware; naive inputs are taken as UTC.
+* Malformed expressions (and unset settings) raise :class:`~azfunc.ConfigurationError`,
+  never a builtin. Times are timezone-aware; naive inputs are taken as UTC.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-from .._errors import FunctionLoadError
+from .._errors import ConfigurationError
+from .._timeparse import duration_setting
 
 __all__ = ["CronSchedule", "resolve_settings"]
 
@@ -38,7 +41,6 @@ _FIELDS: Final[tuple[tuple[str, int, int, Mapping[str, int]], ...]] = (
     ("month", 1, 12, _MONTHS),
     ("day-of-week", 0, 7, _DAYS),
 )
-_TIMESPAN_RE: Final = re.compile(r"(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\Z")
 _SETTING_RE: Final = re.compile(r"%([^%\s]+)%")
 
 
@@ -50,7 +52,7 @@ def resolve_settings(text: str, settings: Mapping[str, str] | None = None) -> st
         '0 */5 * * * *'
 
     Raises:
-        FunctionLoadError: if a referenced setting is not defined.
+        ConfigurationError: if a referenced setting is not defined.
     """
 
     def lookup(match: re.Match[str]) -> str:
@@ -59,7 +61,7 @@ def resolve_settings(text: str, settings: Mapping[str, str] | None = None) -> st
             return settings[name]
         value = os.environ.get(name)
         if value is None:
-            raise FunctionLoadError(f"the app setting {name!r} referenced by {text!r} is not set")
+            raise ConfigurationError(f"the app setting {name!r} referenced by {text!r} is not set")
         return value
 
     return _SETTING_RE.sub(lookup, text)
@@ -69,11 +71,11 @@ def _parse_value(token: str, field: str, names: Mapping[str, int], low: int, hig
     key = token.strip().lower()
     if key in names:
         return names[key]
-    if not key.isdigit():
-        raise FunctionLoadError(f"NCRONTAB {field} field: {token!r} is not a number")
+    if not (key.isascii() and key.isdigit()):
+        raise ConfigurationError(f"NCRONTAB {field} field: {token!r} is not a number")
     value = int(key)
     if not low <= value <= high:
-        raise FunctionLoadError(f"NCRONTAB {field} field: {value} is outside {low}-{high}")
+        raise ConfigurationError(f"NCRONTAB {field} field: {value} is outside {low}-{high}")
     return value
 
 
@@ -84,8 +86,8 @@ def _parse_field(text: str, index: int) -> frozenset[int]:
         base, slash, step_text = item.partition("/")
         step = 1
         if slash:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise FunctionLoadError(f"NCRONTAB {field} field: bad step in {item!r}")
+            if not (step_text.isascii() and step_text.isdigit()) or int(step_text) == 0:
+                raise ConfigurationError(f"NCRONTAB {field} field: bad step in {item!r}")
             step = int(step_text)
         if base == "*":
             start, stop = low, high
@@ -94,7 +96,7 @@ def _parse_field(text: str, index: int) -> frozenset[int]:
             start = _parse_value(first, field, names, low, high)
             stop = _parse_value(last, field, names, low, high)
             if stop < start:
-                raise FunctionLoadError(f"NCRONTAB {field} field: empty range {item!r}")
+                raise ConfigurationError(f"NCRONTAB {field} field: empty range {item!r}")
         else:
             start = _parse_value(base, field, names, low, high)
             stop = high if slash else start
@@ -117,7 +119,7 @@ class CronSchedule:
         '10:02:30'
 
     Raises:
-        FunctionLoadError: if the expression is malformed.
+        ConfigurationError: if the expression is malformed.
     """
 
     __slots__ = ("_fields", "expression", "interval")
@@ -127,18 +129,16 @@ class CronSchedule:
         self.interval: timedelta | None = None
         self._fields: tuple[frozenset[int], ...] = ()
         text = expression.strip()
-        span = _TIMESPAN_RE.match(text)
-        if span:
-            days, hours, minutes, seconds = (int(g) if g else 0 for g in span.groups())
-            self.interval = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        if ":" in text:
+            self.interval = duration_setting(text, "timer schedule", negative=True)
             if self.interval <= timedelta(0):
-                raise FunctionLoadError(f"timer interval {expression!r} must be positive")
+                raise ConfigurationError(f"timer interval {expression!r} must be positive")
             return
         parts = text.split()
         if len(parts) == 5:
             parts = ["0", *parts]
         if len(parts) != 6:
-            raise FunctionLoadError(
+            raise ConfigurationError(
                 f"NCRONTAB expression {expression!r} needs 6 fields "
                 "({second} {minute} {hour} {day} {month} {day-of-week})"
             )
@@ -162,13 +162,18 @@ class CronSchedule:
         """The first occurrence strictly after ``moment``.
 
         Raises:
-            FunctionLoadError: if the schedule has no occurrence in the next 10 years
+            ConfigurationError: if the schedule has no occurrence in the next 10 years
                 (``0 0 0 30 2 *``).
         """
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         if self.interval is not None:
-            return moment + self.interval
+            try:
+                return moment + self.interval
+            except OverflowError:
+                raise ConfigurationError(
+                    f"timer interval {self.expression!r} reaches past the year 9999"
+                ) from None
         sec, minute, hour, day, month, dow = self._fields
         t = moment.replace(microsecond=0) + timedelta(seconds=1)
         limit = t.year + 10
@@ -190,7 +195,7 @@ class CronSchedule:
                 t += timedelta(seconds=1)
                 continue
             return t
-        raise FunctionLoadError(f"NCRONTAB expression {self.expression!r} never occurs")
+        raise ConfigurationError(f"NCRONTAB expression {self.expression!r} never occurs")
 
     def occurrences(self, start: datetime, count: int) -> Iterator[datetime]:
         """The next ``count`` occurrences after ``start``."""

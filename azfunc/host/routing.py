@@ -358,11 +358,6 @@ class RouteTemplate:
             raise FunctionLoadError(f"route {template!r}: empty segment")
         return parts
 
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        """The parameter names, in template order."""
-        return tuple(p.name for p in self._params)
-
     def match(self, path: str) -> dict[str, str] | None:
         """Route values if ``path`` (without the route prefix) matches, else ``None``."""
         found = self._regex.fullmatch("/" + path.lstrip("/") if path.strip("/") else "")

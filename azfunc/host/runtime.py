@@ -12,8 +12,17 @@ Rules this module keeps:
 * A :class:`~azfunc.Context` is built only for a function that takes one (or when there is
   retry state to carry); the invocation id is chosen here either way and names the
   invocation in the logs and in a 500 answer.
+* The pool bounds its queue: past ``max_queued`` calls handed to the workers and not yet
+  settled, :meth:`InvocationPool.run_async` callers wait on the loop (their futures are
+  handed over as earlier calls finish), so a flood of requests never piles work up in
+  the workers' queue. Worker threads are not daemons; :meth:`InvocationPool.shutdown`
+  (and interpreter exit, as for ``ThreadPoolExecutor``) lets them finish what was queued
+  and joins them. :meth:`Runtime.aclose` joins them on a helper thread, off the loop.
 * Every invocation is tracked until it finishes, so :meth:`Runtime.drain` (ASGI lifespan
   shutdown, Ctrl-C) waits for the ones in flight.
+* An invocation succeeds only once its output bindings are applied (the ``outputs`` hook
+  of :meth:`Runtime.invoke`): a failing output is logged as the invocation's failure,
+  with its traceback, and re-raised; "succeeded" is never logged for it.
 * The records a function logs are re-emitted on the ``azfunc.host`` logger prefixed with
   ``[<function>] (<invocation id>)``; a failure is logged there with its traceback and then
   re-raised for the caller to turn into a 500 / a retry.
@@ -29,15 +38,16 @@ import contextlib
 import logging
 import os
 import queue
-import random
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from .._context import Context, RetryContext
+from .._errors import ArgumentValueError
+from .._ids import new_invocation_id
 from ..app.invocation import invoke_function
 
 if TYPE_CHECKING:
@@ -45,28 +55,16 @@ if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
     from ..app.model import FunctionInfo
 
-__all__ = ["InvocationPool", "Runtime", "new_invocation_id", "thread_count"]
+__all__ = [
+    "InvocationExecutor",
+    "InvocationPool",
+    "OutputsHook",
+    "Runtime",
+    "new_invocation_id",
+    "thread_count",
+]
 
 logger = logging.getLogger("azfunc.host")
-
-
-#: seeded from os.urandom, again in a forked child; ids need uniqueness, not secrecy.
-_random = random.Random()
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_random.seed)
-_UUID_CLEAR: Final = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET: Final = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
-
-
-def new_invocation_id() -> str:
-    """A random (version 4) UUID string, without a system call (~1 us, vs ~3 for uuid4).
-
-    Example:
-        >>> len(new_invocation_id()), new_invocation_id()[14]
-        (36, '4')
-    """
-    h = "%032x" % ((_random.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def thread_count(threads: int | None = None) -> int:
@@ -86,9 +84,31 @@ def thread_count(threads: int | None = None) -> int:
 
 _T = TypeVar("_T")
 
+#: applies the output bindings of a finished invocation (raises if one fails).
+OutputsHook = Callable[["InvocationResult"], Awaitable[None]]
+
+
+class InvocationExecutor(Protocol):
+    """What the host needs of the pool ``def`` functions (and their streams) run on."""
+
+    def run_async(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Awaitable[_T]:
+        """Run ``fn(*args, **kwargs)`` on a worker thread; await it on the running loop."""
+        ...
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        """Run ``fn(*args, **kwargs)`` on a worker thread (``Executor.submit``)."""
+        ...
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop taking calls; with ``wait``, join the threads once queued calls ran."""
+        ...
+
+
 #: how long calls handed to a worker together wait behind one that blocks before another
 #: worker takes them over (seconds).
 RESCUE_AFTER: Final = 0.002
+#: the default bound of calls handed over and not settled, per worker thread.
+QUEUE_PER_WORKER: Final = 64
 
 
 class _Call:
@@ -112,13 +132,21 @@ class _Port:
     of a run wakes the loop, the others ride along.
     """
 
-    __slots__ = ("draining", "flushing", "inbox", "loop", "outbox", "watched", "watching")
+    __slots__ = ("backlog", "draining", "flushing", "inbox", "limit", "loop", "on_settled",
+                 "outbox", "pending", "watched", "watching")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int,
+                 on_settled: Callable[[_Port], None]) -> None:
         self.loop = loop
         # touched on the loop only:
         self.outbox: list[_Call] = []
         self.flushing = False
+        #: calls handed to the workers (outbox included) and not settled yet; at most limit.
+        self.pending = 0
+        self.limit = limit
+        #: calls waiting for pending to drop below limit (the backpressure), oldest first.
+        self.backlog: collections.deque[_Call] = collections.deque()
+        self.on_settled = on_settled
         #: (deadline, batch) of batches that may wait behind a blocked call, oldest first.
         self.watched: collections.deque[tuple[float, _Batch]] = collections.deque()
         self.watching = False  # a timer is armed
@@ -138,17 +166,22 @@ class _Port:
         """Settle the outcomes posted so far (on the loop)."""
         self.draining = False  # first: an outcome posted from now on wakes the loop again
         pop = self.inbox.popleft
+        settled = 0
         while True:
             try:
                 future, value, exc = pop()
             except IndexError:
-                return
+                break
+            settled += 1
             if future.cancelled():
                 continue
             if exc is None:
                 future.set_result(value)
             else:
                 future.set_exception(exc)
+        self.pending -= settled
+        if self.backlog:
+            self.on_settled(self)
 
 
 class _Batch:
@@ -194,6 +227,11 @@ class InvocationPool(concurrent.futures.Executor):
     :meth:`submit` serves any other use (``loop.run_in_executor``); like
     ``ThreadPoolExecutor`` it wakes or starts a worker for every call.
 
+    Backpressure: at most ``max_queued`` (default ``64 * max_workers``) calls of one loop
+    are handed over and not settled; later :meth:`run_async` calls wait, in order, until
+    earlier ones settle. :meth:`submit` blocks its calling thread while ``max_queued`` of
+    its calls are unfinished.
+
     Example:
         >>> pool = InvocationPool(2)
         >>> pool.submit(sum, [1, 2]).result()
@@ -205,13 +243,19 @@ class InvocationPool(concurrent.futures.Executor):
         >>> pool.shutdown()
 
     Raises:
-        ValueError: if ``max_workers`` is not positive.
+        ArgumentValueError: if ``max_workers`` or ``max_queued`` is not positive.
     """
 
-    def __init__(self, max_workers: int, *, thread_name_prefix: str = "azfunc-invoke") -> None:
+    def __init__(self, max_workers: int, *, thread_name_prefix: str = "azfunc-invoke",
+                 max_queued: int | None = None) -> None:
         if max_workers <= 0:
-            raise ValueError(f"max_workers must be positive, got {max_workers}")
+            raise ArgumentValueError(f"max_workers must be positive, got {max_workers}")
+        if max_queued is not None and max_queued <= 0:
+            raise ArgumentValueError(f"max_queued must be positive, got {max_queued}")
         self.max_workers = max_workers
+        #: calls handed over and not settled, per loop (run_async) and for submit.
+        self.max_queued = max_queued if max_queued is not None else max_workers * QUEUE_PER_WORKER
+        self._slots = threading.BoundedSemaphore(self.max_queued)  # submit's bound
         self._prefix = thread_name_prefix
         self._work: collections.deque[_Batch] = collections.deque()
         #: one token per wake-up; sleeping workers wait on it.
@@ -221,7 +265,7 @@ class InvocationPool(concurrent.futures.Executor):
         self._awake = 0  # workers running or woken (guarded by _lock)
         self._closed = False
         self._port: _Port | None = None
-        _POOLS.add(self)
+        _register_exit(self)
 
     def run_async(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> asyncio.Future[_T]:
         """Run ``fn(*args, **kwargs)`` on a worker thread; await the outcome on this loop.
@@ -234,27 +278,47 @@ class InvocationPool(concurrent.futures.Executor):
         loop = asyncio.get_running_loop()
         port = self._port
         if port is None or port.loop is not loop:
-            port = self._port = _Port(loop)
+            port = self._port = _Port(loop, self.max_queued, self._admit)
         future: asyncio.Future[_T] = loop.create_future()
-        port.outbox.append(_Call(fn, args, kwargs, future))
+        call = _Call(fn, args, kwargs, future)
+        if port.pending >= port.limit:
+            port.backlog.append(call)  # backpressure: handed over when a call settles
+            return future
+        port.pending += 1
+        port.outbox.append(call)
         if not port.flushing:
             port.flushing = True
             loop.call_soon(self._flush, port)
         return future
+
+    def _admit(self, port: _Port) -> None:
+        """Hand calls waiting in the backlog over while there is room (on the loop)."""
+        backlog = port.backlog
+        while backlog and port.pending < port.limit:
+            call = backlog.popleft()
+            if call.future.cancelled():
+                continue
+            port.pending += 1
+            port.outbox.append(call)
+        if port.outbox and not port.flushing:
+            port.flushing = True
+            port.loop.call_soon(self._flush, port)
 
     def _flush(self, port: _Port) -> None:
         port.flushing = False
         calls, port.outbox = port.outbox, []
         batch = _Batch(calls, port)
         try:
-            woke = self._dispatch(batch, force=False)
+            self._dispatch(batch, force=False)
         except RuntimeError as exc:  # shut down meanwhile
-            for call in calls:
+            port.pending -= len(calls)
+            for call in [*calls, *port.backlog]:
                 if not call.future.done():
                     call.future.set_exception(exc)
+            port.backlog.clear()
             return
-        if len(calls) > 1 or not woke:
-            self._watch(port, batch)
+        # watched even when a worker was woken for it: that worker may take an older batch
+        self._watch(port, batch)
 
     def _watch(self, port: _Port, batch: _Batch) -> None:
         # One timer per loop at a time, not one per batch: the timer checks every batch
@@ -292,8 +356,8 @@ class InvocationPool(concurrent.futures.Executor):
         except RuntimeError:  # shut down: the worker that has the batch runs them
             batch.calls.extend(rest)
             return
-        if len(rest) > 1:
-            port.watched.append((port.loop.time() + RESCUE_AFTER, moved))
+        # watched again even for one call: the worker it woke may take another batch first
+        port.watched.append((port.loop.time() + RESCUE_AFTER, moved))
 
     def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
         """Run ``fn(*args, **kwargs)`` on a worker thread (``Executor.submit``).
@@ -302,7 +366,13 @@ class InvocationPool(concurrent.futures.Executor):
             RuntimeError: if the pool was shut down.
         """
         future: Future[_T] = Future()
-        self._dispatch(_Batch((_Call(fn, args, kwargs, future),), None), force=True)
+        self._slots.acquire()  # backpressure: blocks the submitting thread while full
+        future.add_done_callback(lambda _: self._slots.release())
+        try:
+            self._dispatch(_Batch((_Call(fn, args, kwargs, future),), None), force=True)
+        except BaseException:
+            self._slots.release()
+            raise
         return future
 
     def _dispatch(self, batch: _Batch, *, force: bool) -> bool:
@@ -318,7 +388,7 @@ class InvocationPool(concurrent.futures.Executor):
                 self._doorbell.put(None)
             elif len(self._threads) < self.max_workers:
                 thread = threading.Thread(
-                    target=self._run, name=f"{self._prefix}_{len(self._threads)}", daemon=True
+                    target=self._run, name=f"{self._prefix}_{len(self._threads)}"
                 )
                 self._threads.append(thread)
             else:
@@ -329,10 +399,15 @@ class InvocationPool(concurrent.futures.Executor):
         return True
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Stop the threads once the calls queued have run (``Executor.shutdown``)."""
+        """Stop the threads once the calls queued have run (``Executor.shutdown``).
+
+        Calls still waiting in a loop's backlog fail with ``RuntimeError`` (or are cancelled
+        with ``cancel_futures``). Blocks while it joins: call it off the event loop.
+        """
         with self._lock:
             self._closed = True
             threads = list(self._threads)
+            port = self._port
             if cancel_futures:
                 while self._work:
                     batch = self._work.popleft()
@@ -340,10 +415,25 @@ class InvocationPool(concurrent.futures.Executor):
                         _cancel(call, batch.port)
             for _ in threads:
                 self._doorbell.put(None)
+        if port is not None and port.backlog:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits
+                port.loop.call_soon_threadsafe(self._refuse_backlog, port, cancel_futures)
         if wait:
             for thread in threads:
                 if thread is not threading.current_thread():
                     thread.join()
+
+    @staticmethod
+    def _refuse_backlog(port: _Port, cancel: bool) -> None:
+        while port.backlog:
+            future = port.backlog.popleft().future
+            if future.done():
+                continue
+            if cancel:
+                future.cancel()
+            else:
+                future.set_exception(
+                    RuntimeError("cannot run new calls after the pool was shut down"))
 
     def _next(self) -> _Batch | None:
         """The next batch to run, sleeping while there is none; ``None`` once shut down."""
@@ -403,15 +493,25 @@ def _cancel(call: _Call, port: _Port | None) -> None:
             port.loop.call_soon_threadsafe(call.future.cancel)
 
 
-_POOLS: weakref.WeakSet[InvocationPool] = weakref.WeakSet()
+def _register_exit(pool: InvocationPool) -> None:
+    """At interpreter exit, let ``pool``'s (non-daemon) workers finish and leave.
 
+    Like ``ThreadPoolExecutor``, this hooks ``threading``'s exit callbacks, which run
+    before non-daemon threads are joined; the pool is held weakly, so a pool that was
+    shut down and dropped costs nothing.
+    """
+    ref = weakref.ref(pool)
 
-@atexit.register
-def _shutdown_pools() -> None:
-    # The threads are daemons (an idle one never holds the interpreter up); at exit wait
-    # for the calls still running, as ThreadPoolExecutor does.
-    for pool in list(_POOLS):
-        pool.shutdown(wait=True)
+    def stop() -> None:
+        found = ref()
+        if found is not None:
+            found.shutdown(wait=False)
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        register(stop)
+    else:  # pragma: no cover - every supported CPython has it
+        atexit.register(stop)
 
 
 class Runtime:
@@ -460,11 +560,15 @@ class Runtime:
         trigger_metadata: Mapping[str, Any] | None = None,
         retry_context: RetryContext | None = None,
         invocation_id: str | None = None,
+        outputs: OutputsHook | None = None,
     ) -> InvocationResult:
         """Invoke ``info`` with ``inputs``; logs its records and any failure.
 
+        ``outputs``, if given, applies the output bindings of the result; the invocation
+        has succeeded only once it returned.
+
         Raises:
-            Exception: whatever the function (or an input conversion) raised.
+            Exception: whatever the function, an input conversion or ``outputs`` raised.
         """
         invocation_id = invocation_id or new_invocation_id()
         context = None  # invoke_function makes the Context if the function takes one
@@ -489,20 +593,31 @@ class Runtime:
                 executor=self.executor,
                 invocation_id=invocation_id,
             )
+            if result.logs:
+                prefix = f"[{info.name}] ({invocation_id})"
+                for record in result.logs:
+                    logger.log(record.levelno, "%s %s", prefix, record.getMessage())
         except Exception:
             logger.exception(
                 "[%s] (%s) failed after %.1f ms", info.name, invocation_id,
                 (time.perf_counter() - started) * 1000,
             )
             raise
+        else:
+            if outputs is not None:
+                try:
+                    await outputs(result)
+                except Exception:
+                    logger.exception(
+                        "[%s] (%s) failed after %.1f ms: an output binding could not be "
+                        "applied", info.name, invocation_id,
+                        (time.perf_counter() - started) * 1000,
+                    )
+                    raise
         finally:
             self._active -= 1
             if self._active == 0 and self._idle is not None:
                 self._idle.set()
-        if result.logs:
-            prefix = f"[{info.name}] ({invocation_id})"
-            for record in result.logs:
-                logger.log(record.levelno, "%s %s", prefix, record.getMessage())
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id,
                          (time.perf_counter() - started) * 1000)
@@ -533,7 +648,13 @@ class Runtime:
                         break
 
     def close(self) -> None:
-        """Shut the thread pool down, waiting for running threads."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Shut the thread pool down, waiting for running threads (blocks: not on a loop)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+    async def aclose(self) -> None:
+        """:meth:`close`, joining the threads on a helper thread so the loop keeps running."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True)

@@ -15,6 +15,11 @@ Rules this module keeps:
   next occurrences are persisted, so a schedule missed while the host was down fires once
   at start with ``IsPastDue`` true.
 * Every loop stops at the host's stop event after finishing what it started.
+* Nothing blocks the event loop: every queue, blob and state operation runs on a helper
+  thread (``asyncio.to_thread``); a blob scan saves its receipts once, at its end.
+* Failures are logged with their traceback: an input binding here, the function or an
+  output binding by :meth:`Runtime.invoke`, storage errors by the loop that hit them. A
+  loop survives any failure of one round and tries again after its polling interval.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,49 +35,29 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum
-from .._errors import ConversionError, FunctionLoadError
+from .._errors import (
+    ArgumentValueError,
+    ConfigurationError,
+    FunctionLoadError,
+    LeaseLostError,
+    StorageError,
+)
+from .._timeparse import duration_setting
 from .expressions import BlobPattern, binding_data
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
 from .storage import LocalQueue, StoredMessage
 
 if TYPE_CHECKING:
+    from ..app.invocation import InvocationResult
     from ..app.model import BindingInfo, FunctionInfo
     from .runtime import Runtime
 
-__all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner", "parse_timespan"]
+__all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner"]
 
 logger = logging.getLogger("azfunc.host")
 BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
 BLOB_MAX_FAILURES: Final = 5
-_SPAN_RE: Final = re.compile(r"(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)\Z")
-
-
-def parse_timespan(value: Any, default: timedelta) -> timedelta:
-    """A ``host.json`` duration: ``"hh:mm:ss[.fff]"``, ``"d.hh:mm:ss"`` or milliseconds.
-
-    Example:
-        >>> parse_timespan("00:00:02.5", timedelta(0)).total_seconds()
-        2.5
-        >>> parse_timespan(250, timedelta(0)).total_seconds()
-        0.25
-
-    Raises:
-        FunctionLoadError: if the value is neither.
-    """
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        raise FunctionLoadError(f"{value!r} is not a duration")
-    if isinstance(value, (int, float)):
-        return timedelta(milliseconds=value)
-    if isinstance(value, str):
-        match = _SPAN_RE.match(value.strip())
-        if match:
-            days, hours, minutes, seconds = match.groups()
-            return timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes),
-                             seconds=float(seconds))
-    raise FunctionLoadError(f"{value!r} is not a duration (use \"hh:mm:ss\")")
 
 
 @dataclass(frozen=True)
@@ -96,24 +80,28 @@ class HostOptions:
     def from_host_json(cls, host_json: Mapping[str, Any], **overrides: Any) -> HostOptions:
         """Read ``extensions.queues``; keyword overrides that are not ``None`` win.
 
+        Durations are read by :func:`azfunc._timeparse.parse_duration` (a number is seconds).
+
         Raises:
-            FunctionLoadError: if a value has the wrong type.
+            ConfigurationError: if a value has the wrong type or is not a duration.
         """
         extensions = host_json.get("extensions")
         queues = extensions.get("queues") if isinstance(extensions, Mapping) else None
         queues = queues if isinstance(queues, Mapping) else {}
-        values: dict[str, Any] = {
-            "poll_interval": parse_timespan(queues.get("maxPollingInterval"), cls.poll_interval),
-            "visibility_timeout": parse_timespan(
-                queues.get("visibilityTimeout"), cls.visibility_timeout
-            ),
-        }
+        values: dict[str, Any] = {}
+        for key, field_name in (("maxPollingInterval", "poll_interval"),
+                                ("visibilityTimeout", "visibility_timeout")):
+            raw = queues.get(key)
+            if raw is not None:
+                values[field_name] = duration_setting(raw, f"host.json extensions.queues.{key}")
         for key, field_name in (("maxDequeueCount", "max_dequeue_count"),
                                 ("batchSize", "batch_size")):
             raw = queues.get(key)
             if raw is not None:
                 if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-                    raise FunctionLoadError(f"host.json extensions.queues.{key} must be >= 1")
+                    raise ConfigurationError(
+                        f"host.json extensions.queues.{key} must be an integer >= 1, got {raw!r}"
+                    )
                 values[field_name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -126,6 +114,28 @@ def _now() -> datetime:
 async def _wait(event: asyncio.Event, timeout: float) -> None:
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(event.wait(), timeout)
+
+
+async def invoke_with_bindings(
+    runtime: Runtime, bindings: LocalBindings, info: FunctionInfo, inputs: dict[str, Any],
+    metadata: Mapping[str, Any], data: Mapping[str, Any],
+) -> None:
+    """Read the input bindings, invoke ``info`` and apply its outputs; every failure is
+    logged with its traceback (here or by :meth:`Runtime.invoke`) and re-raised.
+
+    Raises:
+        Exception: what an input binding, the function or an output binding raised.
+    """
+    try:
+        inputs.update(await bindings.inputs(info, data))
+    except Exception:
+        logger.exception("[%s] the input bindings could not be read", info.name)
+        raise
+
+    async def outputs(result: InvocationResult) -> None:
+        await bindings.apply_outputs(info, result, data)
+
+    await runtime.invoke(info, inputs, trigger_metadata=metadata, outputs=outputs)
 
 
 def queue_datum(message: StoredMessage, binding: BindingInfo) -> Datum:
@@ -156,7 +166,7 @@ class QueuePoller:
         while not stop.is_set():
             await self._slots.acquire()
             try:
-                message = self.queue.get(lease=self.options.lease)
+                message = await asyncio.to_thread(self.queue.get, lease=self.options.lease)
             except Exception:
                 self._slots.release()
                 logger.exception("[%s] reading queue %r failed", self.info.name, self.queue.name)
@@ -180,19 +190,22 @@ class QueuePoller:
         data = binding_data(metadata, body=message.body, body_wins=True)
         try:
             inputs = {self.binding.name: queue_datum(message, self.binding)}
-            inputs.update(await self.bindings.inputs(self.info, data))
-            result = await self.runtime.invoke(self.info, inputs, trigger_metadata=metadata)
-            self.bindings.outputs(self.info, result, data)
-        except Exception as exc:
-            self._failed(message, exc)
+            await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
+                                       metadata, data)
+        except Exception as exc:  # logged by invoke_with_bindings
+            await asyncio.to_thread(self._failed, message, exc)
             return False
         try:
-            self.queue.delete(message.id, message.pop_receipt)
-        except ConversionError as exc:
-            logger.warning("[%s] %s", self.info.name, exc)
+            await asyncio.to_thread(self.queue.delete, message.id, message.pop_receipt)
+        except LeaseLostError as exc:
+            logger.warning("[%s] the message ran, but %s; it may run again", self.info.name, exc)
+        except StorageError:
+            logger.exception("[%s] message %s ran but could not be deleted", self.info.name,
+                             message.id)
         return True
 
     def _failed(self, message: StoredMessage, exc: Exception) -> None:
+        """Release the message for a retry, or move it to the poison queue (blocking)."""
         try:
             if message.dequeue_count >= self.options.max_dequeue_count:
                 poison = self.bindings.storage.queue(f"{self.queue.name}-poison")
@@ -205,8 +218,11 @@ class QueuePoller:
             else:
                 self.queue.release(message.id, message.pop_receipt,
                                    delay=self.options.visibility_timeout)
-        except ConversionError as error:
+        except LeaseLostError as error:
             logger.warning("[%s] %s", self.info.name, error)
+        except Exception:
+            logger.exception("[%s] message %s failed and could not be released",
+                             self.info.name, message.id)
 
 
 def blob_metadata(path: str, content: bytes, captures: Mapping[str, str],
@@ -249,44 +265,69 @@ class BlobWatcher:
             await _wait(self.wake, self.options.poll_interval.total_seconds())
 
     async def scan(self) -> int:
-        """Invoke the function for every matching blob version not yet processed."""
+        """Invoke the function for every matching blob version not yet processed.
+
+        The listing and the receipts are read on a helper thread, each blob is read there
+        too, and the receipts are saved once, when the scan ends.
+
+        Raises:
+            StorageError: if the container or the receipts cannot be read or saved.
+        """
         storage = self.bindings.storage
-        receipts = storage.load_state(self.state_name)
+        container = self.pattern.container
+        receipts, listing = await asyncio.to_thread(
+            lambda: (storage.load_state(self.state_name), storage.scan_blobs(container))
+        )
         fired = 0
-        for name in storage.list_blobs(self.pattern.container):
-            path = f"{self.pattern.container}/{name}"
-            captures = self.pattern.match(path)
-            etag = storage.blob_etag(path)
-            if captures is None or etag is None:
-                continue
-            receipt = receipts.get(path) or {}
-            if receipt.get("etag") == etag and receipt.get("done"):
-                continue
-            failures = int(receipt.get("failures", 0)) if receipt.get("etag") == etag else 0
-            ok = await self.fire(path, captures)
-            fired += 1
-            if ok:
-                receipts[path] = {"etag": etag, "done": True}
-            else:
+        poison: list[str] = []
+        try:
+            for name, etag in listing:
+                path = f"{container}/{name}"
+                captures = self.pattern.match(path)
+                if captures is None:
+                    continue
+                receipt = receipts.get(path) or {}
+                if receipt.get("etag") == etag and receipt.get("done"):
+                    continue
+                failures = int(receipt.get("failures", 0)) if receipt.get("etag") == etag else 0
+                ok = await self.fire(path, captures)
+                fired += 1
+                if ok:
+                    receipts[path] = {"etag": etag, "done": True}
+                    continue
                 failures += 1
                 done = failures >= BLOB_MAX_FAILURES
                 receipts[path] = {"etag": etag, "done": done, "failures": failures}
                 if done:
-                    storage.queue(BLOB_POISON_QUEUE).put(json.dumps({
+                    logger.error("[%s] blob %s failed %d times; reported on %r",
+                                 self.info.name, path, failures, BLOB_POISON_QUEUE)
+                    poison.append(json.dumps({
                         "FunctionId": self.info.name, "BlobType": "BlockBlob",
-                        "ContainerName": self.pattern.container, "BlobName": name,
-                        "ETag": etag,
+                        "ContainerName": container, "BlobName": name, "ETag": etag,
                     }))
-            storage.save_state(self.state_name, receipts)
+        finally:
+            if fired:
+                await asyncio.to_thread(self._save, receipts, poison)
         return fired
 
-    async def fire(self, path: str, captures: Mapping[str, str]) -> bool:
-        """Invoke the function for one blob; returns whether it succeeded."""
+    def _save(self, receipts: dict[str, Any], poison: list[str]) -> None:
         storage = self.bindings.storage
-        content = storage.read_blob(path)
+        for report in poison:
+            storage.queue(BLOB_POISON_QUEUE).put(report)
+        storage.save_state(self.state_name, receipts)
+
+    async def fire(self, path: str, captures: Mapping[str, str]) -> bool:
+        """Invoke the function for one blob; returns whether it succeeded (failures logged)."""
+        storage = self.bindings.storage
+        try:
+            content, uri = await asyncio.to_thread(
+                lambda: (storage.read_blob(path), storage.blob_path(path).resolve().as_uri())
+            )
+        except Exception:
+            logger.exception("[%s] blob %s could not be read", self.info.name, path)
+            return False
         if content is None:
             return True
-        uri = storage.blob_path(path).resolve().as_uri()
         metadata = blob_metadata(path, content, captures, uri)
         data = binding_data(metadata)
         if self.binding.data_type == "string":
@@ -294,11 +335,9 @@ class BlobWatcher:
         else:
             datum = Datum(content, "bytes")
         try:
-            inputs = {self.binding.name: datum}
-            inputs.update(await self.bindings.inputs(self.info, data))
-            result = await self.runtime.invoke(self.info, inputs, trigger_metadata=metadata)
-            self.bindings.outputs(self.info, result, data)
-        except Exception:
+            await invoke_with_bindings(self.runtime, self.bindings, self.info,
+                                       {self.binding.name: datum}, metadata, data)
+        except Exception:  # logged by invoke_with_bindings
             return False
         return True
 
@@ -354,17 +393,25 @@ class TimerRunner:
         """Invoke the function once; returns whether it succeeded."""
         datum = timer_datum(last, next_, past_due=past_due, schedule=self.schedule)
         try:
-            inputs: dict[str, Any] = {self.binding.name: datum}
-            inputs.update(await self.bindings.inputs(self.info, {}))
-            result = await self.runtime.invoke(self.info, inputs, trigger_metadata={})
-            self.bindings.outputs(self.info, result, {})
-        except Exception:
+            await invoke_with_bindings(self.runtime, self.bindings, self.info,
+                                       {self.binding.name: datum}, {}, {})
+        except Exception:  # logged by invoke_with_bindings
             return False
         return True
 
+    async def _persist(self, last: datetime | None, next_: datetime) -> None:
+        try:
+            await asyncio.to_thread(self._save, last, next_)
+        except Exception:
+            logger.exception("[%s] the timer status could not be saved", self.info.name)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Fire on schedule until ``stop`` is set."""
-        last, recorded_next = self._load()
+        try:
+            last, recorded_next = await asyncio.to_thread(self._load)
+        except Exception:
+            logger.exception("[%s] the timer status could not be read", self.info.name)
+            last, recorded_next = None, None
         now = _now()
         upcoming = self.schedule.next_after(now)
         if recorded_next is not None and recorded_next < now:
@@ -375,7 +422,7 @@ class TimerRunner:
         while not stop.is_set():
             now = _now()
             due = self.schedule.next_after(now)
-            self._save(last, due)
+            await self._persist(last, due)
             await _wait(stop, max(0.0, (due - _now()).total_seconds()))
             if stop.is_set():
                 break
@@ -383,7 +430,7 @@ class TimerRunner:
             late = (_now() - due) > timedelta(seconds=5)
             await self.fire(past_due=late, last=last, next_=after)
             last = due
-            self._save(last, after)
+            await self._persist(last, after)
 
 
 def admin_inputs(
@@ -391,8 +438,10 @@ def admin_inputs(
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(inputs, trigger metadata, binding data) for ``POST /admin/functions/<name>``.
 
+    Blocking (reads the blob of a blob trigger): call it on a helper thread.
+
     Raises:
-        ConversionError: if a blob trigger names a blob that does not exist.
+        ArgumentValueError: if a blob trigger names a blob that does not exist.
     """
     kind = trigger.type.lower()
     if kind == "queuetrigger":
@@ -408,7 +457,7 @@ def admin_inputs(
     if kind == "blobtrigger":
         content = bindings.storage.read_blob(payload)
         if content is None:
-            raise ConversionError(f"blob {payload!r} does not exist in the local storage")
+            raise ArgumentValueError(f"blob {payload!r} does not exist in the local storage")
         path = payload.strip("/")
         uri = bindings.storage.blob_path(path).resolve().as_uri()
         pattern = trigger.properties.get("path")

@@ -14,18 +14,26 @@ Rules this module keeps:
 * The worker runs no triggers of its own: the host owns queues, blobs and timers.
 * ``Logs`` holds the invocation's log messages as plain strings (the host writes each as
   an information trace); WARNING and above are prefixed with their level.
+* User code never runs on the event loop: a ``def`` function runs on the invocation pool,
+  and so does the collection of a streaming ``HttpResponse`` body that is a sync iterable
+  (an async one is collected on the loop). The answer is encoded after the invocation, in
+  its own error handling: a body or an output that fails is logged with its traceback and
+  answers 500 with ``Logs`` naming the invocation id, never a bare 500.
+* The status of a bad request comes from the error's ``http_status`` (400, 413 for a body
+  over the limit).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._context import RetryContext
 from .._datum import Datum
-from .._errors import WireFormatError
+from .._errors import AzFuncError, WireFormatError
+from .._ids import new_invocation_id
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .custom_handler import (
     HttpOutput,
@@ -72,6 +80,16 @@ def is_http_only(info: FunctionInfo) -> bool:
     """Whether the function's bindings are exactly an HTTP trigger and HTTP outputs."""
     kinds = {b.type.lower() for b in info.bindings}
     return "httptrigger" in kinds and kinds <= {"httptrigger", "http"}
+
+
+async def _send_failure(send: Send, info: FunctionInfo, invocation_id: str, what: str,
+                        exc: BaseException) -> None:
+    """The 500 answer of a failed invocation, naming it in ``Logs``."""
+    await send_json(send, 500, {
+        "Outputs": {},
+        "Logs": [f"ERROR: {info.name} ({invocation_id}) {what}: {type(exc).__name__}: {exc}"],
+        "ReturnValue": None,
+    })
 
 
 def _format_log(record: logging.LogRecord) -> str:
@@ -127,9 +145,9 @@ class CustomHandlerWorker:
         logger.info("custom handler ready: %d function(s)", len(self._by_name))
 
     async def shutdown(self) -> None:
-        """Wait for invocations in flight, then close the thread pool."""
+        """Wait for invocations in flight, then close the thread pool (joined off the loop)."""
         await self.runtime.drain()
-        self.runtime.close()
+        await self.runtime.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI 3 entry point."""
@@ -165,22 +183,51 @@ class CustomHandlerWorker:
             retry = metadata.get("RetryContext")
             retry_context = RetryContext.from_wire(retry) if isinstance(retry, Mapping) else None
         except Exception as exc:
-            status = 413 if type(exc).__name__ == "LimitExceededError" else 400
+            # an azfunc error here is about the request's content (400 unless it says
+            # otherwise, 413 for a body over the limit); anything else is a bug here
+            status = (exc.http_status or 400) if isinstance(exc, AzFuncError) else None
+            if status is None:
+                logger.exception("[%s] the request could not be decoded", info.name)
+                status = 500
+            else:
+                logger.warning("[%s] a bad request (%d): %s", info.name, status, exc,
+                               exc_info=True)
             await send_json(send, status, {"Outputs": {}, "Logs": [f"{exc}"],
                                            "ReturnValue": None})
             return
+        invocation_id = new_invocation_id()
         try:
             result = await self.runtime.invoke(
-                info, inputs, trigger_metadata=trigger_metadata, retry_context=retry_context
+                info, inputs, trigger_metadata=trigger_metadata, retry_context=retry_context,
+                invocation_id=invocation_id,
             )
-        except Exception as exc:
-            await send_json(send, 500, {
-                "Outputs": {},
-                "Logs": [f"ERROR: {info.name} failed: {type(exc).__name__}: {exc}"],
-                "ReturnValue": None,
-            })
+        except Exception as exc:  # logged with its traceback by Runtime.invoke
+            await _send_failure(send, info, invocation_id, "failed", exc)
             return
-        await send_json(send, 200, self.encode_result(info, result))
+        try:
+            await self.collect_bodies(result)
+            answer = self.encode_result(info, result)
+        except Exception as exc:
+            logger.exception("[%s] (%s) the answer could not be encoded", info.name,
+                             invocation_id)
+            await _send_failure(send, info, invocation_id, "answer could not be encoded", exc)
+            return
+        await send_json(send, 200, answer)
+
+    async def collect_bodies(self, result: InvocationResult) -> None:
+        """Collect the streaming ``HttpResponse`` bodies of ``result`` off user code's way:
+        a sync iterable on the invocation pool, an async one on the loop.
+
+        Raises:
+            Exception: whatever the body's iterator raised.
+        """
+        for value in (result.return_value, *result.outputs.values()):
+            if not getattr(value, "is_streaming", False) or not hasattr(value, "aget_body"):
+                continue
+            if isinstance(getattr(value, "_stream", None), Iterable):
+                await self.runtime.executor.run_async(value.get_body)
+            else:
+                await value.aget_body()
 
     def decode_inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Datum]:
         """Datums for every input binding from the request's ``Data``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,3 +120,36 @@ def flaky(m: func.QueueMessage) -> None:
 def tick(timer: func.TimerRequest) -> None:
     with open(MARKS / "tick.log", "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"past_due": timer.past_due}) + "\n")
+
+
+_BARRIERS: dict[str, threading.Barrier] = {}
+
+
+def _barrier(name: str, parties: int) -> threading.Barrier:
+    """A rendezvous of ``parties`` invocations (the timeout only keeps a failure finite)."""
+    return _BARRIERS.setdefault(f"{name}/{parties}", threading.Barrier(parties, timeout=10))
+
+
+@app.route(route="meet", methods=["GET"])
+def meet(req: func.HttpRequest) -> func.HttpResponse:
+    _barrier("meet", int(req.params["n"])).wait()  # passes only if n invocations overlap
+    return func.HttpResponse("met")
+
+
+@app.route(route="meet-async", methods=["GET"])
+async def meet_async(req: func.HttpRequest) -> func.HttpResponse:
+    await asyncio.to_thread(_barrier("meet-async", int(req.params["n"])).wait)
+    return func.HttpResponse("met")
+
+
+@app.route(route="bad-output", methods=["GET"])
+@app.blob_output(arg_name="out", path="out/{nosuch}.txt", connection="AzureWebJobsStorage")
+def bad_output(req: func.HttpRequest, out: func.Out[str]) -> func.HttpResponse:
+    out.set("never written: the path has no value for {nosuch}")
+    return func.HttpResponse("the function itself succeeded")
+
+
+@app.blob_trigger(arg_name="blob", path="broken/{name}", connection="AzureWebJobsStorage")
+@app.blob_input(arg_name="other", path="other/{nosuch}", connection="AzureWebJobsStorage")
+def broken_input(blob: func.InputStream, other: bytes | None) -> None:
+    raise AssertionError("never invoked: the input binding cannot be resolved")

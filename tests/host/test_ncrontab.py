@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from azfunc import FunctionLoadError
+from azfunc import ConfigurationError
 from azfunc.host.ncrontab import CronSchedule, resolve_settings
 
 UTC = timezone.utc
@@ -52,12 +51,12 @@ def test_next_occurrences(expression: str, expected: list[str]) -> None:
      "* * * * Foo *"],
 )
 def test_bad_expressions(expression: str) -> None:
-    with pytest.raises(FunctionLoadError):
+    with pytest.raises(ConfigurationError):
         CronSchedule(expression)
 
 
 def test_impossible_schedule_raises() -> None:
-    with pytest.raises(FunctionLoadError):
+    with pytest.raises(ConfigurationError):
         CronSchedule("0 0 0 30 2 *").next_after(START)
 
 
@@ -65,7 +64,7 @@ def test_settings_are_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FROM_ENV", "0 0 * * * *")
     assert resolve_settings("%FROM_ENV%") == "0 0 * * * *"
     assert resolve_settings("%A%", {"A": "1 * * * * *"}) == "1 * * * * *"
-    with pytest.raises(FunctionLoadError, match="NOPE_NOT_SET"):
+    with pytest.raises(ConfigurationError, match="NOPE_NOT_SET"):
         resolve_settings("%NOPE_NOT_SET%")
 
 
@@ -104,11 +103,31 @@ def test_stepped_seconds_never_skip(step: int, start: datetime) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(text=st.text(max_size=40))
-def test_arbitrary_text_raises_only_function_load_error(text: str) -> None:
+@given(text=st.one_of(
+    st.text(max_size=40),
+    st.from_regex(r"\A[0-9*/,\-² ]{1,30}\Z"),
+    st.from_regex(r"\A[0-9]{1,12}\.[0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2})?\Z"),
+))
+def test_arbitrary_text_raises_only_configuration_error(text: str) -> None:
     try:
         schedule = CronSchedule(text)
-    except FunctionLoadError:
+    except ConfigurationError:
+        return  # any other exception fails the test
+    try:
+        after = schedule.next_after(START)
+    except ConfigurationError:
         return
-    with contextlib.suppress(FunctionLoadError):
-        schedule.next_after(START)
+    assert after > START
+
+
+@pytest.mark.parametrize("text", ["² * * * * *", "*/² * * * * *", "99999999999.00:00",
+                                  "00:00:00", "-00:00:05", "1.2.3:00"])
+def test_malformed_schedules_are_configuration_errors(text: str) -> None:
+    with pytest.raises(ConfigurationError):
+        CronSchedule(text).next_after(START)
+
+
+def test_interval_schedules_use_the_one_duration_rule() -> None:
+    assert CronSchedule("1.00:00").interval == timedelta(days=1)
+    assert CronSchedule("00:00:30.5").interval == timedelta(seconds=30.5)
+    assert CronSchedule("00:05").interval == timedelta(minutes=5)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from azfunc import ConversionError
+from azfunc import ConfigurationError, LeaseLostError
 from azfunc.host.expressions import BlobPattern, binding_data, resolve_expression
 from azfunc.host.storage import LocalStorage, StoredMessage
 
@@ -54,10 +54,10 @@ def test_release_makes_visible_again_with_count(storage: LocalStorage) -> None:
     assert again.id == leased.id
     assert again.dequeue_count == 2
     assert again.pop_receipt != leased.pop_receipt
-    with pytest.raises(ConversionError, match="pop receipt"):
+    with pytest.raises(LeaseLostError, match="pop receipt"):
         queue.delete(leased.id, leased.pop_receipt)
     queue.delete(again.id, again.pop_receipt)
-    with pytest.raises(ConversionError):
+    with pytest.raises(LeaseLostError, match="is not in queue"):
         queue.delete(again.id, again.pop_receipt)
 
 
@@ -110,7 +110,7 @@ def test_corrupt_message_files_are_set_aside(storage: LocalStorage) -> None:
 
 @pytest.mark.parametrize("name", ["ab", "UPPER--x", "-lead", "trail-", "a/b", "..", "x" * 64])
 def test_bad_queue_names(storage: LocalStorage, name: str) -> None:
-    with pytest.raises(ConversionError):
+    with pytest.raises(ConfigurationError):
         storage.queue(name)
 
 
@@ -123,7 +123,7 @@ def test_blobs(storage: LocalStorage) -> None:
     assert storage.blob_etag("samples/dir/a.txt") != tag
     assert storage.list_blobs("samples") == ["dir/a.txt"]
     for bad in ["../x", "samples/../../etc", "samples", "samples/", "UP_/x", "s/./x"]:
-        with pytest.raises(ConversionError):
+        with pytest.raises(ConfigurationError):
             storage.write_blob(bad, b"x")
 
 
@@ -139,9 +139,9 @@ def test_binding_expressions(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_expression("%CONTAINER%/{id}-{name}-{obj.inner}", data) == "out/7-n-3"
     assert len(resolve_expression("c/{rand-guid}", {})) == 38
     assert resolve_expression("c/{datetime:yyyy}", {}).startswith("c/20")
-    with pytest.raises(ConversionError, match="missing"):
+    with pytest.raises(ConfigurationError, match="missing"):
         resolve_expression("c/{missing}", data)
-    with pytest.raises(ConversionError):
+    with pytest.raises(ConfigurationError):
         resolve_expression("%NOT_A_SETTING_XYZ%/x", data)
 
 
@@ -150,7 +150,7 @@ def test_blob_patterns() -> None:
     assert BlobPattern("in/{stem}.{ext}").match("IN/x.y.z") == {"stem": "x.y", "ext": "z"}
     assert BlobPattern("in/prefix-{n}").match("in/other") is None
     assert BlobPattern("in").match("in/anything") == {}
-    with pytest.raises(ConversionError):
+    with pytest.raises(ConfigurationError):
         BlobPattern("{c}/x")
 
 
@@ -175,3 +175,12 @@ def test_queue_round_trip(tmp_path: Path, bodies: list[bytes]) -> None:
 ))
 def test_stored_message_json_round_trip(message: StoredMessage) -> None:
     assert StoredMessage.from_json(json.loads(json.dumps(message.to_json()))) == message
+
+
+def test_expression_errors_keep_their_class() -> None:
+    with pytest.raises(ConfigurationError, match="NOT_A_SETTING_H3") as info:
+        resolve_expression("%NOT_A_SETTING_H3%/x", {})
+    assert type(info.value) is ConfigurationError
+    assert info.value.__cause__ is None  # raised as itself, not re-wrapped
+    with pytest.raises(ConfigurationError, match=r"\{nosuch\}"):
+        resolve_expression("c/{nosuch}", {"other": 1})

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 import re
 import textwrap
 from collections.abc import Iterator
@@ -443,3 +444,72 @@ def test_forwarded_streaming_response(tmp_path: Path) -> None:
     ) as response:
         assert response.headers.get("transfer-encoding") == "chunked"
         assert b"".join(response.iter_raw()) == b"abc"
+
+
+def _stream_app(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "host.json").write_text(json.dumps({"version": "2.0"}))
+    http = [{"type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "anonymous"},
+            {"type": "http", "direction": "out", "name": "$return"}]
+    _function(root, "agenfails", http, """
+              import azfunc as func
+
+              async def body():
+                  yield b"partial"
+                  raise RuntimeError("the body failed on purpose")
+
+              async def main(req: func.HttpRequest) -> func.HttpResponse:
+                  return func.HttpResponse(body())
+              """)
+    _function(root, "syncstream", http, """
+              import threading
+              import azfunc as func
+
+              def body():
+                  yield threading.current_thread().name.encode()
+
+              def main(req: func.HttpRequest) -> func.HttpResponse:
+                  return func.HttpResponse(body())
+              """)
+    return root
+
+
+def _request(body: bytes = b"") -> dict[str, Any]:
+    return {"Data": {"req": {"Url": "http://localhost/api/x", "Method": "GET", "Query": {},
+                             "Headers": {}, "Params": {}, "Body": body.decode()}},
+            "Metadata": {}}
+
+
+def test_a_failing_async_body_is_a_500_naming_the_invocation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = _stream_app(tmp_path / "app")
+    with caplog.at_level(logging.ERROR, logger="azfunc.host"), serving(
+        CustomHandlerWorker(root)
+    ) as base:
+        response = httpx.post(f"{base}/agenfails", json=_request())
+    assert response.status_code == 500
+    logs = response.json()["Logs"]
+    found = re.search(r"agenfails \(([0-9a-f-]{36})\)", logs[0])
+    assert found, logs
+    assert "the body failed on purpose" in logs[0]
+    records = [r for r in caplog.records if found.group(1) in r.getMessage()]
+    assert records
+    assert records[0].exc_info is not None
+
+
+def test_a_sync_body_is_collected_on_the_invocation_pool(tmp_path: Path) -> None:
+    root = _stream_app(tmp_path / "app")
+    with serving(CustomHandlerWorker(root)) as base:
+        response = httpx.post(f"{base}/syncstream", json=_request())
+    assert response.status_code == 200
+    body = response.json()["Outputs"]["$return"]["body"]
+    assert body.startswith("azfunc-invoke")  # a pool thread, not the loop's
+
+
+def test_a_body_over_the_limit_is_413_from_its_http_status(tmp_path: Path) -> None:
+    root = _stream_app(tmp_path / "app")
+    worker = CustomHandlerWorker(root, max_body_size=100)
+    with serving(worker) as base:
+        response = httpx.post(f"{base}/syncstream", json=_request(b"x" * 200))
+    assert response.status_code == 413
