@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 import re
 import textwrap
 from collections.abc import Iterator
@@ -250,6 +251,7 @@ def test_retry_context(worker_url: str) -> None:
 
 
 def test_host_test_http_output(worker_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="azfunc.host")
     expected = vector("host_test_http_output.json")["payload"]
     request = {"Data": {"req": {"Url": "http://localhost/api/hello", "Method": "GET",
                                 "Query": "{}", "Headers": {"Cookie": ["x=1", "y=2"]}}},
