@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-from .._errors import FunctionLoadError
+from .._errors import ConfigurationError, FunctionLoadError
 from .findings import Finding
 from .model import BindingInfo, FunctionInfo
 
@@ -54,7 +54,7 @@ def read_host_json(root: Path) -> dict[str, Any]:
     """The content of ``<root>/host.json`` (``{}`` when absent).
 
     Raises:
-        FunctionLoadError: if the file is not a valid JSON object.
+        ConfigurationError: if the file is not a valid JSON object.
     """
     path = root / HOST_JSON
     try:
@@ -62,9 +62,9 @@ def read_host_json(root: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise FunctionLoadError(f"cannot read {path}: {exc}") from None
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict):
-        raise FunctionLoadError(f"{path} must hold a JSON object")
+        raise ConfigurationError(f"{path} must hold a JSON object")
     return data
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from .._errors import FunctionLoadError
+from .._errors import ConfigurationError, FunctionLoadError
 from .findings import Finding
 from .folder import APP_PACKAGE, HOST_JSON, function_folders, load_folder_app, read_host_json
 from .invocation import InvocationResult, invoke_function
@@ -374,12 +374,12 @@ def _read_config(root: Path, errors: list[Finding]) -> tuple[dict[str, Any], dic
     """``host.json`` and the ``local.settings.json`` values; problems go to ``errors``."""
     try:
         host_json = read_host_json(root)
-    except FunctionLoadError as exc:
+    except ConfigurationError as exc:
         host_json = {}
         errors.append(Finding(None, None, "host-json-invalid", f"cannot load the app: {exc}"))
     try:
         settings = read_settings(root)
-    except FunctionLoadError as exc:
+    except ConfigurationError as exc:
         settings = {}
         errors.append(Finding(None, None, "settings-invalid", f"cannot load the app: {exc}"))
     return host_json, settings
@@ -419,6 +419,8 @@ def load_app(
 
     Raises:
         FunctionLoadError: if ``path`` does not exist or holds no function app.
+        ConfigurationError: if a ``local.settings.json`` value cannot be set in the
+            environment (a name with ``=``); an unreadable file is a finding instead.
     """
     root, script, kind = _locate(path)
     errors: list[Finding] = []
