@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app"]
 
 DECORATOR_SCRIPT: Final = "function_app.py"
+#: app-level finding codes that mean no function could load.
+_APP_NOT_LOADED: Final = frozenset({"import-error", "no-function-app"})
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,9 @@ class LoadedApp:
 
         Raises:
             FunctionNotFoundError: if the app has no such function.
-            FunctionLoadError: if the function exists but could not be loaded (chained to
-                the exception that stopped it, ``function`` set).
+            FunctionLoadError: if the function exists but could not be loaded, or the app's
+                script did not import (chained to the exception that stopped it,
+                ``function`` set).
         """
         found = self.functions.find(name)
         if found is not None:
@@ -165,6 +168,11 @@ class LoadedApp:
         for finding in self.errors:
             if finding.function and fold_name(finding.function) == folded:
                 raise finding.error()
+        for finding in self.errors:
+            if finding.function is None and finding.code in _APP_NOT_LOADED:
+                # the whole app failed (its script did not import): that is why
+                error = FunctionLoadError(finding.message, function=name)
+                raise error from finding.exception
         return self.functions.lookup(name, where=f"the app at {self.root}")
 
     def check(self) -> list[Finding]:

@@ -190,3 +190,14 @@ def test_a_function_that_failed_to_load_raises_its_load_error_chained(tmp_path: 
     assert error.__cause__ is finding.exception
     shown = "".join(traceback.format_exception(error))
     assert "user module failed" in shown
+
+
+def test_asking_a_function_of_an_app_that_did_not_import_raises_the_cause(
+    fixtures: Path,
+) -> None:
+    with func.load_app(fixtures / "decorator_import_error") as app:
+        (finding,) = app.check()
+        with pytest.raises(func.FunctionLoadError, match="cannot load the app") as info:
+            app.function("anything")
+    assert info.value.function == "anything"
+    assert info.value.__cause__ is finding.exception is not None
