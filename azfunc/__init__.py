@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from .app.decorators import Blueprint, FunctionApp
     from .app.enums import AccessRights, AuthLevel, BlobSource, Cardinality, DataType
     from .app.invocation import InvocationResult
-    from .app.loader import LoadedApp, load_app
-    from .app.validation import Finding, check_app
+    from .app.loader import AppChanges, LoadedApp, check_app, load_app
+    from .app.validation import Finding
     from .bindings.blob import InputStream
     from .bindings.cosmosdb import Document, DocumentList
     from .bindings.durable import EntityContext, OrchestrationContext
@@ -113,14 +113,16 @@ _LAZY: dict[str, str] = {
     "BlobSource": "azfunc.app.enums",
     "load_app": "azfunc.app.loader",
     "LoadedApp": "azfunc.app.loader",
+    "AppChanges": "azfunc.app.loader",
     "InvocationResult": "azfunc.app.invocation",
-    "check_app": "azfunc.app.validation",
+    "check_app": "azfunc.app.loader",
     "Finding": "azfunc.app.validation",
 }
 
 __all__ = [
     "AccessRights",
     "AnnotationError",
+    "AppChanges",
     "ArgumentTypeError",
     "ArgumentValueError",
     "AuthLevel",

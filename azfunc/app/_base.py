@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, TypeVar
 
-from .._errors import FunctionLoadError
+from .._errors import ArgumentTypeError, FunctionLoadError
 from .enums import AccessRights, AuthLevel, Cardinality, DataType, enum_value
 from .model import BindingInfo, FunctionInfo
 
@@ -60,7 +60,7 @@ def camel_case(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _normalise(keyword: str, value: Any) -> Any:
+def _normalise(keyword: str, value: Any, binding: str) -> Any:
     enum_cls = _ENUM_KEYWORDS.get(keyword)
     if enum_cls is None or value is None:
         return enum_value(value)
@@ -68,17 +68,19 @@ def _normalise(keyword: str, value: Any) -> Any:
         return enum_cls(value).value
     except ValueError:
         allowed = ", ".join(str(m.value) for m in enum_cls)
-        raise FunctionLoadError(f"{keyword}={value!r} is not one of: {allowed}") from None
+        raise FunctionLoadError(
+            f"{keyword}={value!r} is not one of: {allowed}", binding=binding
+        ) from None
 
 
-def _data_type(value: Any) -> str | None:
+def _data_type(value: Any, binding: str) -> str | None:
     if value is None:
         return None
     try:
         member = DataType(value.name if isinstance(value, Enum) else value)
     except ValueError:
         raise FunctionLoadError(
-            f"data_type={value!r} is not one of: string, binary, stream"
+            f"data_type={value!r} is not one of: string, binary, stream", binding=binding
         ) from None
     return None if member is DataType.UNDEFINED else member.value
 
@@ -138,7 +140,7 @@ class DecoratorBase:
 
     def _entry(self, func: Callable[..., Any]) -> _Entry:
         if not callable(func):
-            raise FunctionLoadError(f"a decorator was applied to {func!r}, which is not callable")
+            raise ArgumentTypeError(f"a decorator was applied to {func!r}, which is not callable")
         entry = self._entries.get(func)
         if entry is None:
             entry = self._entries[func] = _Entry(func)
@@ -156,7 +158,9 @@ class DecoratorBase:
         default_route: bool = False,
         default_auth: bool = False,
     ) -> Callable[[F], F]:
-        if not isinstance(arg_name, str) or not arg_name:
+        if not isinstance(arg_name, str):
+            raise ArgumentTypeError(f"arg_name must be a non-empty string, got {arg_name!r}")
+        if not arg_name:
             raise FunctionLoadError(f"arg_name must be a non-empty string, got {arg_name!r}")
         props: dict[str, Any] = {}
         origin: dict[str, str] = {}
@@ -165,20 +169,22 @@ class DecoratorBase:
             if key in _RESERVED_KEYS:
                 raise FunctionLoadError(
                     f"{keyword}= cannot be given to a binding decorator: {key!r} is set from "
-                    "arg_name, the binding type and data_type"
+                    "arg_name, the binding type and data_type",
+                    binding=arg_name,
                 )
             if origin.setdefault(key, keyword) != keyword:
                 raise FunctionLoadError(
                     f"{origin[key]}= and {keyword}= both name the binding property {key!r}; "
-                    "give only one of them"
+                    "give only one of them",
+                    binding=arg_name,
                 )
             if value is not None:
-                props[key] = _normalise(keyword, value)
+                props[key] = _normalise(keyword, value, arg_name)
         spec = _Spec(
             arg_name,
             binding_type,
             direction,
-            _data_type(data_type),
+            _data_type(data_type, arg_name),
             props,
             default_route=default_route,
             default_auth=default_auth,
@@ -201,7 +207,8 @@ class DecoratorBase:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,127}", name):
             raise FunctionLoadError(
                 f"function_name({name!r}): a function name starts with a letter and holds "
-                "letters, digits, '_' and '-' only"
+                "letters, digits, '_' and '-' only",
+                function=name if isinstance(name, str) else None,
             )
 
         def decorator(func: F) -> F:

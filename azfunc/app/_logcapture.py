@@ -2,16 +2,24 @@
 
 Rules this module keeps:
 
-* One handler on the root logger, installed once; a :class:`contextvars.ContextVar` holds the
-  current invocation's record list, and the handler appends a record only to that list.
-  Invocations running at the same time (tasks or threads started with
-  :func:`contextvars.copy_context`) therefore never see each other's records.
-* Outside an invocation the handler stands in for :data:`logging.lastResort` when the root
-  logger has no other handler, so an app's unconfigured warnings still reach stderr.
-* Installing the handler lowers a root level of ``WARNING`` (the unconfigured default) to
-  ``INFO``, as the Functions worker does, so ``logging.info`` in a function is captured.
-* Starting a capture costs a list membership test, a list and a ``ContextVar.set``
-  (:func:`begin` / :func:`end`, the per-invocation path); the lock is taken only to install.
+* A :class:`contextvars.ContextVar` holds the current invocation's record list, and one
+  handler on the root logger appends a record only to that list. Invocations running at the
+  same time (tasks, or threads started with :func:`contextvars.copy_context`) therefore never
+  see each other's records, and a record logged outside any invocation (another thread, the
+  host) is never captured.
+* The handler is on the root logger only while a capture is running: the first
+  :func:`begin` attaches it, the last :func:`end` removes it. A process that is not invoking
+  a function has exactly the handlers it configured.
+* While captures run, a root level of ``WARNING`` (the unconfigured default) is lowered to
+  ``INFO``, as the Functions worker does, so ``logging.info`` in a function is captured; the
+  last :func:`end` puts ``WARNING`` back (unless someone changed the level meanwhile). A
+  level set by the application is never touched. A long-running host that invokes all the
+  time may :func:`hold` the capture so the level is not switched on every invocation.
+* While the handler is attached and the root logger has no other handler, records outside
+  an invocation go to :data:`logging.lastResort`, as they would without the handler.
+* Starting a capture costs a lock, a counter, a list and a ``ContextVar.set`` (under
+  :func:`hold`: a list and a ``ContextVar.set``); attaching the handler and switching the
+  level happen only when the count goes from 0 to 1 and back.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar, Token
 from typing import Final
 
-__all__ = ["begin", "capture_logs", "end", "install"]
+__all__ = ["begin", "capture_logs", "end", "hold"]
 
 _CURRENT: Final[ContextVar[list[logging.LogRecord] | None]] = ContextVar(
     "azfunc_invocation_logs", default=None
@@ -46,17 +54,42 @@ class _InvocationHandler(logging.Handler):
 _HANDLER: Final = _InvocationHandler(logging.NOTSET)
 
 
-def install() -> None:
-    """Attach the capturing handler to the root logger (idempotent)."""
-    root = logging.getLogger()
+class _State:
+    """How many captures and holds are running, and whether the root level was lowered."""
+
+    users = 0
+    holds = 0
+    lowered = False
+
+
+def _acquire() -> None:
     with _LOCK:
-        if _HANDLER not in root.handlers:
-            root.addHandler(_HANDLER)
-            if root.level == logging.WARNING:
-                root.setLevel(logging.INFO)
+        _State.users += 1
+        if _State.users != 1:
+            return
+        root = logging.getLogger()
+        root.addHandler(_HANDLER)
+        if root.level == logging.WARNING:
+            root.setLevel(logging.INFO)
+            _State.lowered = True
 
 
-_Token = Token[list[logging.LogRecord] | None]
+def _release() -> None:
+    with _LOCK:
+        _State.users -= 1
+        if _State.users != 0:
+            return
+        root = logging.getLogger()
+        root.removeHandler(_HANDLER)
+        if _State.lowered:
+            _State.lowered = False
+            if root.level == logging.INFO:
+                root.setLevel(logging.WARNING)
+
+
+#: what :func:`end` needs back: the context variable's token, and whether :func:`begin`
+#: counted itself as a user (not when a :func:`hold` already kept the handler attached).
+_Token = tuple[Token[list[logging.LogRecord] | None], bool]
 
 
 def begin() -> tuple[list[logging.LogRecord], _Token]:
@@ -69,10 +102,11 @@ def begin() -> tuple[list[logging.LogRecord], _Token]:
         >>> [r.getMessage() for r in records]
         ['hello']
     """
-    if _HANDLER not in logging.root.handlers:
-        install()
+    counted = not _State.holds  # held: the handler stays attached, no lock to take
+    if counted:
+        _acquire()
     records: list[logging.LogRecord] = []
-    return records, _CURRENT.set(records)
+    return records, (_CURRENT.set(records), counted)
 
 
 def end(token: _Token) -> None:
@@ -81,7 +115,12 @@ def end(token: _Token) -> None:
     Raises:
         ValueError: if ``token`` was made in another context or was used already.
     """
-    _CURRENT.reset(token)
+    var_token, counted = token
+    try:
+        _CURRENT.reset(var_token)
+    finally:
+        if counted:
+            _release()
 
 
 @contextlib.contextmanager
@@ -99,3 +138,27 @@ def capture_logs() -> Iterator[list[logging.LogRecord]]:
         yield records
     finally:
         end(token)
+
+
+@contextlib.contextmanager
+def hold() -> Iterator[None]:
+    """Keep the handler attached (and the level lowered) for the block, as if an invocation
+    were running throughout; nothing is captured outside invocations. Invocations started
+    inside the block then skip the lock; end the block after the invocations it covers.
+
+    Example:
+        >>> with hold():
+        ...     _HANDLER in logging.getLogger().handlers
+        True
+        >>> _HANDLER in logging.getLogger().handlers
+        False
+    """
+    _acquire()
+    with _LOCK:
+        _State.holds += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _State.holds -= 1
+        _release()

@@ -9,6 +9,17 @@ Rules this module keeps:
 * ``Out[X]`` is recognised by origin (:class:`azfunc.Out` or a subclass); its argument is what
   the output converter is asked about (``Out[list[QueueMessage]]`` -> ``list[QueueMessage]``).
 * A missing annotation is :data:`EMPTY`; it is accepted everywhere.
+
+Process state this module keeps (one cache):
+
+* ``_CACHE`` maps a function object to its resolved :class:`Signature`. It is a
+  :class:`weakref.WeakKeyDictionary`, so it is bounded by the functions alive: an entry goes
+  when its function is collected (an app that is closed and dropped takes its entries with
+  it). An entry is used only while the function's ``__annotations__`` is the same dict
+  object it was resolved from (:attr:`Signature.annotations_id`); a replaced dict is
+  resolved again. Callables that cannot be weakly referenced are resolved on every call
+  and never cached. The invocation plans of :mod:`azfunc.app.invocation` live on each
+  :class:`~azfunc.app.model.FunctionInfo`, not here.
 """
 
 from __future__ import annotations
@@ -33,7 +44,6 @@ __all__ = [
     "is_out",
     "out_argument",
     "resolve_signature",
-    "unwrap_optional",
 ]
 
 #: the marker of a parameter or return without an annotation.
@@ -114,8 +124,6 @@ def _resolve(func: Callable[..., Any], function_name: str) -> Signature:
     returns = hints.get("return", EMPTY)
     annotations_id = id(getattr(func, "__annotations__", None))
     return Signature(tuple(names), annotations, returns, tuple(variadic), annotations_id)
-
-
 
 
 def _out_class() -> type | None:

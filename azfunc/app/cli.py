@@ -3,7 +3,8 @@
 Rules this module keeps:
 
 * PATH is a directory holding either app layout, or a ``function_app.py`` (default: the
-  current directory). ``local.settings.json`` is read but never applied.
+  current directory). ``local.settings.json`` is read but never applied, and the app is
+  closed afterwards (``sys.path`` and ``sys.modules`` as before).
 * One line per problem, ``<function>: <message>``; exit status 1 when there are problems,
   0 with a summary (functions found and their triggers) when there are none, and 2 when PATH
   holds no function app (or the arguments are wrong).
@@ -13,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .._errors import FunctionLoadError
+
+if TYPE_CHECKING:
+    from .loader import LoadedApp
 
 __all__ = ["check_main"]
 
@@ -57,6 +61,11 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
     except FunctionLoadError as exc:
         print(f"azfunc check: {exc}", file=stderr)
         return 2
+    with app:
+        return _report(app, args.quiet, stdout, stderr)
+
+
+def _report(app: LoadedApp, quiet: bool, stdout: TextIO, stderr: TextIO) -> int:
     findings = app.check()
     for finding in findings:
         print(str(finding), file=stdout)
@@ -64,7 +73,7 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
         count = len(findings)
         print(f"{count} problem{'s' if count != 1 else ''} found in {app.root}", file=stderr)
         return 1
-    if not args.quiet:
+    if not quiet:
         total = len(app.functions)
         print(f"{app.root}: {app.kind} app, {total} function{'s' if total != 1 else ''}",
               file=stdout)

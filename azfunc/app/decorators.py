@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import FunctionLoadError
+from .._errors import ArgumentTypeError, FunctionLoadError
 from ._bindings import BindingDecorators
 from .enums import AuthLevel
 from .model import FunctionInfo
@@ -94,12 +94,13 @@ class FunctionApp(BindingDecorators):
         """Add the functions of a blueprint (or another app) to this app.
 
         Raises:
-            FunctionLoadError: if the container is this app or not a Blueprint/FunctionApp.
+            FunctionLoadError: if the container is this app.
+            ArgumentTypeError: if it is not a Blueprint or FunctionApp.
         """
         if function_container is self:
             raise FunctionLoadError("an app cannot register its own functions")
         if not isinstance(function_container, (Blueprint, FunctionApp)):
-            raise FunctionLoadError(
+            raise ArgumentTypeError(
                 f"register_functions() takes a Blueprint, got {type(function_container).__name__}"
             )
         if function_container not in self._blueprints:

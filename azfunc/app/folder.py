@@ -14,8 +14,9 @@ Rules this module keeps:
   app loaded last.)
 * ``scriptFile`` defaults to ``__init__.py`` and ``entryPoint`` to ``main``; a script outside
   the app root is refused. ``disabled`` is honoured (the function is still loaded).
-* Problems are collected as :class:`~azfunc.app.validation.Finding` objects, one per problem,
-  and the other functions still load: a broken function never hides the rest.
+* Problems are collected as :class:`~azfunc.app.findings.Finding` objects, one per problem,
+  and the other functions still load: a broken function never hides the rest. An import
+  error's finding keeps the user's exception (and so its traceback).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-from .._errors import FunctionLoadError
+from .._errors import ConfigurationError, FunctionLoadError
+from .findings import Finding
 from .model import BindingInfo, FunctionInfo
-from .validation import Finding
 
 __all__ = [
     "APP_PACKAGE",
@@ -53,7 +54,7 @@ def read_host_json(root: Path) -> dict[str, Any]:
     """The content of ``<root>/host.json`` (``{}`` when absent).
 
     Raises:
-        FunctionLoadError: if the file is not a valid JSON object.
+        ConfigurationError: if the file is not a valid JSON object.
     """
     path = root / HOST_JSON
     try:
@@ -61,9 +62,9 @@ def read_host_json(root: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise FunctionLoadError(f"cannot read {path}: {exc}") from None
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict):
-        raise FunctionLoadError(f"{path} must hold a JSON object")
+        raise ConfigurationError(f"{path} must hold a JSON object")
     return data
 
 
@@ -112,9 +113,12 @@ def _module_name(root: Path, script: Path) -> str:
 class _Problem(FunctionLoadError):
     """A function-level load problem with its finding code."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, function: str) -> None:
+        super().__init__(message, function=function)
         self.code = code
+
+    def finding(self) -> Finding:
+        return Finding(self.function, self.binding, self.code, str(self), exception=self.__cause__)
 
 
 def _read_function_json(folder: Path) -> Mapping[str, Any]:
@@ -122,12 +126,16 @@ def _read_function_json(folder: Path) -> Mapping[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
-        raise FunctionLoadError(
-            f"cannot load the {folder.name} function: {FUNCTION_JSON} is not valid JSON ({exc})"
+        raise _Problem(
+            "function-json-invalid",
+            f"cannot load the {folder.name} function: {FUNCTION_JSON} is not valid JSON ({exc})",
+            function=folder.name,
         ) from None
     if not isinstance(data, dict):
-        raise FunctionLoadError(
-            f"cannot load the {folder.name} function: {FUNCTION_JSON} must hold a JSON object"
+        raise _Problem(
+            "function-json-invalid",
+            f"cannot load the {folder.name} function: {FUNCTION_JSON} must hold a JSON object",
+            function=folder.name,
         )
     return data
 
@@ -140,38 +148,94 @@ def _import_entry(root: Path, folder: Path, config: Mapping[str, Any]) -> tuple[
         raise _Problem(
             "function-json-invalid",
             f"cannot load the {name} function: scriptFile and entryPoint must be strings",
+            function=name,
         )
     script = (folder / script_file).resolve()
     if not script.is_relative_to(root.resolve()):
         raise _Problem(
             "script-file-missing",
             f"cannot load the {name} function: scriptFile {script_file!r} is outside the app",
+            function=name,
         )
     if not script.is_file() or script.suffix != ".py":
         raise _Problem(
             "script-file-missing",
             f"cannot load the {name} function: scriptFile {script_file!r} does not exist "
-            f"(looked for {script}); create it or fix \"scriptFile\" in {FUNCTION_JSON}"
+            f"(looked for {script}); create it or fix \"scriptFile\" in {FUNCTION_JSON}",
+            function=name,
         )
     module_name = _module_name(root.resolve(), script)
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
         purge_app_modules(module_name)
-        err = _Problem(
+        raise _Problem(
             "import-error",
             f"cannot load the {name} function: importing {script_file} raised "
             f"{type(exc).__name__}: {exc}",
-        )
-        raise err from exc
+            function=name,
+        ) from exc
     func = getattr(module, entry_point, None)
     if func is None or not callable(func):
         raise _Problem(
             "entry-point-missing",
             f"cannot load the {name} function: {script_file} has no callable {entry_point!r}; "
-            f"define `def {entry_point}(...)` or set \"entryPoint\" in {FUNCTION_JSON}"
+            f"define `def {entry_point}(...)` or set \"entryPoint\" in {FUNCTION_JSON}",
+            function=name,
         )
     return func, script_file, entry_point
+
+
+def _read_bindings(
+    name: str, config: Mapping[str, Any]
+) -> tuple[list[BindingInfo], list[Finding]]:
+    raw_bindings = config.get("bindings")
+    if not isinstance(raw_bindings, list) or not raw_bindings:
+        message = (
+            f"cannot load the {name} function: {FUNCTION_JSON} has no \"bindings\" "
+            "list; add the trigger and the other bindings"
+        )
+        return [], [Finding(name, None, "function-json-no-bindings", message)]
+    bindings: list[BindingInfo] = []
+    findings: list[Finding] = []
+    for entry in raw_bindings:
+        try:
+            bindings.append(BindingInfo.from_json(entry))
+        except FunctionLoadError as exc:
+            binding = entry.get("name") if isinstance(entry, Mapping) else None
+            findings.append(
+                Finding(
+                    name,
+                    binding if isinstance(binding, str) else None,
+                    "binding-invalid",
+                    f"cannot load the {name} function: {exc}",
+                )
+            )
+    return bindings, findings
+
+
+def _load_function(root: Path, folder: Path) -> FunctionInfo | list[Finding]:
+    """The function of ``folder``, or the problems that stop it from loading."""
+    name = folder.name
+    try:
+        config = _read_function_json(folder)
+        bindings, findings = _read_bindings(name, config)
+        if findings or not bindings:
+            return findings
+        func, script_file, entry_point = _import_entry(root, folder, config)
+    except _Problem as exc:
+        return [exc.finding()]
+    retry = config.get("retry")
+    return FunctionInfo(
+        name=name,
+        func=func,
+        bindings=tuple(bindings),
+        directory=folder,
+        script_file=script_file,
+        entry_point=entry_point,
+        disabled=_truthy(config.get("disabled", False)),
+        retry=retry if isinstance(retry, Mapping) else None,
+    )
 
 
 def load_folder_app(root: Path) -> tuple[list[FunctionInfo], list[Finding]]:
@@ -184,63 +248,15 @@ def load_folder_app(root: Path) -> tuple[list[FunctionInfo], list[Finding]]:
     functions: list[FunctionInfo] = []
     findings: list[Finding] = []
     for folder in function_folders(root):
-        name = folder.name
-        try:
-            config = _read_function_json(folder)
-        except FunctionLoadError as exc:
-            findings.append(Finding(name, None, "function-json-invalid", str(exc)))
-            continue
-        raw_bindings = config.get("bindings")
-        if not isinstance(raw_bindings, list) or not raw_bindings:
-            findings.append(
-                Finding(
-                    name,
-                    None,
-                    "function-json-no-bindings",
-                    f"cannot load the {name} function: {FUNCTION_JSON} has no \"bindings\" "
-                    "list; add the trigger and the other bindings",
-                )
-            )
-            continue
-        bindings: list[BindingInfo] = []
-        for entry in raw_bindings:
-            try:
-                bindings.append(BindingInfo.from_json(entry))
-            except FunctionLoadError as exc:
-                binding = entry.get("name") if isinstance(entry, Mapping) else None
-                findings.append(
-                    Finding(
-                        name,
-                        binding if isinstance(binding, str) else None,
-                        "binding-invalid",
-                        f"cannot load the {name} function: {exc}",
-                    )
-                )
-        if len(bindings) != len(raw_bindings):
-            continue
-        try:
-            func, script_file, entry_point = _import_entry(root, folder, config)
-        except _Problem as exc:
-            cause = exc.__cause__
-            findings.append(Finding(name, None, exc.code, str(exc), exception=cause))
-            continue
-        retry = config.get("retry")
-        functions.append(
-            FunctionInfo(
-                name=name,
-                func=func,
-                bindings=tuple(bindings),
-                directory=folder,
-                script_file=script_file,
-                entry_point=entry_point,
-                disabled=_truthy(config.get("disabled", False)),
-                retry=retry if isinstance(retry, Mapping) else None,
-            )
-        )
+        loaded = _load_function(root, folder)
+        if isinstance(loaded, FunctionInfo):
+            functions.append(loaded)
+        else:
+            findings.extend(loaded)
     return functions, findings
 
 
-def _truthy(value: Any) -> bool:
+def _truthy(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1")
     return bool(value)

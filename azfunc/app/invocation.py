@@ -33,7 +33,11 @@ Rules this module keeps:
   given context's id).
 * ``logging`` records emitted during the invocation (decoding inputs, the function in its
   task or worker thread, encoding outputs) are collected into
-  :attr:`InvocationResult.logs`, isolated from concurrent invocations.
+  :attr:`InvocationResult.logs`, isolated from concurrent invocations. The capturing handler
+  is on the root logger (and an unconfigured root lowered to ``INFO``) only while an
+  invocation runs; a host that invokes continuously wraps its serving in
+  :func:`hold_log_capture` so that this is not switched on every invocation (see
+  :mod:`azfunc.app._logcapture`).
 """
 
 from __future__ import annotations
@@ -54,15 +58,11 @@ from .._errors import AzFuncError, ConversionError
 from .._ids import new_invocation_id as _new_invocation_id
 from .._out import Out
 from .._registry import get_binding_registry
+from .._typing import unwrap_optional
 from ._logcapture import begin as _begin_capture
 from ._logcapture import end as _end_capture
-from .annotations import (
-    EMPTY,
-    is_out,
-    out_argument,
-    resolve_signature,
-    unwrap_optional,
-)
+from ._logcapture import hold as hold_log_capture
+from .annotations import EMPTY, is_out, out_argument, resolve_signature
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry, Converter
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("azfunc.invocation")
 
-__all__ = ["InvocationResult", "invoke_function", "to_datum"]
+__all__ = ["InvocationResult", "hold_log_capture", "invoke_function", "to_datum"]
 
 
 @dataclass
@@ -98,7 +98,7 @@ class InvocationResult:
         return [record.getMessage() for record in self.logs]
 
 
-def to_datum(value: Any) -> Datum | None:
+def to_datum(value: object) -> Datum | None:
     """The Datum a raw wire value stands for; ``None`` when ``value`` is not a raw value.
 
     Example:
@@ -130,20 +130,24 @@ def to_datum(value: Any) -> Datum | None:
     return None
 
 
-def _metadata(raw: Mapping[str, Any] | None) -> dict[str, Datum]:
+def _metadata(raw: Mapping[str, object], function: str) -> dict[str, Datum]:
     out: dict[str, Datum] = {}
-    for key, value in (raw or {}).items():
+    for key, value in raw.items():
         if type(value) is Datum and type(key) is str:
             out[key] = value
             continue
         try:
             datum = to_datum(value)
         except ConversionError as exc:
-            raise ConversionError(f"trigger metadata {key!r}: {exc}") from exc
+            raise ConversionError(
+                f"the {function} function: trigger metadata {key!r}: {exc}", function=function
+            ) from exc
         if datum is None:
             raise ConversionError(
-                f"trigger metadata {key!r} is a {type(value).__name__}; pass a Datum or a "
-                "str, bytes, int, float, bool, dict, list or None"
+                f"the {function} function: trigger metadata {key!r} is a "
+                f"{type(value).__name__}; pass a Datum or a str, bytes, int, float, bool, "
+                "dict, list or None",
+                function=function,
             )
         out[str(key)] = datum
     return out
@@ -245,14 +249,16 @@ def _converter(info: FunctionInfo, binding: BindingInfo, registry: BindingRegist
     except (AzFuncError, ImportError) as exc:
         raise ConversionError(
             f"the {info.name} function: no converter for binding {binding.name!r} "
-            f"({binding.type}): {exc}"
+            f"({binding.type}): {exc}",
+            function=info.name,
+            binding=binding.name,
         ) from exc
 
 
 def _decode(
     info: FunctionInfo,
     binding: BindingInfo,
-    value: Any,
+    value: object,
     pytype: Any,
     metadata: Mapping[str, Datum],
     registry: BindingRegistry,
@@ -262,7 +268,9 @@ def _decode(
     except ConversionError as exc:
         raise ConversionError(
             f"the {info.name} function: cannot send the {binding.name!r} input "
-            f"({binding.type}): {exc}"
+            f"({binding.type}): {exc}",
+            function=info.name,
+            binding=binding.name,
         ) from exc
     if datum is None:
         return value  # a binding object: passed through
@@ -272,12 +280,18 @@ def _decode(
     except Exception as exc:
         raise ConversionError(
             f"the {info.name} function: cannot decode the {binding.name!r} input "
-            f"({binding.type}) from a {datum.type} Datum: {exc}"
+            f"({binding.type}) from a {datum.type} Datum: {exc}",
+            function=info.name,
+            binding=binding.name,
         ) from exc
 
 
 def _encode(
-    info: FunctionInfo, binding: BindingInfo, value: Any, expected: Any, registry: BindingRegistry
+    info: FunctionInfo,
+    binding: BindingInfo,
+    value: object,
+    expected: Any,
+    registry: BindingRegistry,
 ) -> Datum | None:
     converter = _converter(info, binding, registry)
     try:
@@ -285,7 +299,9 @@ def _encode(
     except Exception as exc:
         raise ConversionError(
             f"the {info.name} function: cannot encode the {binding.name!r} output "
-            f"({binding.type}) from a {type(value).__name__}: {exc}"
+            f"({binding.type}) from a {type(value).__name__}: {exc}",
+            function=info.name,
+            binding=binding.name,
         ) from exc
 
 
@@ -306,11 +322,117 @@ def _context(info: FunctionInfo, given: Context | None, invocation_id: str) -> C
     )
 
 
+def _unknown_inputs(info: FunctionInfo, plan: _Plan, inputs: Mapping[str, object]) -> None:
+    unknown = sorted(set(inputs) - plan.inputs)
+    raise ConversionError(
+        f"the {info.name} function has no input binding named "
+        f"{', '.join(map(repr, unknown))}; its inputs are "
+        f"{', '.join(repr(b.name) for b in info.input_bindings) or 'none'}",
+        function=info.name,
+        binding=unknown[0],
+    )
+
+
+#: the Out holders of one invocation, with the parameter each was handed to.
+_Outs = list[tuple[_Param, Out[Any]]]
+
+
+def _arguments(
+    info: FunctionInfo,
+    plan: _Plan,
+    inputs: Mapping[str, object],
+    metadata: Mapping[str, Datum],
+    context: Context | None,
+    invocation_id: str,
+    reg: BindingRegistry,
+) -> tuple[dict[str, Any], _Outs]:
+    """The keyword arguments of the call, and the Out holders among them."""
+    kwargs: dict[str, Any] = {}
+    outs: _Outs = []
+    for param in plan.params:
+        name = param.name
+        binding = param.binding
+        if param.role == _INPUT:
+            assert binding is not None
+            if name not in inputs:
+                raise ConversionError(
+                    f"the {info.name} function: no value given for the {name!r} input "
+                    f"({binding.type}); pass {name}=...",
+                    function=info.name,
+                    binding=name,
+                )
+            kwargs[name] = _decode(info, binding, inputs[name], param.pytype, metadata, reg)
+        elif param.role == _OUTPUT:
+            holder: Out[Any] = Out()
+            kwargs[name] = holder
+            outs.append((param, holder))
+        elif param.role == _CONTEXT:
+            kwargs[name] = _context(info, context, invocation_id)
+        else:
+            raise ConversionError(
+                f"the {info.name} function: parameter {name!r} has no binding",
+                function=info.name,
+                binding=name,
+            )
+    return kwargs, outs
+
+
+async def _call(
+    info: FunctionInfo,
+    plan: _Plan,
+    kwargs: dict[str, Any],
+    executor: concurrent.futures.Executor | None,
+) -> Any:
+    """Call the user's function: on the loop if async, else in a worker thread."""
+    if plan.is_async:
+        return await info.func(**kwargs)
+    run = contextvars.copy_context().run
+    run_async = getattr(executor, "run_async", None)
+    if run_async is not None:
+        return_value = await run_async(run, info.func, **kwargs)
+    else:
+        loop = asyncio.get_running_loop()
+        return_value = await loop.run_in_executor(executor, lambda: run(info.func, **kwargs))
+    if return_value is not None and inspect.isawaitable(return_value):
+        return_value = await return_value  # a callable object with an async __call__
+    return return_value
+
+
+def _collect(
+    info: FunctionInfo, plan: _Plan, result: InvocationResult, outs: _Outs, reg: BindingRegistry
+) -> None:
+    """Encode the return value and the outputs set into ``result``."""
+    ret = plan.return_binding
+    return_value = result.return_value
+    if ret is not None:
+        result.return_data = _encode(info, ret, return_value, plan.return_expected, reg)
+    elif return_value is not None:
+        # The Python worker drops such a value silently (the developer guide's queue
+        # example returns a str without "$return"); say so in the invocation's log.
+        _log.warning(
+            "the %s function returned a %s but has no \"$return\" binding, so the value "
+            "is dropped; add an output binding named \"$return\" to send it",
+            info.name,
+            type(return_value).__name__,
+        )
+    for param, holder in outs:
+        if not holder.is_set:
+            continue
+        value = holder.get()
+        result.outputs[param.name] = value
+        if value is None:
+            continue
+        assert param.binding is not None
+        encoded = _encode(info, param.binding, value, param.pytype, reg)
+        if encoded is not None:
+            result.output_data[param.name] = encoded
+
+
 async def invoke_function(
     info: FunctionInfo,
-    inputs: Mapping[str, Any],
+    inputs: Mapping[str, object],
     *,
-    trigger_metadata: Mapping[str, Any] | None = None,
+    trigger_metadata: Mapping[str, object] | None = None,
     context: Context | None = None,
     registry: BindingRegistry | None = None,
     executor: concurrent.futures.Executor | None = None,
@@ -331,88 +453,26 @@ async def invoke_function(
 
     Raises:
         ConversionError: if an input cannot be decoded, an output or the return value cannot
-            be encoded, an input is missing or unknown, or a value is returned without a
-            ``$return`` binding.
+            be encoded, an input is missing or unknown, or trigger metadata cannot be sent
+            (``function`` and ``binding`` name where).
         AnnotationError: if the function's annotations cannot be resolved.
         Exception: whatever the function itself raises, unchanged.
     """
     reg = registry or get_binding_registry()
     plan = _plan(info)
-    metadata = _metadata(trigger_metadata) if trigger_metadata else {}
+    metadata = _metadata(trigger_metadata, info.name) if trigger_metadata else {}
     if context is not None:
         invocation_id = context.invocation_id
     elif invocation_id is None:
         invocation_id = _new_invocation_id()
     if not plan.inputs.issuperset(inputs):
-        unknown = sorted(set(inputs) - plan.inputs)
-        raise ConversionError(
-            f"the {info.name} function has no input binding named "
-            f"{', '.join(map(repr, unknown))}; its inputs are "
-            f"{', '.join(repr(b.name) for b in info.input_bindings) or 'none'}"
-        )
+        _unknown_inputs(info, plan, inputs)
     records, token = _begin_capture()
     try:
-        kwargs: dict[str, Any] = {}
-        outs: list[tuple[_Param, Out[Any]]] = []
-        for param in plan.params:
-            name = param.name
-            binding = param.binding
-            if param.role == _INPUT:
-                assert binding is not None
-                if name not in inputs:
-                    raise ConversionError(
-                        f"the {info.name} function: no value given for the {name!r} input "
-                        f"({binding.type}); pass {name}=..."
-                    )
-                kwargs[name] = _decode(info, binding, inputs[name], param.pytype, metadata, reg)
-            elif param.role == _OUTPUT:
-                holder: Out[Any] = Out()
-                kwargs[name] = holder
-                outs.append((param, holder))
-            elif param.role == _CONTEXT:
-                kwargs[name] = _context(info, context, invocation_id)
-            else:
-                raise ConversionError(
-                    f"the {info.name} function: parameter {name!r} has no binding"
-                )
-        if plan.is_async:
-            return_value = await info.func(**kwargs)
-        else:
-            run = contextvars.copy_context().run
-            run_async = getattr(executor, "run_async", None)
-            if run_async is not None:
-                return_value = await run_async(run, info.func, **kwargs)
-            else:
-                loop = asyncio.get_running_loop()
-                return_value = await loop.run_in_executor(
-                    executor, lambda: run(info.func, **kwargs)
-                )
-            if return_value is not None and inspect.isawaitable(return_value):
-                return_value = await return_value  # a callable object with an async __call__
+        kwargs, outs = _arguments(info, plan, inputs, metadata, context, invocation_id, reg)
+        return_value = await _call(info, plan, kwargs, executor)
         result = InvocationResult(info.name, invocation_id, return_value, logs=records)
-        ret = plan.return_binding
-        if ret is not None:
-            result.return_data = _encode(info, ret, return_value, plan.return_expected, reg)
-        elif return_value is not None:
-            # The Python worker drops such a value silently (the developer guide's queue
-            # example returns a str without "$return"); say so in the invocation's log.
-            _log.warning(
-                "the %s function returned a %s but has no \"$return\" binding, so the value "
-                "is dropped; add an output binding named \"$return\" to send it",
-                info.name,
-                type(return_value).__name__,
-            )
-        for param, holder in outs:
-            if not holder.is_set:
-                continue
-            value = holder.get()
-            result.outputs[param.name] = value
-            if value is None:
-                continue
-            assert param.binding is not None
-            encoded = _encode(info, param.binding, value, param.pytype, reg)
-            if encoded is not None:
-                result.output_data[param.name] = encoded
+        _collect(info, plan, result, outs, reg)
     finally:
         _end_capture(token)
     return result

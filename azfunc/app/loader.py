@@ -12,10 +12,17 @@ Rules this module keeps:
   decorator app takes the previous one's directory off ``sys.path`` again and purges the
   modules imported from either directory, so apps never share a module and a reload sees
   fresh code.
+* Loading changes exactly three pieces of process state, and says which: the environment
+  variables it set, the ``sys.path`` entry it added and the ``sys.modules`` entries of the
+  app's own code (:attr:`LoadedApp.changes`). :meth:`LoadedApp.close` (or leaving
+  ``with load_app(...) as app:``) undoes them; modules the app imported from elsewhere
+  (the standard library, installed packages) stay, as any import does.
 * Loading never stops at the first broken function: problems are kept in
   :attr:`LoadedApp.errors` and reported by :meth:`LoadedApp.check`; the other functions load.
 * ``host.json`` ``functions`` (a list of names) restricts which functions are loaded; the
   setting ``AzureWebJobs.<name>.Disabled`` (environment or local settings) disables one.
+* Process state this module keeps: :data:`_ADDED_ROOTS`, the decorator-app directory this
+  module put on ``sys.path`` and the app that owns it (at most one at a time).
 """
 
 from __future__ import annotations
@@ -26,29 +33,55 @@ import importlib.util
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType, ModuleType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from .._errors import FunctionLoadError, FunctionNotFoundError
-from .folder import HOST_JSON, function_folders, load_folder_app, read_host_json
+from .._errors import ConfigurationError, FunctionLoadError
+from .findings import Finding
+from .folder import APP_PACKAGE, HOST_JSON, function_folders, load_folder_app, read_host_json
 from .invocation import InvocationResult, invoke_function
+from .model import FunctionIndex, fold_name
 from .settings import apply_settings as _apply_settings
 from .settings import read_settings
-from .validation import Finding, check_functions
+from .validation import check_functions
 
 if TYPE_CHECKING:
     from .._context import Context
     from .._registry import BindingRegistry
     from .model import FunctionInfo
 
-__all__ = ["DECORATOR_SCRIPT", "LoadedApp", "load_app"]
+__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app"]
 
 DECORATOR_SCRIPT: Final = "function_app.py"
+#: app-level finding codes that mean no function could load.
+_APP_NOT_LOADED: Final = frozenset({"import-error", "no-function-app"})
+
+
+@dataclass(frozen=True)
+class AppChanges:
+    """The process state a loaded app changed (what :meth:`LoadedApp.close` undoes).
+
+    Example:
+        >>> AppChanges(environ={"A": "1"}, sys_path=("/app",), modules=("function_app",))
+        AppChanges(environ={'A': '1'}, sys_path=('/app',), modules=('function_app',))
+    """
+
+    #: environment variables set from ``local.settings.json``: name -> the value set.
+    environ: Mapping[str, str]
+    #: entries put on ``sys.path`` (a decorator app's directory).
+    sys_path: tuple[str, ...]
+    #: ``sys.modules`` entries holding the app's own code (``function_app``, ``__app__.*``,
+    #: modules from the app's directory), sorted.
+    modules: tuple[str, ...]
 
 
 class LoadedApp:
     """A loaded function app: its functions, settings and the problems found loading it.
+
+    Use it as a context manager (or call :meth:`close`) to undo what loading changed in the
+    process (:attr:`changes`).
 
     Example:
         >>> import tempfile, pathlib
@@ -58,9 +91,11 @@ class LoadedApp:
         ...     "app = func.FunctionApp()\\n"
         ...     "@app.queue_trigger(arg_name='msg', queue_name='q', connection='C')\\n"
         ...     "def work(msg) -> None: pass\\n")
-        >>> app = load_app(root)
-        >>> app.kind, list(app.functions), app.check()
-        ('decorator', ['work'], [])
+        >>> with load_app(root) as app:
+        ...     app.kind, list(app.functions), app.check(), app.changes.modules
+        ('decorator', ['work'], [], ('function_app',))
+        >>> "function_app" in sys.modules, str(root) in sys.path
+        (False, False)
     """
 
     def __init__(
@@ -81,31 +116,64 @@ class LoadedApp:
         self.errors: list[Finding] = list(errors or [])
         self.registry = registry
         self._all = list(functions)
-        by_name: dict[str, FunctionInfo] = {}
-        for info in functions:
-            by_name.setdefault(info.name, info)
-        self.functions: Mapping[str, FunctionInfo] = MappingProxyType(by_name)
+        #: the functions by name (the first of a name wins; :meth:`function` ignores case).
+        self.functions: FunctionIndex = FunctionIndex(functions)
+        #: set by :func:`load_app`; an app built directly changed nothing.
+        self._state: _ProcessState | None = None
+        self.closed = False
+
+    @property
+    def changes(self) -> AppChanges:
+        """What loading this app changed in the process, and :meth:`close` undoes."""
+        if self._state is None:
+            return AppChanges({}, (), ())
+        return self._state.changes()
+
+    def close(self) -> None:
+        """Undo :attr:`changes`: unset the variables the app's settings set (those still
+        holding the value set), take its directory off ``sys.path`` and drop its modules
+        from ``sys.modules``. Idempotent.
+
+        The functions already loaded still run; an import they run lazily then fails.
+        """
+        if not self.closed:
+            self.closed = True
+            if self._state is not None:
+                self._state.undo()
+
+    def __enter__(self) -> LoadedApp:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def function(self, name: str) -> FunctionInfo:
         """The function called ``name`` (matched case-insensitively when not exact).
 
         Raises:
             FunctionNotFoundError: if the app has no such function.
-            FunctionLoadError: if the function exists but could not be loaded.
+            FunctionLoadError: if the function exists but could not be loaded, or the app's
+                script did not import (chained to the exception that stopped it,
+                ``function`` set).
         """
-        found = self.functions.get(name)
+        found = self.functions.find(name)
         if found is not None:
             return found
-        for key, info in self.functions.items():
-            if key.lower() == name.lower():
-                return info
+        folded = fold_name(name)
         for finding in self.errors:
-            if finding.function and finding.function.lower() == name.lower():
-                raise FunctionLoadError(finding.message)
-        known = ", ".join(sorted(self.functions)) or "none"
-        raise FunctionNotFoundError(
-            f"the app at {self.root} has no function named {name!r}; its functions: {known}"
-        )
+            if finding.function and fold_name(finding.function) == folded:
+                raise finding.error()
+        for finding in self.errors:
+            if finding.function is None and finding.code in _APP_NOT_LOADED:
+                # the whole app failed (its script did not import): that is why
+                error = FunctionLoadError(finding.message, function=name)
+                raise error from finding.exception
+        return self.functions.lookup(name, where=f"the app at {self.root}")
 
     def check(self) -> list[Finding]:
         """Every problem found loading the app and checking its functions.
@@ -120,9 +188,9 @@ class LoadedApp:
         name: str,
         /,
         *,
-        trigger_metadata: Mapping[str, Any] | None = None,
+        trigger_metadata: Mapping[str, object] | None = None,
         context: Context | None = None,
-        **inputs: Any,
+        **inputs: object,
     ) -> InvocationResult:
         """Run one invocation of ``name`` from synchronous code (in its own event loop).
 
@@ -149,9 +217,9 @@ class LoadedApp:
         name: str,
         /,
         *,
-        trigger_metadata: Mapping[str, Any] | None = None,
+        trigger_metadata: Mapping[str, object] | None = None,
         context: Context | None = None,
-        **inputs: Any,
+        **inputs: object,
     ) -> InvocationResult:
         """Run one invocation of ``name`` on the running event loop.
 
@@ -166,7 +234,74 @@ class LoadedApp:
         )
 
     def __repr__(self) -> str:
-        return f"<LoadedApp {self.kind} {str(self.root)!r} functions={sorted(self.functions)}>"
+        closed = " closed" if self.closed else ""
+        return (
+            f"<LoadedApp {self.kind} {str(self.root)!r}{closed} "
+            f"functions={sorted(self.functions)}>"
+        )
+
+
+# --- process state ---------------------------------------------------------------------------
+
+
+#: the decorator-app directory this module put on ``sys.path`` and the state that owns it.
+_ADDED_ROOTS: dict[str, _ProcessState] = {}
+
+
+class _ProcessState:
+    """The process state one app's loading changes, recorded so that it can be undone."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._prefix = str(root) + os.sep
+        self._before: dict[str, ModuleType] = dict(sys.modules)
+        self.environ: dict[str, str] = {}
+        self.sys_path: list[str] = []
+
+    def set_environ(self, values: Mapping[str, str]) -> None:
+        for name in _apply_settings(values):
+            self.environ[name] = values[name]
+
+    def activate_root(self) -> None:
+        """Make the app's root the one decorator-app root on ``sys.path``."""
+        root = str(self.root)
+        for old in [*_ADDED_ROOTS, root]:
+            _purge_modules_under(Path(old))
+        for old in list(_ADDED_ROOTS):
+            del _ADDED_ROOTS[old]
+            if old in sys.path:
+                sys.path.remove(old)
+        sys.modules.pop("function_app", None)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+            _ADDED_ROOTS[root] = self
+            self.sys_path.append(root)
+
+    def _is_own(self, name: str, module: ModuleType) -> bool:
+        if self._before.get(name) is module:
+            return False  # there before the app was loaded
+        if name == APP_PACKAGE or name.startswith(APP_PACKAGE + ".") or name == "function_app":
+            return True
+        file = getattr(module, "__file__", None)
+        return isinstance(file, str) and os.path.abspath(file).startswith(self._prefix)
+
+    def modules(self) -> list[str]:
+        return sorted(n for n, m in list(sys.modules.items()) if self._is_own(n, m))
+
+    def changes(self) -> AppChanges:
+        return AppChanges(dict(self.environ), tuple(self.sys_path), tuple(self.modules()))
+
+    def undo(self) -> None:
+        for name, value in self.environ.items():
+            if os.environ.get(name) == value:
+                del os.environ[name]
+        for entry in self.sys_path:
+            if _ADDED_ROOTS.get(entry) is self:
+                del _ADDED_ROOTS[entry]
+                if entry in sys.path:
+                    sys.path.remove(entry)
+        for name in self.modules():
+            del sys.modules[name]
 
 
 def _purge_modules_under(root: Path) -> None:
@@ -177,29 +312,16 @@ def _purge_modules_under(root: Path) -> None:
             del sys.modules[name]
 
 
-#: decorator-app roots this process put on ``sys.path`` (the last loaded is current).
-_ADDED_ROOTS: list[str] = []
+# --- loading ---------------------------------------------------------------------------------
 
 
-def _activate_root(root: Path) -> None:
-    """Make ``root`` the one decorator-app root on ``sys.path``; forget earlier apps' modules."""
-    for old in [*_ADDED_ROOTS, str(root)]:
-        _purge_modules_under(Path(old))
-    while _ADDED_ROOTS:
-        old = _ADDED_ROOTS.pop()
-        if old in sys.path:
-            sys.path.remove(old)
-    sys.modules.pop("function_app", None)
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-        _ADDED_ROOTS.append(str(root))
-
-
-def _load_decorator_app(script: Path) -> tuple[list[FunctionInfo], list[Finding]]:
+def _load_decorator_app(
+    script: Path, state: _ProcessState
+) -> tuple[list[FunctionInfo], list[Finding]]:
     from .decorators import FunctionApp
 
     root = script.parent
-    _activate_root(root)
+    state.activate_root()
     spec = importlib.util.spec_from_file_location("function_app", script)
     if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has one
         raise FunctionLoadError(f"cannot import {script}")
@@ -235,10 +357,60 @@ def _load_decorator_app(script: Path) -> tuple[list[FunctionInfo], list[Finding]
     return functions, findings
 
 
+def _locate(path: str | os.PathLike[str]) -> tuple[Path, Path, str]:
+    """(root, decorator script, kind) of the app at ``path``."""
+    target = Path(path).expanduser().resolve()
+    if target.is_file():
+        if target.suffix != ".py":
+            raise FunctionLoadError(f"{target} is not a function app: give a folder or a .py file")
+        root, script = target.parent, target
+    elif target.is_dir():
+        root, script = target, target / DECORATOR_SCRIPT
+    else:
+        raise FunctionLoadError(f"{target} does not exist")
+    if script.is_file():
+        return root, script, "decorator"
+    if (root / HOST_JSON).is_file() or function_folders(root):
+        return root, script, "folder"
+    raise FunctionLoadError(
+        f"{root} holds no function app: expected {DECORATOR_SCRIPT} or function folders "
+        f"with function.json (and {HOST_JSON})"
+    )
+
+
+def _read_config(root: Path, errors: list[Finding]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``host.json`` and the ``local.settings.json`` values; problems go to ``errors``."""
+    try:
+        host_json = read_host_json(root)
+    except ConfigurationError as exc:
+        host_json = {}
+        errors.append(Finding(None, None, "host-json-invalid", f"cannot load the app: {exc}"))
+    try:
+        settings = read_settings(root)
+    except ConfigurationError as exc:
+        settings = {}
+        errors.append(Finding(None, None, "settings-invalid", f"cannot load the app: {exc}"))
+    return host_json, settings
+
+
 def _is_disabled(name: str, settings: Mapping[str, str]) -> bool:
     key = f"AzureWebJobs.{name}.Disabled"
     value = os.environ.get(key, settings.get(key, ""))
     return value.strip().lower() in ("true", "1")
+
+
+def _select(
+    functions: list[FunctionInfo], host_json: Mapping[str, Any], settings: Mapping[str, str]
+) -> list[FunctionInfo]:
+    """``host.json`` ``functions`` applied, and the disabled-setting marked."""
+    only = host_json.get("functions")
+    if isinstance(only, list):
+        wanted = {fold_name(str(n)) for n in only}
+        functions = [f for f in functions if fold_name(f.name) in wanted]
+    return [
+        dataclasses.replace(f, disabled=True) if _is_disabled(f.name, settings) else f
+        for f in functions
+    ]
 
 
 def load_app(
@@ -249,59 +421,54 @@ def load_app(
 ) -> LoadedApp:
     """Load the function app at ``path`` (either layout).
 
+    ``apply_settings=False`` leaves the environment alone (``local.settings.json`` is still
+    read into :attr:`LoadedApp.settings`). What loading changed is
+    :attr:`LoadedApp.changes`; :meth:`LoadedApp.close` undoes it.
+
     Raises:
         FunctionLoadError: if ``path`` does not exist or holds no function app.
+        ConfigurationError: if a ``local.settings.json`` value cannot be set in the
+            environment (a name with ``=``); an unreadable file is a finding instead.
     """
-    target = Path(path).expanduser().resolve()
-    if target.is_file():
-        if target.suffix != ".py":
-            raise FunctionLoadError(f"{target} is not a function app: give a folder or a .py file")
-        root, script = target.parent, target
-    elif target.is_dir():
-        root, script = target, target / DECORATOR_SCRIPT
-    else:
-        raise FunctionLoadError(f"{target} does not exist")
+    root, script, kind = _locate(path)
     errors: list[Finding] = []
-    try:
-        host_json = read_host_json(root)
-    except FunctionLoadError as exc:
-        host_json = {}
-        errors.append(Finding(None, None, "host-json-invalid", f"cannot load the app: {exc}"))
-    try:
-        settings = read_settings(root)
-    except FunctionLoadError as exc:
-        settings = {}
-        errors.append(Finding(None, None, "settings-invalid", f"cannot load the app: {exc}"))
-    if script.is_file():
-        kind = "decorator"
-    elif (root / HOST_JSON).is_file() or function_folders(root):
-        kind = "folder"
-    else:
-        raise FunctionLoadError(
-            f"{root} holds no function app: expected {DECORATOR_SCRIPT} or function folders "
-            f"with function.json (and {HOST_JSON})"
-        )
+    host_json, settings = _read_config(root, errors)
+    state = _ProcessState(root)
     if apply_settings:
-        _apply_settings(settings)
+        state.set_environ(settings)
     if kind == "decorator":
-        functions, problems = _load_decorator_app(script)
+        functions, problems = _load_decorator_app(script, state)
     else:
         functions, problems = load_folder_app(root)
     errors.extend(problems)
-    only = host_json.get("functions")
-    if isinstance(only, list):
-        wanted = {str(n).lower() for n in only}
-        functions = [f for f in functions if f.name.lower() in wanted]
-    functions = [
-        dataclasses.replace(f, disabled=True) if _is_disabled(f.name, settings) else f
-        for f in functions
-    ]
-    return LoadedApp(
+    app = LoadedApp(
         root=root,
         kind=kind,
-        functions=functions,
+        functions=_select(functions, host_json, settings),
         errors=errors,
         host_json=host_json,
         settings=settings,
         registry=registry,
     )
+    app._state = state
+    return app
+
+
+def check_app(path: str | os.PathLike[str]) -> list[Finding]:
+    """Load the app at ``path`` without applying its settings, report every problem, and
+    undo the load.
+
+    Example:
+        >>> import tempfile
+        >>> from azfunc import FunctionLoadError
+        >>> try:
+        ...     check_app(tempfile.mkdtemp())
+        ... except FunctionLoadError as exc:
+        ...     print("holds no function app" in str(exc))
+        True
+
+    Raises:
+        FunctionLoadError: if ``path`` holds no function app at all.
+    """
+    with load_app(path, apply_settings=False) as app:
+        return app.check()

@@ -11,6 +11,9 @@ Rules this module keeps:
 * :meth:`FunctionInfo.to_function_json` renders the ``function.json`` content, so any app
   (decorators included) can be written out in the folder layout.
 * Malformed entries raise :class:`~azfunc.FunctionLoadError` naming the function and key.
+* Function names are case-insensitive, as the host treats them: :func:`fold_name` is the one
+  comparison key, and :class:`FunctionIndex` the one lookup by name (exact spelling first,
+  then folded), raising :class:`~azfunc.FunctionNotFoundError` with ``function=`` set.
 * :class:`FunctionInfo` is frozen, so what is derived from its code is worked out once:
   :attr:`FunctionInfo.is_async` is cached on the instance (``dataclasses.replace`` makes a
   new instance and so a new cache), and the invocation plan of
@@ -22,15 +25,15 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from .._errors import FunctionLoadError
+from .._errors import FunctionLoadError, FunctionNotFoundError
 
-__all__ = ["DIRECTIONS", "RETURN", "BindingInfo", "FunctionInfo"]
+__all__ = ["DIRECTIONS", "RETURN", "BindingInfo", "FunctionIndex", "FunctionInfo", "fold_name"]
 
 #: the name of the binding that receives the function's return value.
 RETURN: Final = "$return"
@@ -128,11 +131,6 @@ class BindingInfo:
     def is_input(self) -> bool:
         """Whether the binding hands a value to the function (direction in or inout)."""
         return self.direction in ("in", "inout")
-
-    @property
-    def is_output(self) -> bool:
-        """Whether the binding takes a value from the function (direction out or inout)."""
-        return self.direction in ("out", "inout")
 
     @property
     def cardinality(self) -> str | None:
@@ -250,3 +248,80 @@ class FunctionInfo:
         if self.retry is not None:
             out["retry"] = dict(self.retry)
         return out
+
+
+def fold_name(name: str) -> str:
+    """The key function names are compared by (the host matches them case-insensitively).
+
+    Example:
+        >>> fold_name("HttpTrigger") == fold_name("httptrigger")
+        True
+    """
+    return name.casefold()
+
+
+class FunctionIndex(Mapping[str, FunctionInfo]):
+    """An app's functions by name: a read-only mapping with the one case-insensitive lookup.
+
+    Iteration and ``index[name]`` use the exact names (the first function of a name wins);
+    :meth:`find` and :meth:`lookup` also match a name spelled in another case.
+
+    Example:
+        >>> def main(msg): ...
+        >>> index = FunctionIndex([FunctionInfo("Hello", main)])
+        >>> list(index), index.lookup("hello").name, index.find("nope")
+        (['Hello'], 'Hello', None)
+        >>> index.lookup("nope")
+        Traceback (most recent call last):
+        ...
+        azfunc._errors.FunctionNotFoundError: no function named 'nope'; the functions: Hello
+    """
+
+    __slots__ = ("_by_name", "_folded")
+
+    def __init__(self, functions: Iterable[FunctionInfo] = ()) -> None:
+        by_name: dict[str, FunctionInfo] = {}
+        folded: dict[str, FunctionInfo] = {}
+        for info in functions:
+            by_name.setdefault(info.name, info)
+            folded.setdefault(fold_name(info.name), info)
+        self._by_name = by_name
+        self._folded = folded
+
+    def __getitem__(self, name: str) -> FunctionInfo:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        return f"FunctionIndex({sorted(self._by_name)!r})"
+
+    def find(self, name: str) -> FunctionInfo | None:
+        """The function called ``name`` (any case), or ``None``."""
+        found = self._by_name.get(name)
+        if found is None:
+            found = self._folded.get(fold_name(name))
+        return found
+
+    def lookup(self, name: str, *, where: str = "") -> FunctionInfo:
+        """The function called ``name`` (any case).
+
+        ``where`` (e.g. ``"the app at /path"``) prefixes the message.
+
+        Raises:
+            FunctionNotFoundError: if there is none; ``function`` is ``name``.
+        """
+        found = self.find(name)
+        if found is None:
+            known = ", ".join(sorted(self._by_name)) or "none"
+            prefix = f"{where} has " if where else ""
+            raise FunctionNotFoundError(
+                f"{prefix}no function named {name!r}; "
+                f"{'its' if where else 'the'} functions: {known}",
+                function=name,
+            )
+        return found

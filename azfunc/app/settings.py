@@ -8,7 +8,7 @@ Rules this module keeps:
 * :func:`apply_settings` never overwrites a variable that is already set, so a value in the
   real environment always wins.
 * A file that is not valid JSON, or whose ``Values`` is not an object, raises
-  :class:`~azfunc.FunctionLoadError` naming the file.
+  :class:`~azfunc.ConfigurationError` naming the file.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, Final
 
-from .._errors import FunctionLoadError
+from .._errors import ConfigurationError
 
 __all__ = ["SETTINGS_FILE", "apply_settings", "read_settings"]
 
@@ -33,7 +33,7 @@ def _as_setting(name: str, value: Any, path: Path) -> str:
         return ""
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise FunctionLoadError(f"{path}: Values.{name} must be a string, number or boolean")
+    raise ConfigurationError(f"{path}: Values.{name} must be a string, number or boolean")
 
 
 def read_settings(root: str | os.PathLike[str]) -> dict[str, str]:
@@ -47,7 +47,7 @@ def read_settings(root: str | os.PathLike[str]) -> dict[str, str]:
         {'A': '1', 'B': 'true'}
 
     Raises:
-        FunctionLoadError: if the file is not valid JSON or ``Values`` is not an object.
+        ConfigurationError: if the file is not valid JSON or ``Values`` is not an object.
     """
     path = Path(root) / SETTINGS_FILE
     try:
@@ -55,18 +55,18 @@ def read_settings(root: str | os.PathLike[str]) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise FunctionLoadError(f"cannot read {path}: {exc}") from None
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise FunctionLoadError(f"{path} is not valid JSON: {exc}") from None
+        raise ConfigurationError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(data, Mapping):
-        raise FunctionLoadError(f"{path} must hold a JSON object")
+        raise ConfigurationError(f"{path} must hold a JSON object")
     values = data.get("Values", {})
     if values is None:
         return {}
     if not isinstance(values, Mapping):
-        raise FunctionLoadError(f"{path}: \"Values\" must be a JSON object")
+        raise ConfigurationError(f"{path}: \"Values\" must be a JSON object")
     return {str(k): _as_setting(str(k), v, path) for k, v in values.items()}
 
 
@@ -83,13 +83,15 @@ def apply_settings(
         (['B'], {'A': 'kept', 'B': '2'})
 
     Raises:
-        FunctionLoadError: never for valid strings; names with ``=`` or NUL are refused.
+        ConfigurationError: for a name with ``=`` or NUL (or empty), or a value with NUL.
     """
     target = os.environ if environ is None else environ
     applied: list[str] = []
     for name, value in values.items():
         if not name or "=" in name or "\0" in name or "\0" in value:
-            raise FunctionLoadError(f"{SETTINGS_FILE}: {name!r} cannot be an environment variable")
+            raise ConfigurationError(
+                f"{SETTINGS_FILE}: {name!r} cannot be an environment variable"
+            )
         if name in target:
             continue
         target[name] = value

@@ -10,8 +10,11 @@ Rules this module keeps:
   ``generic``. Annotations are resolved as :mod:`azfunc.app.annotations` documents;
   unannotated parameters are always accepted.
 * A function returning a value without a ``$return`` binding cannot be seen statically; the
-  invocation raises :class:`~azfunc.ConversionError` for it (see
-  :mod:`azfunc.app.invocation`).
+  invocation logs a warning for it and drops the value (see :mod:`azfunc.app.invocation`).
+* Function names are compared as the host compares them, case-insensitively
+  (:func:`~azfunc.app.model.fold_name`).
+* This module checks functions it is given; it never loads an app (that is
+  :mod:`azfunc.app.loader`, whose :func:`~azfunc.app.loader.check_app` loads, then checks).
 
 Finding codes: ``no-trigger``, ``several-triggers``, ``duplicate-binding``,
 ``return-direction``, ``param-without-binding``, ``binding-without-param``,
@@ -20,56 +23,27 @@ Finding codes: ``no-trigger``, ``several-triggers``, ``duplicate-binding``,
 ``annotation-unresolvable``, ``converter-unavailable``, ``duplicate-function``, and from
 loading: ``function-json-invalid``, ``function-json-no-bindings``, ``binding-invalid``,
 ``script-file-missing``, ``entry-point-missing``, ``import-error``, ``no-function-app``,
-``settings-invalid``.
+``several-function-apps``, ``host-json-invalid``, ``settings-invalid``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._errors import AnnotationError
-from .annotations import (
-    EMPTY,
-    is_context,
-    is_list_like,
-    is_out,
-    out_argument,
-    resolve_signature,
-    unwrap_optional,
-)
+from .._typing import unwrap_optional
+from .annotations import EMPTY, is_context, is_list_like, is_out, out_argument, resolve_signature
+from .findings import Finding
+from .model import fold_name
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry, Converter
     from .model import BindingInfo, FunctionInfo
 
-__all__ = ["Finding", "check_app", "check_function", "check_functions"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found in a function app.
-
-    Example:
-        >>> f = Finding("hello", "req", "param-without-binding",
-        ...             "cannot load the hello function: ...")
-        >>> str(f)
-        'hello: cannot load the hello function: ...'
-    """
-
-    function: str | None
-    binding: str | None
-    code: str
-    message: str
-    #: the exception behind the problem (an import error), if any.
-    exception: BaseException | None = field(default=None, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        return f"{self.function or '<app>'}: {self.message}"
+__all__ = ["Finding", "check_function", "check_functions"]
 
 
 def _type_name(tp: Any) -> str:
@@ -299,9 +273,9 @@ def check_functions(
     """
     items = list(functions)
     findings: list[Finding] = []
-    for fname, count in Counter(f.name.lower() for f in items).items():
+    for folded, count in Counter(fold_name(f.name) for f in items).items():
         if count > 1:
-            shown = next(f.name for f in items if f.name.lower() == fname)
+            shown = next(f.name for f in items if fold_name(f.name) == folded)
             findings.append(
                 Finding(
                     shown,
@@ -314,23 +288,3 @@ def check_functions(
     for info in items:
         findings.extend(check_function(info, registry))
     return findings
-
-
-def check_app(path: str | os.PathLike[str]) -> list[Finding]:
-    """Load the app at ``path`` without applying its settings and report every problem.
-
-    Example:
-        >>> import tempfile
-        >>> from azfunc import FunctionLoadError
-        >>> try:
-        ...     check_app(tempfile.mkdtemp())
-        ... except FunctionLoadError as exc:
-        ...     print("holds no function app" in str(exc))
-        True
-
-    Raises:
-        FunctionLoadError: if ``path`` holds no function app at all.
-    """
-    from .loader import load_app
-
-    return load_app(path, apply_settings=False).check()

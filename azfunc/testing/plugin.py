@@ -22,6 +22,8 @@ Rules this module keeps:
   code at module level and share the app's modules: a folder app is the package ``__app__``
   (``from __app__.HttpTrigger import main``), a decorator app is ``function_app`` with its
   folder on ``sys.path`` (``from function_app import app``).
+* When the session ends every app it loaded is closed (:meth:`~azfunc.LoadedApp.close`):
+  the environment variables, ``sys.path`` entry and modules loading added are taken back.
 
 Example ``pyproject.toml``::
 
@@ -50,6 +52,7 @@ __all__ = [
     "make_importable",
     "pytest_addoption",
     "pytest_configure",
+    "pytest_unconfigure",
 ]
 
 INI_NAME = "azfunc_app"
@@ -87,6 +90,14 @@ def pytest_configure(config: pytest.Config) -> None:
         apps[app_path] = make_importable(app_path)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the apps loaded in this session (undoing what loading them changed)."""
+    apps = config.stash.get(_APPS, {})
+    for app in reversed(list(apps.values())):
+        app.close()
+    apps.clear()
+
+
 def make_importable(path: str | os.PathLike[str]) -> LoadedApp:
     """Load the app at ``path`` the way the worker does, so tests can import its modules.
 
@@ -102,12 +113,12 @@ def make_importable(path: str | os.PathLike[str]) -> LoadedApp:
     target = Path(path).resolve()
     if not target.exists():
         raise pytest.UsageError(f"azfunc_app: {target} does not exist")
-    from azfunc._errors import FunctionLoadError
+    from azfunc._errors import ConfigurationError, FunctionLoadError
     from azfunc.app.loader import load_app
 
     try:
         return load_app(target)
-    except FunctionLoadError as exc:
+    except (FunctionLoadError, ConfigurationError) as exc:
         raise pytest.UsageError(f"azfunc_app: {exc}") from None
 
 

@@ -148,9 +148,9 @@ def test_blueprint_registration_and_auth_level() -> None:
     assert levels == {"a": "anonymous", "b": "admin", "c": "function"}
     assert [f.name for f in inherits.get_functions()] == ["a"]
     assert app.auth_level is func.AuthLevel.ANONYMOUS
-    with pytest.raises(func.FunctionLoadError):
+    with pytest.raises(func.FunctionLoadError, match="its own functions"):
         app.register_functions(app)
-    with pytest.raises(func.FunctionLoadError):
+    with pytest.raises(func.ArgumentTypeError, match="takes a Blueprint, got object"):
         app.register_functions(object())  # type: ignore[arg-type]
 
 
@@ -213,7 +213,7 @@ def test_enums_accept_any_spelling(enum: Any, spellings: list[str], value: str) 
     for spelling in spellings:
         assert enum(spelling).value == value
         assert str(enum(spelling)) == value
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'no-such-member' is not a valid"):
         enum("no-such-member")
 
 
@@ -249,3 +249,18 @@ def test_generic_keywords_become_camel_case_properties(extra: dict[str, Any]) ->
     for key, value in extra.items():
         head, *rest = key.split("_")
         assert props[head + "".join(p.capitalize() for p in rest)] == value
+
+
+def test_decorator_errors_name_the_binding_and_type_errors_are_type_errors() -> None:
+    app = func.FunctionApp()
+    with pytest.raises(func.FunctionLoadError, match="cardinality") as info:
+        app.event_hub_message_trigger(arg_name="events", connection="S", event_hub_name="h",
+                                      cardinality="lots")
+    assert info.value.binding == "events"
+    with pytest.raises(func.ArgumentTypeError, match="arg_name must be a non-empty string"):
+        app.queue_trigger(arg_name=1, queue_name="q", connection="S")  # type: ignore[arg-type]
+    with pytest.raises(func.ArgumentTypeError, match="which is not callable"):
+        app.queue_trigger(arg_name="m", queue_name="q", connection="S")(42)  # type: ignore[type-var]
+    with pytest.raises(func.FunctionLoadError, match="function name") as named:
+        app.function_name("1 bad")
+    assert named.value.function == "1 bad"

@@ -157,7 +157,7 @@ def test_register_app_package_purges_previous_modules(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     register_app_package(tmp_path / "b")
     assert "__app__.mod" not in sys.modules
-    with pytest.raises(ModuleNotFoundError):
+    with pytest.raises(ModuleNotFoundError, match=r"No module named '__app__\.mod'"):
         importlib.import_module("__app__.mod")
 
 

@@ -165,7 +165,7 @@ def test_context_is_filled_in(decorator_app: Any) -> None:
 
 
 def test_user_traceback_is_preserved(folder_app: Any) -> None:
-    with pytest.raises(KeyError) as info:
+    with pytest.raises(KeyError, match="user code failed on boom") as info:
         folder_app.invoke("outputs_fn", msg="boom")
     frames = [frame.name for frame in traceback.extract_tb(info.value.__traceback__)]
     assert frames[-2:] == ["main", "raise_user_error"]

@@ -71,7 +71,7 @@ def test_binding_properties_are_read_only() -> None:
     binding = BindingInfo("m", "queueTrigger", properties=props)
     props["queueName"] = "changed"
     assert binding.properties["queueName"] == "q"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="does not support item assignment"):
         binding.properties["queueName"] = "x"  # type: ignore[index]
 
 

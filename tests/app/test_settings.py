@@ -58,7 +58,7 @@ def test_read_settings(tmp_path: Path, content: object, expected: dict[str, str]
 )
 def test_bad_settings_files(tmp_path: Path, text: str) -> None:
     (tmp_path / "local.settings.json").write_text(text)
-    with pytest.raises(func.FunctionLoadError, match=r"local\.settings\.json"):
+    with pytest.raises(func.ConfigurationError, match=r"local\.settings\.json"):
         read_settings(tmp_path)
     (tmp_path / "host.json").write_text("{}")
     assert [f.code for f in func.check_app(tmp_path)] == ["settings-invalid"]
@@ -84,5 +84,5 @@ def test_apply_settings_never_overwrites(values: dict[str, str], env: dict[str, 
 
 @pytest.mark.parametrize("name", ["", "A=B", "NUL\0"])
 def test_apply_settings_refuses_impossible_names(name: str) -> None:
-    with pytest.raises(func.FunctionLoadError):
+    with pytest.raises(func.ConfigurationError, match="cannot be an environment variable"):
         apply_settings({name: "x"}, {})

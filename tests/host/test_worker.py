@@ -251,6 +251,7 @@ def test_retry_context(worker_url: str) -> None:
 
 
 def test_host_test_http_output(worker_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="azfunc.host")
     expected = vector("host_test_http_output.json")["payload"]
     request = {"Data": {"req": {"Url": "http://localhost/api/hello", "Method": "GET",
                                 "Query": "{}", "Headers": {"Cookie": ["x=1", "y=2"]}}},

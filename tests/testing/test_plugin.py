@@ -196,3 +196,28 @@ def test_plugin_import_is_cheap() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_session_apps_are_closed_when_the_session_ends(pytester: pytest.Pytester) -> None:
+    folder_app(pytester.path, "src_app")
+    pytester.makeini(INI + "azfunc_app = src_app\n")
+    report = pytester.path / "after.json"
+    pytester.makeconftest(f"""
+        import json, os, sys
+        import pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_unconfigure(config):
+            with open({str(report)!r}, "w") as f:
+                json.dump({{"package": "__app__" in sys.modules,
+                           "setting": os.environ.get({SETTING!r})}}, f)
+    """)
+    pytester.makepyfile(test_inner="""
+        import os, sys
+
+        def test_loaded(azfunc_app):
+            assert "__app__" in sys.modules
+            assert os.environ["SETTING"] == "from-local-settings"
+        """.replace("SETTING", SETTING))
+    pytester.runpytest_subprocess(*PLUGIN).assert_outcomes(passed=1)
+    assert json.loads(report.read_text()) == {"package": False, "setting": None}
