@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import AzFuncError
+from ..app.invocation import hold_log_capture
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .http_frontend import (
     DEFAULT_MAX_BODY_SIZE,
@@ -121,6 +122,7 @@ class LocalHost:
         self._stop = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._started = False
+        self._log_hold = contextlib.ExitStack()
 
     # wake-ups ----------------------------------------------------------------------------
 
@@ -170,6 +172,9 @@ class LocalHost:
 
     async def _start(self) -> None:
         self._started = True
+        # a host invokes continuously: keep log capture attached for its lifetime instead of
+        # attaching and detaching it around every invocation (restored at shutdown)
+        self._log_hold.enter_context(hold_log_capture())
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         await asyncio.to_thread(self._recover)
@@ -227,6 +232,7 @@ class LocalHost:
             logger.exception("the local host could not shut down cleanly")
             raise
         finally:
+            self._log_hold.close()
             self._started = False
 
     # ASGI ----------------------------------------------------------------------------------
@@ -270,7 +276,7 @@ class LocalHost:
             await send_text(send, 404, f"unknown admin endpoint {path}\n")
             return
         name = path[len(prefix):]
-        info = next((f for n, f in self.app.functions.items() if n.lower() == name.lower()), None)
+        info = self.app.functions.find(name)
         if info is None:
             await send_json(send, 404, {"error": f"no function named {name!r}"})
             return

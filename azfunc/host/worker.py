@@ -25,6 +25,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,7 @@ from .._context import RetryContext
 from .._datum import Datum
 from .._errors import AzFuncError, WireFormatError
 from .._ids import new_invocation_id
+from ..app.invocation import hold_log_capture
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .custom_handler import (
     HttpOutput,
@@ -131,7 +133,7 @@ class CustomHandlerWorker:
         self.runtime = Runtime(threads=threads, registry=streaming_registry(), root=app.root)
         self.max_body_size = max_body_size
         self.forwarding = forwarding_enabled(app.host_json) if forwarding is None else forwarding
-        self._by_name = {name.lower(): info for name, info in app.functions.items()}
+        self._log_hold = contextlib.ExitStack()
         forwarded = [f for f in app.functions.values() if is_http_only(f)]
         self.http = HttpFrontend(
             forwarded if self.forwarding else [],
@@ -141,13 +143,17 @@ class CustomHandlerWorker:
         )
 
     async def startup(self) -> None:
-        """Nothing to start; present for the lifespan protocol."""
-        logger.info("custom handler ready: %d function(s)", len(self._by_name))
+        """Keep log capture attached while the worker serves (see ``hold_log_capture``)."""
+        self._log_hold.enter_context(hold_log_capture())
+        logger.info("custom handler ready: %d function(s)", len(self.app.functions))
 
     async def shutdown(self) -> None:
         """Wait for invocations in flight, then close the thread pool (joined off the loop)."""
-        await self.runtime.drain()
-        await self.runtime.aclose()
+        try:
+            await self.runtime.drain()
+            await self.runtime.aclose()
+        finally:
+            self._log_hold.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI 3 entry point."""
@@ -166,7 +172,7 @@ class CustomHandlerWorker:
                 await self.http(scope, receive, send)
                 return
         name = path.strip("/")
-        info = self._by_name.get(name.lower())
+        info = self.app.functions.find(name)
         if info is None or "/" in name:
             await send_text(send, 404, f"no function named {name!r}\n")
             return
