@@ -25,7 +25,9 @@ from .._body import decode_json_body
 from .._datum import Datum
 from .._errors import ConversionError
 from .._registry import Converter
-from ._batch import annotation_allows, payload_value, unwrap_optional
+from .._typing import unwrap_optional
+from ._bodies import payload_value
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 
 __all__ = [

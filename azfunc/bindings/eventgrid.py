@@ -36,7 +36,8 @@ from .._datum import Datum
 from .._errors import BodyDecodeError, ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
-from ._batch import annotation_allows, payload_value
+from ._bodies import payload_value
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 
 __all__ = [

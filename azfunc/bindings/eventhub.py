@@ -5,7 +5,7 @@ Rules this module keeps:
 * :class:`EventHubEvent` is concrete and keyword-constructible; every field has a default.
   ``get_body()`` is exactly the bytes that arrived; ``get_json()`` decodes them through
   :func:`azfunc._body.decode_json_body` and raises :class:`~azfunc.BodyDecodeError`.
-* Cardinality follows :func:`azfunc.bindings._batch.decide_cardinality`: the annotation
+* Cardinality follows :func:`azfunc.bindings._cardinality.decide_cardinality`: the annotation
   (``EventHubEvent`` vs ``list[EventHubEvent]``) when given, else the payload shape.
 * Single-event metadata: ``EnqueuedTimeUtc``, ``SequenceNumber``, ``Offset``,
   ``PartitionKey``, ``Properties``, ``SystemProperties`` (``iothub-*`` entries become
@@ -34,17 +34,12 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._metadata import metadata_dict, metadata_value, raw_metadata
+from .._metadata import metadata_dict, metadata_value, raw_metadata, to_int, to_text
 from .._registry import Converter
 from .._timeparse import parse_datetime
-from ._batch import (
-    SharedMetadata,
-    annotation_allows,
-    int_or_none,
-    positional,
-    text_or_none,
-    utf8_text,
-)
+from ._batchmeta import SharedMetadata, positional
+from ._bodies import utf8_text
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 from ._trigger import BatchTriggerConverter
 
@@ -291,7 +286,7 @@ class EventHubTriggerConverter(BatchTriggerConverter):
             return None
 
         iothub = {
-            key[len(_IOTHUB) :]: text_or_none(metadata_value(md, key))
+            key[len(_IOTHUB) :]: to_text(metadata_value(md, key))
             for key in (md or {})
             if isinstance(key, str) and key.startswith(_IOTHUB)
         } or _iothub_from(system)
@@ -299,9 +294,9 @@ class EventHubTriggerConverter(BatchTriggerConverter):
             body=body,
             trigger_metadata=md,
             enqueued_time=None,
-            partition_key=text_or_none(pick("PartitionKey", "x-opt-partition-key")),
-            sequence_number=int_or_none(pick("SequenceNumber", "x-opt-sequence-number")),
-            offset=text_or_none(pick("Offset", "x-opt-offset")),
+            partition_key=to_text(pick("PartitionKey", "x-opt-partition-key")),
+            sequence_number=to_int(pick("SequenceNumber", "x-opt-sequence-number")),
+            offset=to_text(pick("Offset", "x-opt-offset")),
             iothub_metadata=iothub or None,
             properties=metadata_dict(md, "Properties"),
             system_properties=system,
@@ -356,9 +351,9 @@ class EventHubTriggerConverter(BatchTriggerConverter):
                     body,
                     shared,
                     enq,
-                    seq if type(seq) is int else int_or_none(seq),
-                    off if type(off) is str else text_or_none(off),
-                    pk if pk is None or type(pk) is str else text_or_none(pk),
+                    seq if type(seq) is int else to_int(seq),
+                    off if type(off) is str else to_text(off),
+                    pk if pk is None or type(pk) is str else to_text(pk),
                     props[i] if props is not None else None,
                     sp,
                 )

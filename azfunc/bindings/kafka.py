@@ -9,7 +9,7 @@ Rules this module keeps:
 * Single-event metadata: ``Key``, ``Offset``, ``Partition``, ``Topic``, ``Timestamp``,
   ``Headers``. Batches use ``KeyArray``, ``OffsetArray``, ``PartitionArray``, ``TopicArray``,
   ``TimestampArray`` and ``HeadersArray``, each trusted positionally only when its length
-  equals the batch (see :mod:`azfunc.bindings._batch`); otherwise that field is ``None``.
+  equals the batch (see :mod:`azfunc.bindings._batchmeta`); otherwise that field is ``None``.
 * The ``kafka`` output sends ``str`` and ``bytes`` as they are, and a :class:`KafkaEvent` as
   the JSON object the Kafka extension reads for an event with a key and headers:
   ``{"Key": ..., "Value": <body as UTF-8 text>, "Headers": [{"Key": ..., "Value": ...}]}``
@@ -25,17 +25,19 @@ from datetime import datetime
 from typing import Any, Final
 
 from .._body import decode_json_body
-from .._metadata import metadata_int, metadata_list, metadata_str, raw_metadata
+from .._metadata import (
+    metadata_int,
+    metadata_list,
+    metadata_str,
+    raw_metadata,
+    to_int,
+    to_text,
+)
 from .._registry import Converter
 from .._timeparse import parse_datetime
-from ._batch import (
-    SharedMetadata,
-    annotation_allows,
-    int_or_none,
-    positional,
-    text_or_none,
-    utf8_text,
-)
+from ._batchmeta import SharedMetadata, positional
+from ._bodies import utf8_text
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 from ._trigger import BatchTriggerConverter
 
@@ -182,11 +184,11 @@ class KafkaTriggerConverter(BatchTriggerConverter):
         for i, body in enumerate(bodies):
             ev = KafkaEvent(
                 body=body,
-                key=text_or_none(keys[i]) if keys is not None else None,
-                offset=int_or_none(offsets[i]) if offsets is not None else None,
-                partition=int_or_none(partitions[i]) if partitions is not None else None,
-                topic=text_or_none(topics[i]) if topics is not None else None,
-                timestamp=text_or_none(stamps[i]) if stamps is not None else None,
+                key=to_text(keys[i]) if keys is not None else None,
+                offset=to_int(offsets[i]) if offsets is not None else None,
+                partition=to_int(partitions[i]) if partitions is not None else None,
+                topic=to_text(topics[i]) if topics is not None else None,
+                timestamp=to_text(stamps[i]) if stamps is not None else None,
                 headers=_headers(headers[i]) if headers is not None else None,
             )
             ev._shared = shared

@@ -42,7 +42,7 @@ from .._metadata import (
 )
 from .._registry import Converter
 from .._timeparse import parse_datetime
-from ._batch import is_class_of, unwrap_optional
+from .._typing import is_class_of, unwrap_optional
 from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import ClassTriggerConverter
 

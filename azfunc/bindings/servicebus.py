@@ -8,7 +8,7 @@ Rules this module keeps:
 * Trigger metadata is read by the tolerant readers of :mod:`azfunc._metadata`: times with
   offsets, 7 fractional digits or no zone all parse; ``TimeToLive`` accepts .NET TimeSpan
   text and ISO 8601 durations; an unreadable value gives ``None``, never an exception.
-* Cardinality follows :func:`azfunc.bindings._batch.decide_cardinality`. In a batch each
+* Cardinality follows :func:`azfunc.bindings._cardinality.decide_cardinality`. In a batch each
   ``<Name>Array`` metadata key is used positionally only when its length equals the batch
   (the host drops null strings from collections, so a short ``SessionIdArray`` leaves every
   session id ``None`` instead of shifting them). Each message keeps only its own values plus
@@ -46,16 +46,13 @@ from .._metadata import (
     metadata_int,
     metadata_str,
     raw_metadata,
+    to_int,
+    to_text,
 )
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime, parse_duration
-from ._batch import (
-    SharedMetadata,
-    annotation_allows,
-    int_or_none,
-    positional,
-    text_or_none,
-)
+from ._batchmeta import SharedMetadata, positional
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 from ._trigger import BatchTriggerConverter
 
@@ -326,11 +323,11 @@ class ServiceBusOutputMessage(_MessageBody):
         ttl = data.get("TimeToLive")
         return cls(
             body=body,
-            message_id=text_or_none(data.get("MessageId")),
-            session_id=text_or_none(data.get("SessionId")),
-            correlation_id=text_or_none(data.get("CorrelationId")),
-            content_type=text_or_none(data.get("ContentType")),
-            subject=text_or_none(data.get("Subject")),
+            message_id=to_text(data.get("MessageId")),
+            session_id=to_text(data.get("SessionId")),
+            correlation_id=to_text(data.get("CorrelationId")),
+            content_type=to_text(data.get("ContentType")),
+            subject=to_text(data.get("Subject")),
             application_properties=dict(props),
             scheduled_enqueue_time=None if when is None else parse_datetime(when),
             time_to_live=None if ttl is None else parse_duration(ttl),
@@ -341,9 +338,9 @@ def _coerce(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind == "str":
-        return text_or_none(value)
+        return to_text(value)
     if kind == "int":
-        return int_or_none(value)
+        return to_int(value)
     if kind == "datetime":
         return parse_datetime(value)
     if kind == "duration":
