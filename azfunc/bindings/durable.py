@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ConversionError
 from .._registry import Converter
 from .._typing import unwrap_optional
 from ._bodies import payload_value
@@ -53,7 +53,7 @@ class _JsonTextContext:
                     f"{type(self).__name__} body must be UTF-8 JSON text"
                 ) from None
         if not isinstance(body, str):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{type(self).__name__} body must be str or bytes, got {type(body).__name__}"
             )
         self._body: str = body

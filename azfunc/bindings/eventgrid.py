@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._errors import BodyDecodeError, ConversionError
+from .._errors import ArgumentTypeError, BodyDecodeError, ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
 from ._bodies import payload_value
@@ -253,7 +253,7 @@ class CloudEvent:
         **extra: Any,
     ) -> None:
         if data_base64 is not None and not isinstance(data_base64, str):
-            raise TypeError("CloudEvent data_base64 must be base64 text")
+            raise ArgumentTypeError("CloudEvent data_base64 must be base64 text")
         self._id = id
         self._source = source
         self._type = type
@@ -266,7 +266,7 @@ class CloudEvent:
         self._dataschema = dataschema
         merged = {**(extensions or {}), **extra}
         if not all(isinstance(k, str) for k in merged):
-            raise TypeError("CloudEvent extension attribute names must be strings")
+            raise ArgumentTypeError("CloudEvent extension attribute names must be strings")
         self._extensions: dict[str, Any] = merged
 
     @property

@@ -34,6 +34,7 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
+from .._errors import ArgumentTypeError
 from .._metadata import metadata_dict, metadata_value, raw_metadata, to_int, to_text
 from .._registry import Converter
 from .._timeparse import parse_datetime
@@ -94,7 +95,9 @@ class EventHubEvent:
         if isinstance(body, str):
             body = body.encode("utf-8")
         elif not isinstance(body, bytes):
-            raise TypeError(f"EventHubEvent body must be bytes or str, got {type(body).__name__}")
+            raise ArgumentTypeError(
+                f"EventHubEvent body must be bytes or str, got {type(body).__name__}"
+            )
         if enqueued_time is not None and enqueued_time.tzinfo is None:
             enqueued_time = enqueued_time.replace(tzinfo=timezone.utc)
         self._body: bytes = body

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from .._body import decode_json_body
+from .._errors import ArgumentTypeError
 from .._metadata import (
     metadata_int,
     metadata_list,
@@ -75,7 +76,9 @@ class KafkaEvent:
         elif isinstance(body, (bytearray, memoryview)):
             self.body = bytes(body)
         elif not isinstance(body, bytes):
-            raise TypeError(f"KafkaEvent body must be bytes or str, got {type(body).__name__}")
+            raise ArgumentTypeError(
+                f"KafkaEvent body must be bytes or str, got {type(body).__name__}"
+            )
 
     def get_body(self) -> bytes:
         """The record value, exactly as it arrived."""

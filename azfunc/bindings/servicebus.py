@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from .._body import charset_from_content_type, decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ConversionError
 from .._metadata import (
     metadata_datetime,
     metadata_dict,
@@ -114,7 +114,7 @@ def _as_bytes(body: Any, owner: str) -> bytes:
         return body.encode("utf-8")
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
-    raise TypeError(f"{owner} body must be bytes or str, got {type(body).__name__}")
+    raise ArgumentTypeError(f"{owner} body must be bytes or str, got {type(body).__name__}")
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -50,7 +50,7 @@ def test_context_types() -> None:
     assert func.EntityContext(body=b"{}") == func.EntityContext(body="{}")
     with pytest.raises(func.BodyDecodeError):
         func.OrchestrationContext(body="").get_json()
-    with pytest.raises(TypeError):
+    with pytest.raises(func.ArgumentTypeError, match="body"):
         func.EntityContext(body=3)  # type: ignore[arg-type]
 
 

@@ -66,28 +66,36 @@ def test_json_serialises_and_sets_the_type() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "error"),
     [
-        {"body": "x", "json": 1},
-        {"json": object()},
-        {"body": {"a": 1}},
-        {"body": 12},
-        {"status_code": 99},
-        {"status_code": 600},
-        {"status_code": True},
-        {"status_code": "200"},
+        ({"body": "x", "json": 1}, func.ArgumentValueError),
+        ({"json": object()}, func.ConversionError),
+        ({"body": {"a": 1}}, func.ArgumentTypeError),
+        ({"body": 12}, func.ArgumentTypeError),
+        ({"status_code": 99}, func.ArgumentValueError),
+        ({"status_code": 600}, func.ArgumentValueError),
+        ({"status_code": True}, func.ArgumentTypeError),
+        ({"status_code": "200"}, func.ArgumentTypeError),
     ],
 )
-def test_bad_arguments_raise_conversion_error(kwargs: dict[str, object]) -> None:
-    with pytest.raises(func.ConversionError):
+def test_bad_arguments_raise_the_azfunc_argument_errors(
+    kwargs: dict[str, object], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
         func.HttpResponse(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_positional_non_body_is_a_type_error() -> None:
+    with pytest.raises(func.ArgumentTypeError, match="body must be"):
+        func.HttpResponse(1)  # type: ignore[arg-type]
+    assert issubclass(func.ArgumentTypeError, TypeError)
 
 
 def test_status_code_is_settable_and_validated() -> None:
     r = func.HttpResponse()
     r.status_code = HTTPStatus.NOT_FOUND
     assert r.status_code == 404
-    with pytest.raises(func.ConversionError):
+    with pytest.raises(func.ArgumentValueError):
         r.status_code = 1000
     assert r.status_code == 404
 
