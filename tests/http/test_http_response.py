@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -263,3 +264,57 @@ def test_generated_responses_keep_status_headers_and_bytes(
     expected = [(k, v) for k, v in headers if k.lower() != "content-type"]
     got = [(k, v) for k, v in r.headers.items() if k.lower() != "content-type"]
     assert got == expected
+
+
+def test_headers_are_collections_abc_mappings() -> None:
+    from collections.abc import Mapping, MutableMapping
+
+    from multidict import MultiMapping, MutableMultiMapping
+
+    resp = func.HttpResponse(headers={"X-A": "1"})
+    assert isinstance(resp.headers, MutableMapping)
+    assert isinstance(resp.headers, MutableMultiMapping)
+    req = func.HttpRequest("GET", "/x?a=1", headers={"X-A": "1"})
+    assert isinstance(req.headers, Mapping)
+    assert isinstance(req.headers, MultiMapping)
+    assert isinstance(req.params, Mapping)
+
+
+_BAD = "x\r\nInjected: 1"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda h: h.__setitem__("X-A", _BAD),
+        lambda h: h.add("X-A", _BAD),
+        lambda h: h.extend({"X-A": _BAD}),
+        lambda h: h.extend(X_A=_BAD),
+        lambda h: h.merge({"X-New": _BAD}),
+        lambda h: h.update([("X-A", "ok"), ("X-B", _BAD)]),
+        lambda h: h.setdefault("X-New", _BAD),
+        lambda h: h.add("Bad Name", "v"),
+        lambda h: h.extend([("X-A", 1)]),
+        lambda h: h.extend(["not a pair"]),
+    ],
+)
+def test_every_header_write_is_validated_and_all_or_nothing(write: Any) -> None:
+    resp = func.HttpResponse(headers={"X-A": "1"})
+    before = list(resp.headers.items())
+    with pytest.raises(func.HeaderError):
+        write(resp.headers)
+    assert list(resp.headers.items()) == before
+
+
+def test_response_headers_keep_several_set_cookie_and_replace_on_update() -> None:
+    h = func.HttpResponse().headers
+    h.add("Set-Cookie", "a=1")
+    h.add("set-cookie", "b=2")
+    assert h.getall("SET-COOKIE") == ["a=1", "b=2"] == h.getlist("set-cookie")
+    assert h.getlist("x-missing") == []
+    h.update({"Set-Cookie": "c=3"})
+    assert h.getall("set-cookie") == ["c=3"]
+    assert h.pop("set-cookie") == "c=3"
+    assert "set-cookie" not in h
+    assert h.setdefault("X-D", "4") == "4"
+    assert h.setdefault("x-d", "5") == "4"
