@@ -208,14 +208,7 @@ class JsonRowsConverter(Converter):
         if origin in (list, dict) and not (
             isinstance(target, type) and issubclass(target, JsonObjectList)
         ):
-            if origin is dict and isinstance(parsed, list):
-                if len(parsed) != 1:
-                    raise ConversionError(
-                        f"the {self.binding} binding received {len(parsed)} rows but the "
-                        f"parameter is annotated dict; annotate it as a list"
-                    )
-                parsed = parsed[0]
-            return parsed
+            return self._plain(parsed, origin)
         rows = self.list_type.from_list(parsed)
         item = self.list_type.item_type
         if isinstance(target, type) and issubclass(target, item):
@@ -226,6 +219,31 @@ class JsonRowsConverter(Converter):
                 )
             return rows[0]
         return rows
+
+    def _plain(self, parsed: Any, origin: Any) -> Any:
+        """``parsed`` for a ``dict`` (one JSON object) or ``list`` (an array) annotation."""
+        if origin is dict:
+            if isinstance(parsed, list):
+                if len(parsed) != 1:
+                    raise ConversionError(
+                        f"the {self.binding} binding received {len(parsed)} rows but the "
+                        f"parameter is annotated dict; annotate it as a list"
+                    )
+                parsed = parsed[0]
+            if not isinstance(parsed, dict):
+                raise ConversionError(
+                    f"the {self.binding} binding received JSON {type(parsed).__name__}, "
+                    "not an object, for a parameter annotated dict"
+                )
+            return parsed
+        if isinstance(parsed, dict):
+            return [parsed]
+        if not isinstance(parsed, list):
+            raise ConversionError(
+                f"the {self.binding} binding received JSON {type(parsed).__name__}, "
+                "not an array, for a parameter annotated list"
+            )
+        return parsed
 
     def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
         """Encode rows as a JSON array.
