@@ -29,6 +29,7 @@ from .._typing import unwrap_optional
 from ._bodies import payload_value
 from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
+from ._value import BindingValue
 
 __all__ = [
     "CONVERTERS",
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 
-class _JsonTextContext:
+class _JsonTextContext(BindingValue):
     __slots__ = ("_body",)
 
     def __init__(self, body: str | bytes = "") -> None:
@@ -79,8 +80,6 @@ class _JsonTextContext:
         if type(other) is not type(self):
             return NotImplemented
         return self._body == other._body
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self._body

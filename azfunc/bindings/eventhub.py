@@ -43,15 +43,15 @@ from ._bodies import utf8_text
 from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 from ._trigger import BatchTriggerConverter
+from ._value import BindingValue
 
 __all__ = ["CONVERTERS", "EventHubEvent", "EventHubOutputConverter", "EventHubTriggerConverter"]
 
-_UNPARSED: Final[Any] = object()
 _IOTHUB: Final = "iothub-"
 _SINGLE_KEYS: Final = ("SystemProperties", "EnqueuedTimeUtc", "SequenceNumber", "Offset")
 
 
-class EventHubEvent:
+class EventHubEvent(BindingValue):
     """One Event Hubs (or IoT Hub) event.
 
     Example:
@@ -102,14 +102,17 @@ class EventHubEvent:
             enqueued_time = enqueued_time.replace(tzinfo=timezone.utc)
         self._body: bytes = body
         self._trigger_metadata = trigger_metadata
-        self._enqueued_time: Any = enqueued_time
-        self._enqueued_raw: Any = None
+        self._enqueued_time: datetime | None = enqueued_time
+        #: the host's enqueued-time value until :attr:`enqueued_time` parses it (then None)
+        self._enqueued_raw: object = None
         self._partition_key = partition_key
         self._sequence_number = sequence_number
         self._offset = None if offset is None else str(offset)
-        self._iothub_metadata: Any = None if iothub_metadata is None else dict(iothub_metadata)
-        self._properties: Any = None if properties is None else dict(properties)
-        self._system_properties: Any = (
+        self._iothub_metadata: dict[str, Any] | None = (
+            None if iothub_metadata is None else dict(iothub_metadata)
+        )
+        self._properties: dict[str, Any] | None = None if properties is None else dict(properties)
+        self._system_properties: dict[str, Any] | None = (
             None if system_properties is None else dict(system_properties)
         )
         self._metadata: dict[str, Any] | None = None
@@ -130,9 +133,11 @@ class EventHubEvent:
     @property
     def enqueued_time(self) -> datetime | None:
         """When the event was enqueued, timezone-aware (UTC), or ``None``."""
-        if self._enqueued_time is _UNPARSED:
-            self._enqueued_time = parse_datetime(self._enqueued_raw)
-        return self._enqueued_time  # type: ignore[no-any-return]
+        raw = self._enqueued_raw
+        if raw is not None:
+            self._enqueued_time = parse_datetime(raw)
+            self._enqueued_raw = None
+        return self._enqueued_time
 
     @property
     def partition_key(self) -> str | None:
@@ -154,14 +159,14 @@ class EventHubEvent:
         """The application properties the sender set (empty when none)."""
         if self._properties is None:
             self._properties = {}
-        return self._properties  # type: ignore[no-any-return]
+        return self._properties
 
     @property
     def system_properties(self) -> dict[str, Any]:
         """The broker's system properties (``x-opt-*``, ``iothub-*``...); empty when none."""
         if self._system_properties is None:
             self._system_properties = {}
-        return self._system_properties  # type: ignore[no-any-return]
+        return self._system_properties
 
     @property
     def iothub_metadata(self) -> dict[str, Any] | None:
@@ -169,7 +174,7 @@ class EventHubEvent:
         if self._iothub_metadata is None and self._system_properties:
             found = _iothub_from(self._system_properties)
             self._iothub_metadata = found or None
-        return self._iothub_metadata  # type: ignore[no-any-return]
+        return self._iothub_metadata
 
     @property
     def partition_context(self) -> dict[str, Any] | None:
@@ -193,9 +198,9 @@ class EventHubEvent:
                 self._metadata = raw_metadata(self._trigger_metadata)
             elif self._shared is not None:
                 own = {
-                    "EnqueuedTimeUtc": self._enqueued_raw
-                    if self._enqueued_time is _UNPARSED
-                    else self._enqueued_time,
+                    "EnqueuedTimeUtc": self._enqueued_time
+                    if self._enqueued_raw is None
+                    else self._enqueued_raw,
                     "SequenceNumber": self._sequence_number,
                     "Offset": self._offset,
                     "PartitionKey": self._partition_key,
@@ -217,8 +222,6 @@ class EventHubEvent:
             and self.properties == other.properties
             and self.system_properties == other.system_properties
         )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (
@@ -245,12 +248,8 @@ def _new_event(
     ev = EventHubEvent.__new__(EventHubEvent)
     ev._body = body
     ev._trigger_metadata = None
-    if enqueued is None:
-        ev._enqueued_time = None
-        ev._enqueued_raw = None
-    else:
-        ev._enqueued_time = _UNPARSED
-        ev._enqueued_raw = enqueued
+    ev._enqueued_time = None
+    ev._enqueued_raw = enqueued
     ev._partition_key = partition_key
     ev._sequence_number = sequence_number
     ev._offset = offset
@@ -306,7 +305,6 @@ class EventHubTriggerConverter(BatchTriggerConverter):
         )
         raw_time = pick("EnqueuedTimeUtc", "x-opt-enqueued-time")
         if raw_time is not None:
-            event._enqueued_time = _UNPARSED
             event._enqueued_raw = raw_time
         return event
 

@@ -55,7 +55,7 @@ class KafkaEvent(BindingValue):
         >>> ev.get_json(), ev.key, ev.timestamp_utc.year
         ({'v': 1}, 'k1', 2022)
         >>> ev.to_json()
-        '{"Key": "k1", "Value": "{\\"v\\": 1}"}'
+        '{"Key": "k1", "Value": "{\\\\"v\\\\": 1}"}'
 
     Raises:
         ArgumentTypeError: if ``body`` is not ``bytes`` or ``str``.

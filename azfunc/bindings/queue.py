@@ -45,6 +45,7 @@ from .._timeparse import parse_datetime
 from .._typing import is_class_of, unwrap_optional
 from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import ClassTriggerConverter
+from ._value import BindingValue
 
 __all__ = ["CONVERTERS", "QueueMessage", "QueueTriggerConverter", "QueueOutputConverter"]
 
@@ -77,7 +78,7 @@ def _time_arg(name: str, value: object) -> datetime | None:
     return parsed
 
 
-class QueueMessage:
+class QueueMessage(BindingValue):
     """A storage queue message.
 
     Example:
@@ -241,8 +242,6 @@ class QueueMessage:
         if not isinstance(other, QueueMessage):
             return NotImplemented
         return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (
