@@ -318,3 +318,17 @@ def test_response_headers_keep_several_set_cookie_and_replace_on_update() -> Non
     assert "set-cookie" not in h
     assert h.setdefault("X-D", "4") == "4"
     assert h.setdefault("x-d", "5") == "4"
+
+
+@given(st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=4))
+def test_header_writes_round_trip_or_raise_header_error(pairs: list[tuple[str, str]]) -> None:
+    h = func.HttpResponse().headers
+    before = list(h.items())
+    try:
+        h.extend(pairs)
+    except func.HeaderError:
+        assert list(h.items()) == before  # all or nothing
+        return
+    assert list(h.items())[len(before) :] == pairs
+    for name, value in pairs:
+        assert value in h.getall(name)
