@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, cast, overload
 from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 from .._datum import Datum
-from .._errors import ConversionError, HeaderError
+from .._errors import ArgumentTypeError, ConversionError, HeaderError
 
 if TYPE_CHECKING:
     from multidict._abc import MDArg
@@ -276,8 +276,9 @@ class RequestHeaders(ReadOnlyMultiView):
         [('Accept', 'a/b'), ('accept', 'c/d')]
 
     Raises:
-        TypeError: if the constructor is given something other than a ``CIMultiDict``,
-            ``CIMultiDictProxy`` or ``RequestHeaders`` (see :func:`make_request_headers`).
+        ArgumentTypeError: if the constructor is given something other than a
+            ``CIMultiDict``, ``CIMultiDictProxy`` or ``RequestHeaders`` (see
+            :func:`make_request_headers`).
         ConversionError: from a read, if the host's header map is malformed.
     """
 
@@ -288,6 +289,11 @@ class RequestHeaders(ReadOnlyMultiView):
     ) -> None:
         if isinstance(headers, RequestHeaders):
             headers = headers._materialised()
+        elif not isinstance(headers, (CIMultiDict, CIMultiDictProxy)):
+            raise ArgumentTypeError(
+                "RequestHeaders takes a CIMultiDict, CIMultiDictProxy or RequestHeaders, got "
+                f"{type(headers).__name__}; make_request_headers() accepts any mapping or pairs"
+            )
         self._proxy: CIMultiDictProxy[str] | None = CIMultiDictProxy(headers)
         #: The host's ``{name: Datum}`` map, or None for headers built from a multidict.
         self._raw: Mapping[str, Any] | None = None
