@@ -12,14 +12,24 @@ Rules this module keeps:
   missing or null field gives ``None`` silently; a present field that cannot be read as the
   type gives ``None`` and a warning on the ``azfunc.metadata`` logger, once per
   ``(key, reason)``. The raw value stays available through :func:`raw_metadata`.
+* :func:`to_int`, :func:`to_bool` and :func:`to_text` are the one integer, boolean and text
+  coercion every converter uses (also for values found inside metadata objects and arrays).
+  They accept the forms the host sends and refuse anything else with ``None``; never raise.
 * These run once per message on hot paths: no dateutil, no JSON parsing of values that are
   plainly a quoted string or a decimal integer.
+
+Module-level cache: ``_WARNED`` remembers the last :data:`_WARNED_MAX` ``(key, reason)``
+pairs already warned about, least recently seen first. A pair seen again moves to the end; a
+new pair beyond the bound evicts the oldest, so a new problem always warns (an evicted pair
+may warn again later, at most once per ``_WARNED_MAX`` other pairs).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -38,11 +48,15 @@ __all__ = [
     "metadata_str",
     "metadata_value",
     "raw_metadata",
+    "to_bool",
+    "to_int",
+    "to_text",
 ]
 
 logger: Final = logging.getLogger("azfunc.metadata")
 
-_WARNED: set[tuple[str, str]] = set()
+#: ``(key, reason)`` pairs already warned about, a bounded LRU (see the module docstring).
+_WARNED: OrderedDict[tuple[str, str], None] = OrderedDict()
 _WARNED_MAX: Final = 1024
 
 _COLLECTIONS: Final = frozenset(
@@ -52,9 +66,12 @@ _COLLECTIONS: Final = frozenset(
 
 def _warn(key: str, reason: str, raw: object) -> None:
     marker = (key, reason)
-    if marker in _WARNED or len(_WARNED) >= _WARNED_MAX:
+    if marker in _WARNED:
+        _WARNED.move_to_end(marker)
         return
-    _WARNED.add(marker)
+    _WARNED[marker] = None
+    if len(_WARNED) > _WARNED_MAX:
+        _WARNED.popitem(last=False)
     text = repr(raw)
     if len(text) > 80:
         text = text[:77] + "..."
@@ -143,15 +160,17 @@ def metadata_value(metadata: Mapping[str, Any] | None, key: str) -> Any:
     return _python(value, key)
 
 
-def metadata_str(metadata: Mapping[str, Any] | None, key: str) -> str | None:
-    """The field as text: strings as they are, numbers in decimal, bytes as UTF-8.
+def to_text(value: object) -> str | None:
+    """The one text coercion of metadata values; ``None`` for anything else, never raises.
+
+    Accepted: ``str`` (kept), ``bool`` (``"true"``/``"false"``), ``int``/``float`` (decimal),
+    UTF-8 ``bytes``.
 
     Example:
-        >>> metadata_str({"Id": Datum("1", "json")}, "Id")
-        '1'
+        >>> to_text(3696), to_text("a"), to_text(True), to_text(b"x"), to_text([1])
+        ('3696', 'a', 'true', 'x', None)
     """
-    value = metadata_value(metadata, key)
-    if value is None or isinstance(value, str):
+    if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -161,29 +180,103 @@ def metadata_str(metadata: Mapping[str, Any] | None, key: str) -> str | None:
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            _warn(key, "is not UTF-8 text", value)
             return None
-    _warn(key, f"is not text but {type(value).__name__}", value)
     return None
 
 
-def _to_int(value: Any) -> int | None:
+def metadata_str(metadata: Mapping[str, Any] | None, key: str) -> str | None:
+    """The field as text: strings as they are, numbers in decimal, bytes as UTF-8.
+
+    Example:
+        >>> metadata_str({"Id": Datum("1", "json")}, "Id")
+        '1'
+    """
+    value = metadata_value(metadata, key)
+    if value is None or type(value) is str:
+        return value
+    result = to_text(value)
+    if result is None:
+        _warn(key, f"is not text but {type(value).__name__}", value)
+    return result
+
+
+#: a decimal integer, possibly written with a zero fraction (``"7"``, ``"-7.00"``): exact.
+_INT_TEXT: Final = re.compile(r"([+-]?[0-9]+)(?:\.0*)?", re.ASCII)
+_FLOAT_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def _text(value: object) -> str | None:
+    """``value`` as stripped text with one JSON string quoting removed, or None."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            value = bytes(value).decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1].strip()
+    return text
+
+
+def to_int(value: object) -> int | None:
+    """The one integer coercion of metadata values; ``None`` for anything else, never raises.
+
+    Accepted: an ``int`` (not a ``bool``); an integral finite ``float``; text or bytes (ASCII)
+    holding a decimal integer or an integral decimal number (``"7"``, ``" -7 "``, ``"1.0"``,
+    ``"1e3"``), optionally JSON-quoted once (``'"7"'``, as custom handlers send it).
+
+    Example:
+        >>> [to_int(v) for v in (7, "7", '"7"', b"7", "1.0", 7.0, "1.5", True, "x", None)]
+        [7, 7, 7, 7, 1, 7, None, None, None, None]
+    """
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return int(value)
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = _unwrap_raw(value.strip())
-        try:
-            return int(text, 10)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                return None
-            return int(number) if number.is_integer() else None
+    text = _text(value)
+    if text is None or len(text) > 4000:  # int() refuses more than 4300 digits
+        return None
+    match = _INT_TEXT.fullmatch(text)
+    if match is not None:
+        return int(match.group(1), 10)
+    if _FLOAT_TEXT.fullmatch(text):
+        number = float(text)
+        return int(number) if number.is_integer() else None
+    return None
+
+
+_TRUE: Final = frozenset({"true", "1", "yes"})
+_FALSE: Final = frozenset({"false", "0", "no"})
+
+
+def to_bool(value: object) -> bool | None:
+    """The one boolean coercion of metadata values; ``None`` for anything else, never raises.
+
+    Accepted: a ``bool``; the numbers ``0``/``1``; text or bytes (ASCII) ``true``/``false``,
+    ``yes``/``no``, ``1``/``0`` in any case, optionally JSON-quoted once (``'"true"'``).
+
+    Example:
+        >>> [to_bool(v) for v in (True, "true", "True", '"true"', b"false", 0, "2", None)]
+        [True, True, True, True, False, False, None, None]
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value) if value in (0, 1) else None
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
     return None
 
 
@@ -197,7 +290,7 @@ def metadata_int(metadata: Mapping[str, Any] | None, key: str) -> int | None:
     value = metadata_value(metadata, key)
     if value is None:
         return None
-    result = _to_int(value)
+    result = to_int(value)
     if result is None:
         _warn(key, "is not an integer", value)
     return result
@@ -224,10 +317,6 @@ def metadata_float(metadata: Mapping[str, Any] | None, key: str) -> float | None
     return None
 
 
-_TRUE: Final = frozenset({"true", "1", "yes"})
-_FALSE: Final = frozenset({"false", "0", "no"})
-
-
 def metadata_bool(metadata: Mapping[str, Any] | None, key: str) -> bool | None:
     """The field as a bool: ``True``/``False``, ``"true"``/``"false"`` (any case), 1/0.
 
@@ -236,18 +325,12 @@ def metadata_bool(metadata: Mapping[str, Any] | None, key: str) -> bool | None:
         True
     """
     value = metadata_value(metadata, key)
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = _unwrap_raw(value.strip()).lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    _warn(key, "is not a boolean", value)
-    return None
+    if value is None:
+        return None
+    result = to_bool(value)
+    if result is None:
+        _warn(key, "is not a boolean", value)
+    return result
 
 
 def metadata_datetime(metadata: Mapping[str, Any] | None, key: str) -> datetime | None:

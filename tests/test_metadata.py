@@ -231,3 +231,127 @@ def test_str_round_trips_through_json_shapes(text: str) -> None:
     assert metadata_str({"S": Datum(text, "string")}, "S") == text
     assert metadata_str({"S": Datum(json.dumps(text), "json")}, "S") == text
     assert metadata_str({"S": json.dumps(text)}, "S") == text
+
+
+# --- the one integer / boolean coercion -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        (-7, -7),
+        ("7", 7),
+        (" 7 ", 7),
+        ('"7"', 7),
+        (b"5", 5),
+        (bytearray(b"5"), 5),
+        ("1.0", 1),
+        ("1e3", 1000),
+        (7.0, 7),
+        ("1.5", None),
+        (1.5, None),
+        (True, None),
+        ("", None),
+        ("x", None),
+        ("1_000", None),
+        ("\u0661", None),  # an Arabic-Indic digit: not a decimal integer the host sends
+        ("nan", None),
+        ("inf", None),
+        (float("nan"), None),
+        (float("inf"), None),
+        (None, None),
+        ([1], None),
+        (b"\xff", None),
+        ("9" * 5000, None),
+    ],
+)
+def test_to_int_accepts_the_host_forms_and_refuses_the_rest(value: Any, expected: Any) -> None:
+    assert md.to_int(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ('"true"', True),
+        (b"false", False),
+        ("1", True),
+        ("0", False),
+        (1, True),
+        (0, False),
+        ("2", None),
+        (2, None),
+        ("", None),
+        ("maybe", None),
+        (None, None),
+        ({}, None),
+    ],
+)
+def test_to_bool_accepts_the_host_forms_and_refuses_the_rest(value: Any, expected: Any) -> None:
+    assert md.to_bool(value) == expected
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30))
+def test_to_int_agrees_on_every_form_of_an_integer(n: int) -> None:
+    forms = [n, str(n), f'"{n}"', str(n).encode(), f" {n} ", f"{n}.0"]
+    assert [md.to_int(form) for form in forms] == [n] * len(forms)
+    # and the metadata reader agrees with it on every wire shape
+    shapes = [Datum(str(n), "json"), Datum(str(n), "string"), str(n), f'"{n}"']
+    assert [metadata_int({"N": shape}, "N") for shape in shapes] == [n] * len(shapes)
+
+
+@given(st.booleans(), st.sampled_from([str, str.title, str.upper]))
+def test_to_bool_agrees_on_every_form_of_a_boolean(b: bool, case: Any) -> None:
+    text = case("true" if b else "false")
+    forms = [b, text, f'"{text}"', text.encode(), int(b)]
+    assert [md.to_bool(form) for form in forms] == [b] * len(forms)
+    assert metadata_bool({"B": Datum(text, "string")}, "B") is b
+
+
+_ANYTHING = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+    st.binary(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=3),
+)
+
+
+@given(_ANYTHING)
+def test_coercions_never_raise_and_return_their_type_or_none(value: Any) -> None:
+    as_int = md.to_int(value)
+    as_bool = md.to_bool(value)
+    as_text = md.to_text(value)
+    assert as_int is None or type(as_int) is int
+    assert as_bool is None or type(as_bool) is bool
+    assert as_text is None or type(as_text) is str
+
+
+# --- the warning cache ---------------------------------------------------------------------
+
+
+def test_warning_cache_is_bounded_and_new_keys_still_warn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="azfunc.metadata")
+    for i in range(md._WARNED_MAX + 10):
+        metadata_int({f"K{i}": "x"}, f"K{i}")
+    assert len(md._WARNED) == md._WARNED_MAX
+    caplog.clear()
+    metadata_int({"Fresh": "x"}, "Fresh")
+    assert any("'Fresh'" in r.getMessage() for r in caplog.records)
+    # the oldest pair was evicted, so it warns again; a recent one stays silent
+    caplog.clear()
+    metadata_int({"K0": "x"}, "K0")
+    metadata_int({"Fresh": "x"}, "Fresh")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("'K0'" in m for m in messages)
+    assert not any("'Fresh'" in m for m in messages)

@@ -7,7 +7,7 @@ Rules this module keeps:
   alias such as ``list[str]`` is never one of them.
 * :class:`BatchTriggerConverter` is a trigger that delivers one item or a batch (Event
   Hubs, Service Bus, Kafka). Cardinality is decided once per invocation by
-  :func:`~azfunc.bindings._batch.decide_cardinality`; ``str``/``bytes`` annotations get the
+  :func:`~azfunc.bindings._cardinality.decide_cardinality`; ``str``/``bytes`` annotations get the
   bodies in that form (text decoded as UTF-8 with replacement), anything else the
   binding's item type, built by the subclass's ``_decode_one`` / ``_decode_many``. The base
   calls ``_decode_many`` once per batch, never once per item, so the batch loop stays in
@@ -22,15 +22,9 @@ from typing import Any, ClassVar
 
 from .._datum import Datum
 from .._registry import Converter
-from ._batch import (
-    MANY,
-    annotation_allows,
-    batch_bodies,
-    decide_cardinality,
-    is_class_of,
-    single_body,
-    unwrap_optional,
-)
+from .._typing import is_class_of, unwrap_optional
+from ._bodies import batch_bodies, single_body
+from ._cardinality import MANY, annotation_allows, decide_cardinality
 
 __all__ = ["BatchTriggerConverter", "ClassTriggerConverter"]
 

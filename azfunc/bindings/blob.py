@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum
 from .._errors import ConversionError
-from .._metadata import metadata_dict, metadata_str
+from .._metadata import metadata_dict, metadata_str, to_int
 from .._registry import Converter
-from ._batch import is_class, is_class_of, unwrap_optional
+from .._typing import is_class, is_class_of, unwrap_optional
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -40,18 +40,10 @@ __all__ = ["CONVERTERS", "BlobConverter", "InputStream"]
 _INPUT_KINDS: Final = ("string", "bytes", "stream", "null")
 
 
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit() and text.isascii():
-            return int(text)
-    return None
+def _length(value: object) -> int | None:
+    """A blob length: :func:`~azfunc._metadata.to_int`, refusing negative numbers."""
+    number = to_int(value)
+    return number if number is not None and number >= 0 else None
 
 
 class InputStream(io.BufferedIOBase):
@@ -339,7 +331,7 @@ class BlobConverter(Converter):
         length = None
         if properties:
             for key in ("ContentLength", "Length"):
-                length = _int_or_none(properties.get(key))
+                length = _length(properties.get(key))
                 if length is not None:
                     break
         return InputStream(

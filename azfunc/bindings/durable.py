@@ -23,10 +23,13 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ConversionError
 from .._registry import Converter
-from ._batch import annotation_allows, payload_value, unwrap_optional
+from .._typing import unwrap_optional
+from ._bodies import payload_value
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
+from ._value import BindingValue
 
 __all__ = [
     "CONVERTERS",
@@ -39,7 +42,7 @@ __all__ = [
 ]
 
 
-class _JsonTextContext:
+class _JsonTextContext(BindingValue):
     __slots__ = ("_body",)
 
     def __init__(self, body: str | bytes = "") -> None:
@@ -51,7 +54,7 @@ class _JsonTextContext:
                     f"{type(self).__name__} body must be UTF-8 JSON text"
                 ) from None
         if not isinstance(body, str):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{type(self).__name__} body must be str or bytes, got {type(body).__name__}"
             )
         self._body: str = body
@@ -77,8 +80,6 @@ class _JsonTextContext:
         if type(other) is not type(self):
             return NotImplemented
         return self._body == other._body
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self._body

@@ -27,17 +27,18 @@ import binascii
 import json
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._errors import BodyDecodeError, ConversionError
+from .._errors import ArgumentTypeError, BodyDecodeError, ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
-from ._batch import annotation_allows, payload_value
+from ._bodies import payload_value
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
+from ._value import BindingValue
 
 __all__ = [
     "CONVERTERS",
@@ -81,6 +82,13 @@ def _data_bytes(data: Any) -> bytes:
     return json.dumps(data).encode("utf-8")
 
 
+def _json_text(value: dict[str, Any], what: str) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise ConversionError(f"the {what} is not JSON-serialisable: {exc}") from None
+
+
 def _time_text(value: datetime | None) -> str | None:
     return None if value is None else format_datetime(value)
 
@@ -91,7 +99,7 @@ def _opt_str(value: Any) -> str | None:
     return str(value)
 
 
-class _EventGridData:
+class _EventGridData(BindingValue):
     """What both Event Grid schema event classes do with their ``data``."""
 
     __slots__ = ()
@@ -105,8 +113,19 @@ class _EventGridData:
         """The event's ``data`` as bytes (text as UTF-8, anything else as JSON)."""
         return _data_bytes(self.data)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON object."""
+        raise NotImplementedError
 
-@dataclass(eq=True, kw_only=True, slots=True)
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if ``data`` is not JSON-serialisable.
+        """
+        return _json_text(self.to_dict(), type(self).__name__)
+
+
 class EventGridEvent(_EventGridData):
     """An event in the Event Grid schema.
 
@@ -117,17 +136,56 @@ class EventGridEvent(_EventGridData):
         ({'size': 3}, b'{"size": 3}')
     """
 
-    id: str = ""
-    topic: str | None = None
-    subject: str = ""
-    event_type: str = ""
-    event_time: datetime | None = None
-    data: Any = None
-    data_version: str = ""
-    metadata_version: str | None = None
+    __slots__ = (
+        "data",
+        "data_version",
+        "event_time",
+        "event_type",
+        "id",
+        "metadata_version",
+        "subject",
+        "topic",
+    )
+    _compare = (
+        "id",
+        "topic",
+        "subject",
+        "event_type",
+        "event_time",
+        "data",
+        "data_version",
+        "metadata_version",
+    )
 
-    def __post_init__(self) -> None:
-        self.event_time = _aware(self.event_time)
+    id: str
+    topic: str | None
+    subject: str
+    event_type: str
+    event_time: datetime | None
+    data: Any
+    data_version: str
+    metadata_version: str | None
+
+    def __init__(
+        self,
+        *,
+        id: str = "",  # noqa: A002 - the azure-functions keyword
+        topic: str | None = None,
+        subject: str = "",
+        event_type: str = "",
+        event_time: datetime | None = None,
+        data: Any = None,
+        data_version: str = "",
+        metadata_version: str | None = None,
+    ) -> None:
+        self.id = id
+        self.topic = topic
+        self.subject = subject
+        self.event_type = event_type
+        self.event_time = _aware(event_time)
+        self.data = data
+        self.data_version = data_version
+        self.metadata_version = metadata_version
 
     def to_dict(self) -> dict[str, Any]:
         """The event in Event Grid schema JSON form (``None`` members left out)."""
@@ -166,7 +224,6 @@ class EventGridEvent(_EventGridData):
         )
 
 
-@dataclass(eq=True, kw_only=True, slots=True)
 class EventGridOutputEvent(_EventGridData):
     """An event to publish through the ``eventGrid`` output (Event Grid schema).
 
@@ -177,16 +234,35 @@ class EventGridOutputEvent(_EventGridData):
         ('t', {'a': 1})
     """
 
-    id: str = ""
-    subject: str = ""
-    event_type: str = ""
-    event_time: datetime | None = None
-    data: Any = None
-    data_version: str = ""
-    topic: str | None = None
+    __slots__ = ("data", "data_version", "event_time", "event_type", "id", "subject", "topic")
+    _compare = ("id", "subject", "event_type", "event_time", "data", "data_version", "topic")
 
-    def __post_init__(self) -> None:
-        self.event_time = _aware(self.event_time)
+    id: str
+    subject: str
+    event_type: str
+    event_time: datetime | None
+    data: Any
+    data_version: str
+    topic: str | None
+
+    def __init__(
+        self,
+        *,
+        id: str = "",  # noqa: A002 - the azure-functions keyword
+        subject: str = "",
+        event_type: str = "",
+        event_time: datetime | None = None,
+        data: Any = None,
+        data_version: str = "",
+        topic: str | None = None,
+    ) -> None:
+        self.id = id
+        self.subject = subject
+        self.event_type = event_type
+        self.event_time = _aware(event_time)
+        self.data = data
+        self.data_version = data_version
+        self.topic = topic
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object sent to Event Grid (``topic`` only when set)."""
@@ -203,7 +279,7 @@ class EventGridOutputEvent(_EventGridData):
         return out
 
 
-class CloudEvent:
+class CloudEvent(BindingValue):
     """A CloudEvents 1.0 event.
 
     Extension attributes are passed as ``extensions={...}`` or as extra keywords (the
@@ -218,7 +294,7 @@ class CloudEvent:
         True
 
     Raises:
-        TypeError: if ``data_base64`` is not text or an extension name is not a string.
+        ArgumentTypeError: if ``data_base64`` is not text or an extension name is not a string.
     """
 
     __slots__ = (
@@ -252,7 +328,7 @@ class CloudEvent:
         **extra: Any,
     ) -> None:
         if data_base64 is not None and not isinstance(data_base64, str):
-            raise TypeError("CloudEvent data_base64 must be base64 text")
+            raise ArgumentTypeError("CloudEvent data_base64 must be base64 text")
         self._id = id
         self._source = source
         self._type = type
@@ -265,7 +341,7 @@ class CloudEvent:
         self._dataschema = dataschema
         merged = {**(extensions or {}), **extra}
         if not all(isinstance(k, str) for k in merged):
-            raise TypeError("CloudEvent extension attribute names must be strings")
+            raise ArgumentTypeError("CloudEvent extension attribute names must be strings")
         self._extensions: dict[str, Any] = merged
 
     @property
@@ -396,12 +472,18 @@ class CloudEvent:
             extensions={str(k): v for k, v in body.items() if k not in _CE_KNOWN},
         )
 
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text (structured mode).
+
+        Raises:
+            ConversionError: if ``data`` or an extension is not JSON-serialisable.
+        """
+        return _json_text(self.to_dict(), "CloudEvent")
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CloudEvent):
             return NotImplemented
         return self.to_dict() == other.to_dict()
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<CloudEvent id={self._id!r} source={self._source!r} type={self._type!r}>"

@@ -5,7 +5,7 @@ Rules this module keeps:
 * :class:`EventHubEvent` is concrete and keyword-constructible; every field has a default.
   ``get_body()`` is exactly the bytes that arrived; ``get_json()`` decodes them through
   :func:`azfunc._body.decode_json_body` and raises :class:`~azfunc.BodyDecodeError`.
-* Cardinality follows :func:`azfunc.bindings._batch.decide_cardinality`: the annotation
+* Cardinality follows :func:`azfunc.bindings._cardinality.decide_cardinality`: the annotation
   (``EventHubEvent`` vs ``list[EventHubEvent]``) when given, else the payload shape.
 * Single-event metadata: ``EnqueuedTimeUtc``, ``SequenceNumber``, ``Offset``,
   ``PartitionKey``, ``Properties``, ``SystemProperties`` (``iothub-*`` entries become
@@ -34,28 +34,24 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._metadata import metadata_dict, metadata_value, raw_metadata
+from .._errors import ArgumentTypeError
+from .._metadata import metadata_dict, metadata_value, raw_metadata, to_int, to_text
 from .._registry import Converter
 from .._timeparse import parse_datetime
-from ._batch import (
-    SharedMetadata,
-    annotation_allows,
-    int_or_none,
-    positional,
-    text_or_none,
-    utf8_text,
-)
+from ._batchmeta import SharedMetadata, positional
+from ._bodies import utf8_text
+from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 from ._trigger import BatchTriggerConverter
+from ._value import BindingValue
 
 __all__ = ["CONVERTERS", "EventHubEvent", "EventHubOutputConverter", "EventHubTriggerConverter"]
 
-_UNPARSED: Final[Any] = object()
 _IOTHUB: Final = "iothub-"
 _SINGLE_KEYS: Final = ("SystemProperties", "EnqueuedTimeUtc", "SequenceNumber", "Offset")
 
 
-class EventHubEvent:
+class EventHubEvent(BindingValue):
     """One Event Hubs (or IoT Hub) event.
 
     Example:
@@ -99,19 +95,24 @@ class EventHubEvent:
         if isinstance(body, str):
             body = body.encode("utf-8")
         elif not isinstance(body, bytes):
-            raise TypeError(f"EventHubEvent body must be bytes or str, got {type(body).__name__}")
+            raise ArgumentTypeError(
+                f"EventHubEvent body must be bytes or str, got {type(body).__name__}"
+            )
         if enqueued_time is not None and enqueued_time.tzinfo is None:
             enqueued_time = enqueued_time.replace(tzinfo=timezone.utc)
         self._body: bytes = body
         self._trigger_metadata = trigger_metadata
-        self._enqueued_time: Any = enqueued_time
-        self._enqueued_raw: Any = None
+        self._enqueued_time: datetime | None = enqueued_time
+        #: the host's enqueued-time value until :attr:`enqueued_time` parses it (then None)
+        self._enqueued_raw: object = None
         self._partition_key = partition_key
         self._sequence_number = sequence_number
         self._offset = None if offset is None else str(offset)
-        self._iothub_metadata: Any = None if iothub_metadata is None else dict(iothub_metadata)
-        self._properties: Any = None if properties is None else dict(properties)
-        self._system_properties: Any = (
+        self._iothub_metadata: dict[str, Any] | None = (
+            None if iothub_metadata is None else dict(iothub_metadata)
+        )
+        self._properties: dict[str, Any] | None = None if properties is None else dict(properties)
+        self._system_properties: dict[str, Any] | None = (
             None if system_properties is None else dict(system_properties)
         )
         self._metadata: dict[str, Any] | None = None
@@ -132,9 +133,11 @@ class EventHubEvent:
     @property
     def enqueued_time(self) -> datetime | None:
         """When the event was enqueued, timezone-aware (UTC), or ``None``."""
-        if self._enqueued_time is _UNPARSED:
-            self._enqueued_time = parse_datetime(self._enqueued_raw)
-        return self._enqueued_time  # type: ignore[no-any-return]
+        raw = self._enqueued_raw
+        if raw is not None:
+            self._enqueued_time = parse_datetime(raw)
+            self._enqueued_raw = None
+        return self._enqueued_time
 
     @property
     def partition_key(self) -> str | None:
@@ -156,14 +159,14 @@ class EventHubEvent:
         """The application properties the sender set (empty when none)."""
         if self._properties is None:
             self._properties = {}
-        return self._properties  # type: ignore[no-any-return]
+        return self._properties
 
     @property
     def system_properties(self) -> dict[str, Any]:
         """The broker's system properties (``x-opt-*``, ``iothub-*``...); empty when none."""
         if self._system_properties is None:
             self._system_properties = {}
-        return self._system_properties  # type: ignore[no-any-return]
+        return self._system_properties
 
     @property
     def iothub_metadata(self) -> dict[str, Any] | None:
@@ -171,7 +174,7 @@ class EventHubEvent:
         if self._iothub_metadata is None and self._system_properties:
             found = _iothub_from(self._system_properties)
             self._iothub_metadata = found or None
-        return self._iothub_metadata  # type: ignore[no-any-return]
+        return self._iothub_metadata
 
     @property
     def partition_context(self) -> dict[str, Any] | None:
@@ -195,9 +198,9 @@ class EventHubEvent:
                 self._metadata = raw_metadata(self._trigger_metadata)
             elif self._shared is not None:
                 own = {
-                    "EnqueuedTimeUtc": self._enqueued_raw
-                    if self._enqueued_time is _UNPARSED
-                    else self._enqueued_time,
+                    "EnqueuedTimeUtc": self._enqueued_time
+                    if self._enqueued_raw is None
+                    else self._enqueued_raw,
                     "SequenceNumber": self._sequence_number,
                     "Offset": self._offset,
                     "PartitionKey": self._partition_key,
@@ -219,8 +222,6 @@ class EventHubEvent:
             and self.properties == other.properties
             and self.system_properties == other.system_properties
         )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (
@@ -247,12 +248,8 @@ def _new_event(
     ev = EventHubEvent.__new__(EventHubEvent)
     ev._body = body
     ev._trigger_metadata = None
-    if enqueued is None:
-        ev._enqueued_time = None
-        ev._enqueued_raw = None
-    else:
-        ev._enqueued_time = _UNPARSED
-        ev._enqueued_raw = enqueued
+    ev._enqueued_time = None
+    ev._enqueued_raw = enqueued
     ev._partition_key = partition_key
     ev._sequence_number = sequence_number
     ev._offset = offset
@@ -291,7 +288,7 @@ class EventHubTriggerConverter(BatchTriggerConverter):
             return None
 
         iothub = {
-            key[len(_IOTHUB) :]: text_or_none(metadata_value(md, key))
+            key[len(_IOTHUB) :]: to_text(metadata_value(md, key))
             for key in (md or {})
             if isinstance(key, str) and key.startswith(_IOTHUB)
         } or _iothub_from(system)
@@ -299,16 +296,15 @@ class EventHubTriggerConverter(BatchTriggerConverter):
             body=body,
             trigger_metadata=md,
             enqueued_time=None,
-            partition_key=text_or_none(pick("PartitionKey", "x-opt-partition-key")),
-            sequence_number=int_or_none(pick("SequenceNumber", "x-opt-sequence-number")),
-            offset=text_or_none(pick("Offset", "x-opt-offset")),
+            partition_key=to_text(pick("PartitionKey", "x-opt-partition-key")),
+            sequence_number=to_int(pick("SequenceNumber", "x-opt-sequence-number")),
+            offset=to_text(pick("Offset", "x-opt-offset")),
             iothub_metadata=iothub or None,
             properties=metadata_dict(md, "Properties"),
             system_properties=system,
         )
         raw_time = pick("EnqueuedTimeUtc", "x-opt-enqueued-time")
         if raw_time is not None:
-            event._enqueued_time = _UNPARSED
             event._enqueued_raw = raw_time
         return event
 
@@ -356,9 +352,9 @@ class EventHubTriggerConverter(BatchTriggerConverter):
                     body,
                     shared,
                     enq,
-                    seq if type(seq) is int else int_or_none(seq),
-                    off if type(off) is str else text_or_none(off),
-                    pk if pk is None or type(pk) is str else text_or_none(pk),
+                    seq if type(seq) is int else to_int(seq),
+                    off if type(off) is str else to_text(off),
+                    pk if pk is None or type(pk) is str else to_text(pk),
                     props[i] if props is not None else None,
                     sp,
                 )

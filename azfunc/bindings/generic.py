@@ -22,7 +22,8 @@ from typing import Any, Final
 from .._datum import Datum, collection_items
 from .._errors import BodyDecodeError, ConversionError, WireFormatError
 from .._registry import Converter
-from ._batch import payload_value, unwrap_optional, utf8
+from .._typing import unwrap_optional
+from ._bodies import payload_value, utf8
 from ._encode import MessageOutputConverter
 
 __all__ = ["CONVERTERS", "GenericConverter"]

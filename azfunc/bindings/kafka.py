@@ -9,7 +9,7 @@ Rules this module keeps:
 * Single-event metadata: ``Key``, ``Offset``, ``Partition``, ``Topic``, ``Timestamp``,
   ``Headers``. Batches use ``KeyArray``, ``OffsetArray``, ``PartitionArray``, ``TopicArray``,
   ``TimestampArray`` and ``HeadersArray``, each trusted positionally only when its length
-  equals the batch (see :mod:`azfunc.bindings._batch`); otherwise that field is ``None``.
+  equals the batch (see :mod:`azfunc.bindings._batchmeta`); otherwise that field is ``None``.
 * The ``kafka`` output sends ``str`` and ``bytes`` as they are, and a :class:`KafkaEvent` as
   the JSON object the Kafka extension reads for an event with a key and headers:
   ``{"Key": ..., "Value": <body as UTF-8 text>, "Headers": [{"Key": ..., "Value": ...}]}``
@@ -20,32 +20,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from .._body import decode_json_body
-from .._metadata import metadata_int, metadata_list, metadata_str, raw_metadata
+from .._metadata import (
+    metadata_int,
+    metadata_list,
+    metadata_str,
+    raw_metadata,
+    to_int,
+    to_text,
+)
 from .._registry import Converter
 from .._timeparse import parse_datetime
-from ._batch import (
-    SharedMetadata,
-    annotation_allows,
-    int_or_none,
-    positional,
-    text_or_none,
-    utf8_text,
-)
-from ._encode import MessageOutputConverter
+from ._batchmeta import SharedMetadata, positional
+from ._bodies import utf8_text
+from ._cardinality import annotation_allows
+from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import BatchTriggerConverter
+from ._value import BindingValue, body_bytes
 
 __all__ = ["CONVERTERS", "KafkaEvent", "KafkaOutputConverter", "KafkaTriggerConverter"]
 
 _SINGLE_KEYS: Final = ("Offset", "Partition", "Topic", "Key", "Timestamp")
 
 
-@dataclass(eq=True, kw_only=True, slots=True)
-class KafkaEvent:
+class KafkaEvent(BindingValue):
     """One Kafka record.
 
     Example:
@@ -53,31 +54,62 @@ class KafkaEvent:
         ...                 timestamp="2022-04-09T03:20:06.591Z")
         >>> ev.get_json(), ev.key, ev.timestamp_utc.year
         ({'v': 1}, 'k1', 2022)
+        >>> ev.to_json()
+        '{"Key": "k1", "Value": "{\\\\"v\\\\": 1}"}'
+
+    Raises:
+        ArgumentTypeError: if ``body`` is not ``bytes`` or ``str``.
     """
 
-    body: bytes | str = b""
-    trigger_metadata: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
-    key: str | None = None
-    offset: int | None = None
-    partition: int | None = None
-    topic: str | None = None
-    timestamp: str | None = None
-    headers: list[Any] | None = None
-    _metadata: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)
-    _shared: SharedMetadata | None = field(default=None, init=False, compare=False, repr=False)
+    __slots__ = (
+        "_metadata",
+        "_shared",
+        "body",
+        "headers",
+        "key",
+        "offset",
+        "partition",
+        "timestamp",
+        "topic",
+        "trigger_metadata",
+    )
+    _compare = ("body", "key", "offset", "partition", "topic", "timestamp", "headers")
 
-    def __post_init__(self) -> None:
-        body: Any = self.body
-        if isinstance(body, str):
-            self.body = body.encode("utf-8")
-        elif isinstance(body, (bytearray, memoryview)):
-            self.body = bytes(body)
-        elif not isinstance(body, bytes):
-            raise TypeError(f"KafkaEvent body must be bytes or str, got {type(body).__name__}")
+    body: bytes
+    trigger_metadata: Mapping[str, Any] | None
+    key: str | None
+    offset: int | None
+    partition: int | None
+    topic: str | None
+    timestamp: str | None
+    headers: list[Any] | None
+
+    def __init__(
+        self,
+        *,
+        body: bytes | str = b"",
+        trigger_metadata: Mapping[str, Any] | None = None,
+        key: str | None = None,
+        offset: int | None = None,
+        partition: int | None = None,
+        topic: str | None = None,
+        timestamp: str | None = None,
+        headers: list[Any] | None = None,
+    ) -> None:
+        self.body = body_bytes(body, "KafkaEvent")
+        self.trigger_metadata = trigger_metadata
+        self.key = key
+        self.offset = offset
+        self.partition = partition
+        self.topic = topic
+        self.timestamp = timestamp
+        self.headers = headers
+        self._metadata: dict[str, Any] | None = None
+        self._shared: SharedMetadata | None = None
 
     def get_body(self) -> bytes:
         """The record value, exactly as it arrived."""
-        return self.body  # type: ignore[return-value]
+        return self.body
 
     def get_json(self) -> Any:
         """The record value parsed as JSON (UTF-8).
@@ -126,6 +158,14 @@ class KafkaEvent:
         if self.headers:
             out["Headers"] = list(self.headers)
         return out
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if the body is not UTF-8 text or a header is not JSON.
+        """
+        return dumps_json(_OUTPUT, self.to_dict(), what="KafkaEvent")
 
 
 def _headers(value: Any) -> list[Any] | None:
@@ -182,11 +222,11 @@ class KafkaTriggerConverter(BatchTriggerConverter):
         for i, body in enumerate(bodies):
             ev = KafkaEvent(
                 body=body,
-                key=text_or_none(keys[i]) if keys is not None else None,
-                offset=int_or_none(offsets[i]) if offsets is not None else None,
-                partition=int_or_none(partitions[i]) if partitions is not None else None,
-                topic=text_or_none(topics[i]) if topics is not None else None,
-                timestamp=text_or_none(stamps[i]) if stamps is not None else None,
+                key=to_text(keys[i]) if keys is not None else None,
+                offset=to_int(offsets[i]) if offsets is not None else None,
+                partition=to_int(partitions[i]) if partitions is not None else None,
+                topic=to_text(topics[i]) if topics is not None else None,
+                timestamp=to_text(stamps[i]) if stamps is not None else None,
                 headers=_headers(headers[i]) if headers is not None else None,
             )
             ev._shared = shared

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from .._body import decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ConversionError
 from .._metadata import (
     metadata_datetime,
     metadata_int,
@@ -42,9 +42,10 @@ from .._metadata import (
 )
 from .._registry import Converter
 from .._timeparse import parse_datetime
-from ._batch import is_class_of, unwrap_optional
+from .._typing import is_class_of, unwrap_optional
 from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import ClassTriggerConverter
+from ._value import BindingValue
 
 __all__ = ["CONVERTERS", "QueueMessage", "QueueTriggerConverter", "QueueOutputConverter"]
 
@@ -65,7 +66,7 @@ def _body_bytes(body: object) -> bytes:
         return body.encode("utf-8")
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
-    raise ConversionError(f"a QueueMessage body must be str or bytes, got {type(body).__name__}")
+    raise ArgumentTypeError(f"a QueueMessage body must be str or bytes, got {type(body).__name__}")
 
 
 def _time_arg(name: str, value: object) -> datetime | None:
@@ -77,7 +78,7 @@ def _time_arg(name: str, value: object) -> datetime | None:
     return parsed
 
 
-class QueueMessage:
+class QueueMessage(BindingValue):
     """A storage queue message.
 
     Example:
@@ -89,8 +90,8 @@ class QueueMessage:
         '2019-10-09T17:58:31+00:00'
 
     Raises:
-        ConversionError: if ``body`` is not str/bytes, ``dequeue_count`` is not an int, or a
-            time is text that cannot be read.
+        ArgumentTypeError: if ``body`` is not str/bytes or ``dequeue_count`` is not an int.
+        ConversionError: if a time is text that cannot be read.
     """
 
     __slots__ = (
@@ -120,7 +121,7 @@ class QueueMessage:
         if dequeue_count is not None and (
             not isinstance(dequeue_count, int) or isinstance(dequeue_count, bool)
         ):
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"QueueMessage dequeue_count must be an int, got {type(dequeue_count).__name__}"
             )
         self._body = _body_bytes(body)
@@ -241,8 +242,6 @@ class QueueMessage:
         if not isinstance(other, QueueMessage):
             return NotImplemented
         return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (

@@ -8,7 +8,7 @@ Rules this module keeps:
 * Trigger metadata is read by the tolerant readers of :mod:`azfunc._metadata`: times with
   offsets, 7 fractional digits or no zone all parse; ``TimeToLive`` accepts .NET TimeSpan
   text and ISO 8601 durations; an unreadable value gives ``None``, never an exception.
-* Cardinality follows :func:`azfunc.bindings._batch.decide_cardinality`. In a batch each
+* Cardinality follows :func:`azfunc.bindings._cardinality.decide_cardinality`. In a batch each
   ``<Name>Array`` metadata key is used positionally only when its length equals the batch
   (the host drops null strings from collections, so a short ``SessionIdArray`` leaves every
   session id ``None`` instead of shifting them). Each message keeps only its own values plus
@@ -32,7 +32,6 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
@@ -46,18 +45,16 @@ from .._metadata import (
     metadata_int,
     metadata_str,
     raw_metadata,
+    to_int,
+    to_text,
 )
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime, parse_duration
-from ._batch import (
-    SharedMetadata,
-    annotation_allows,
-    int_or_none,
-    positional,
-    text_or_none,
-)
-from ._encode import MessageOutputConverter
+from ._batchmeta import SharedMetadata, positional
+from ._cardinality import annotation_allows
+from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import BatchTriggerConverter
+from ._value import BindingValue, body_bytes
 
 __all__ = [
     "CONVERTERS",
@@ -110,32 +107,22 @@ _FIELDS: Final[tuple[tuple[str, str, str], ...]] = (
 _DATETIME_FIELDS: Final = frozenset(a for a, _, k in _FIELDS if k == "datetime")
 
 
-def _as_bytes(body: Any, owner: str) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
-    raise TypeError(f"{owner} body must be bytes or str, got {type(body).__name__}")
-
-
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
 
 
-class _MessageBody:
-    """The body accessors of both message classes (the body is bytes once constructed)."""
+class _MessageBody(BindingValue):
+    """The body accessors of both message classes."""
 
     __slots__ = ()
-    body: bytes | str
+    body: bytes
     content_type: str | None
 
     def get_body(self) -> bytes:
         """The message body as bytes, exactly as it arrived for a received message."""
-        return self.body  # type: ignore[return-value]
+        return self.body
 
     def get_json(self) -> Any:
         """The body parsed as JSON, in the charset of ``content_type`` (default UTF-8).
@@ -143,10 +130,9 @@ class _MessageBody:
         Raises:
             BodyDecodeError: if the body is empty, undecodable or not JSON.
         """
-        return decode_json_body(self.get_body(), charset_from_content_type(self.content_type))
+        return decode_json_body(self.body, charset_from_content_type(self.content_type))
 
 
-@dataclass(eq=True, kw_only=True, slots=True)
 class ServiceBusMessage(_MessageBody):
     """A Service Bus message received by a trigger; every property is a keyword.
 
@@ -156,52 +142,143 @@ class ServiceBusMessage(_MessageBody):
         ...                         time_to_live=timedelta(minutes=5), subject="orders")
         >>> msg.get_json(), msg.message_id, msg.label, msg.time_to_live
         ({'n': 1}, 'm1', 'orders', datetime.timedelta(seconds=300))
+
+    Raises:
+        ArgumentTypeError: if ``body`` is not ``bytes`` or ``str``.
     """
 
-    body: bytes | str = b""
-    trigger_metadata: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
-    message_id: str | None = None
-    session_id: str | None = None
-    content_type: str | None = None
-    correlation_id: str | None = None
-    delivery_count: int | None = None
-    enqueued_time_utc: datetime | None = None
-    expires_at_utc: datetime | None = None
-    locked_until: datetime | None = None
-    lock_token: str | None = None
-    sequence_number: int | None = None
-    enqueued_sequence_number: int | None = None
-    partition_key: str | None = None
-    reply_to: str | None = None
-    reply_to_session_id: str | None = None
-    scheduled_enqueue_time_utc: datetime | None = None
-    time_to_live: timedelta | None = None
-    to: str | None = None
-    subject: str | None = None
-    label: str | None = None
-    dead_letter_source: str | None = None
-    dead_letter_reason: str | None = None
-    dead_letter_error_description: str | None = None
-    state: int | None = None
-    transaction_partition_key: str | None = None
-    application_properties: dict[str, Any] | None = None
-    user_properties: dict[str, Any] | None = None
-    force_persistence: bool | None = None
-    _metadata: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)
-    _shared: SharedMetadata | None = field(default=None, init=False, compare=False, repr=False)
+    __slots__ = (
+        "_metadata",
+        "_shared",
+        "application_properties",
+        "body",
+        "content_type",
+        "correlation_id",
+        "dead_letter_error_description",
+        "dead_letter_reason",
+        "dead_letter_source",
+        "delivery_count",
+        "enqueued_sequence_number",
+        "enqueued_time_utc",
+        "expires_at_utc",
+        "force_persistence",
+        "label",
+        "lock_token",
+        "locked_until",
+        "message_id",
+        "partition_key",
+        "reply_to",
+        "reply_to_session_id",
+        "scheduled_enqueue_time_utc",
+        "sequence_number",
+        "session_id",
+        "state",
+        "subject",
+        "time_to_live",
+        "to",
+        "transaction_partition_key",
+        "trigger_metadata",
+        "user_properties",
+    )
+    _compare = ("body", *(attr for attr, _, _ in _FIELDS), "force_persistence")
 
-    def __post_init__(self) -> None:
-        self.body = _as_bytes(self.body, "ServiceBusMessage")
-        for name in _DATETIME_FIELDS:
-            setattr(self, name, _aware(getattr(self, name)))
-        if self.subject is None:
-            self.subject = self.label
-        elif self.label is None:
-            self.label = self.subject
-        if self.application_properties is None and self.user_properties is not None:
-            self.application_properties = dict(self.user_properties)
-        elif self.user_properties is None and self.application_properties is not None:
-            self.user_properties = dict(self.application_properties)
+    trigger_metadata: Mapping[str, Any] | None
+    message_id: str | None
+    session_id: str | None
+    content_type: str | None
+    correlation_id: str | None
+    delivery_count: int | None
+    enqueued_time_utc: datetime | None
+    expires_at_utc: datetime | None
+    locked_until: datetime | None
+    lock_token: str | None
+    sequence_number: int | None
+    enqueued_sequence_number: int | None
+    partition_key: str | None
+    reply_to: str | None
+    reply_to_session_id: str | None
+    scheduled_enqueue_time_utc: datetime | None
+    time_to_live: timedelta | None
+    to: str | None
+    subject: str | None
+    label: str | None
+    dead_letter_source: str | None
+    dead_letter_reason: str | None
+    dead_letter_error_description: str | None
+    state: int | None
+    transaction_partition_key: str | None
+    application_properties: dict[str, Any] | None
+    user_properties: dict[str, Any] | None
+    force_persistence: bool | None
+
+    def __init__(  # one keyword per broker property, as in azure-functions
+        self,
+        *,
+        body: bytes | str = b"",
+        trigger_metadata: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
+        session_id: str | None = None,
+        content_type: str | None = None,
+        correlation_id: str | None = None,
+        delivery_count: int | None = None,
+        enqueued_time_utc: datetime | None = None,
+        expires_at_utc: datetime | None = None,
+        locked_until: datetime | None = None,
+        lock_token: str | None = None,
+        sequence_number: int | None = None,
+        enqueued_sequence_number: int | None = None,
+        partition_key: str | None = None,
+        reply_to: str | None = None,
+        reply_to_session_id: str | None = None,
+        scheduled_enqueue_time_utc: datetime | None = None,
+        time_to_live: timedelta | None = None,
+        to: str | None = None,
+        subject: str | None = None,
+        label: str | None = None,
+        dead_letter_source: str | None = None,
+        dead_letter_reason: str | None = None,
+        dead_letter_error_description: str | None = None,
+        state: int | None = None,
+        transaction_partition_key: str | None = None,
+        application_properties: dict[str, Any] | None = None,
+        user_properties: dict[str, Any] | None = None,
+        force_persistence: bool | None = None,
+    ) -> None:
+        self.body = body_bytes(body, "ServiceBusMessage")
+        self.trigger_metadata = trigger_metadata
+        self.message_id = message_id
+        self.session_id = session_id
+        self.content_type = content_type
+        self.correlation_id = correlation_id
+        self.delivery_count = delivery_count
+        self.lock_token = lock_token
+        self.sequence_number = sequence_number
+        self.enqueued_sequence_number = enqueued_sequence_number
+        self.partition_key = partition_key
+        self.reply_to = reply_to
+        self.reply_to_session_id = reply_to_session_id
+        self.time_to_live = time_to_live
+        self.to = to
+        self.dead_letter_source = dead_letter_source
+        self.dead_letter_reason = dead_letter_reason
+        self.dead_letter_error_description = dead_letter_error_description
+        self.state = state
+        self.transaction_partition_key = transaction_partition_key
+        self.force_persistence = force_persistence
+        self.enqueued_time_utc = _aware(enqueued_time_utc)
+        self.expires_at_utc = _aware(expires_at_utc)
+        self.locked_until = _aware(locked_until)
+        self.scheduled_enqueue_time_utc = _aware(scheduled_enqueue_time_utc)
+        self.subject = subject if subject is not None else label
+        self.label = label if label is not None else subject
+        if application_properties is None and user_properties is not None:
+            application_properties = dict(user_properties)
+        elif user_properties is None and application_properties is not None:
+            user_properties = dict(application_properties)
+        self.application_properties = application_properties
+        self.user_properties = user_properties
+        self._metadata: dict[str, Any] | None = None
+        self._shared: SharedMetadata | None = None
 
     @property
     def expiration_time(self) -> datetime | None:
@@ -243,7 +320,6 @@ def _format_timespan(value: timedelta) -> str:
     return sign + text
 
 
-@dataclass(eq=True, kw_only=True, slots=True)
 class ServiceBusOutputMessage(_MessageBody):
     """A message to send through the ``serviceBus`` output, with broker properties.
 
@@ -254,22 +330,66 @@ class ServiceBusOutputMessage(_MessageBody):
         ('s1', b'hello')
         >>> ServiceBusOutputMessage.from_dict(out.to_dict()) == out
         True
+        >>> out.to_json()[:16]
+        '{"Body": "hello"'
+
+    Raises:
+        ArgumentTypeError: if ``body`` is not ``bytes`` or ``str``.
     """
 
-    body: bytes | str = b""
-    message_id: str | None = None
-    session_id: str | None = None
-    correlation_id: str | None = None
-    content_type: str | None = None
-    subject: str | None = None
-    application_properties: dict[str, Any] = field(default_factory=dict)
-    scheduled_enqueue_time: datetime | None = None
-    time_to_live: timedelta | None = None
+    __slots__ = (
+        "application_properties",
+        "body",
+        "content_type",
+        "correlation_id",
+        "message_id",
+        "scheduled_enqueue_time",
+        "session_id",
+        "subject",
+        "time_to_live",
+    )
+    _compare = (
+        "body",
+        "message_id",
+        "session_id",
+        "correlation_id",
+        "content_type",
+        "subject",
+        "application_properties",
+        "scheduled_enqueue_time",
+        "time_to_live",
+    )
 
-    def __post_init__(self) -> None:
-        self.body = _as_bytes(self.body, "ServiceBusOutputMessage")
-        self.scheduled_enqueue_time = _aware(self.scheduled_enqueue_time)
-        self.application_properties = dict(self.application_properties or {})
+    message_id: str | None
+    session_id: str | None
+    correlation_id: str | None
+    subject: str | None
+    application_properties: dict[str, Any]
+    scheduled_enqueue_time: datetime | None
+    time_to_live: timedelta | None
+
+    def __init__(
+        self,
+        *,
+        body: bytes | str = b"",
+        message_id: str | None = None,
+        session_id: str | None = None,
+        correlation_id: str | None = None,
+        content_type: str | None = None,
+        subject: str | None = None,
+        application_properties: Mapping[str, Any] | None = None,
+        scheduled_enqueue_time: datetime | None = None,
+        time_to_live: timedelta | None = None,
+    ) -> None:
+        self.body = body_bytes(body, "ServiceBusOutputMessage")
+        self.message_id = message_id
+        self.session_id = session_id
+        self.correlation_id = correlation_id
+        self.content_type = content_type
+        self.subject = subject
+        self.application_properties = dict(application_properties or {})
+        self.scheduled_enqueue_time = _aware(scheduled_enqueue_time)
+        self.time_to_live = time_to_live
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object this message is sent as (see the module notes); unset fields
@@ -297,6 +417,14 @@ class ServiceBusOutputMessage(_MessageBody):
         if self.time_to_live is not None:
             out["TimeToLive"] = _format_timespan(self.time_to_live)
         return out
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if an application property is not JSON-serialisable.
+        """
+        return dumps_json(_OUTPUT_CONVERTER, self.to_dict(), what="ServiceBusOutputMessage")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ServiceBusOutputMessage:
@@ -326,11 +454,11 @@ class ServiceBusOutputMessage(_MessageBody):
         ttl = data.get("TimeToLive")
         return cls(
             body=body,
-            message_id=text_or_none(data.get("MessageId")),
-            session_id=text_or_none(data.get("SessionId")),
-            correlation_id=text_or_none(data.get("CorrelationId")),
-            content_type=text_or_none(data.get("ContentType")),
-            subject=text_or_none(data.get("Subject")),
+            message_id=to_text(data.get("MessageId")),
+            session_id=to_text(data.get("SessionId")),
+            correlation_id=to_text(data.get("CorrelationId")),
+            content_type=to_text(data.get("ContentType")),
+            subject=to_text(data.get("Subject")),
             application_properties=dict(props),
             scheduled_enqueue_time=None if when is None else parse_datetime(when),
             time_to_live=None if ttl is None else parse_duration(ttl),
@@ -341,9 +469,9 @@ def _coerce(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind == "str":
-        return text_or_none(value)
+        return to_text(value)
     if kind == "int":
-        return int_or_none(value)
+        return to_int(value)
     if kind == "datetime":
         return parse_datetime(value)
     if kind == "duration":
@@ -397,14 +525,16 @@ class ServiceBusTriggerConverter(BatchTriggerConverter):
         self, bodies: list[bytes], md: Mapping[str, Any] | None
     ) -> list[ServiceBusMessage]:
         n = len(bodies)
-        columns = [(attr, kind, positional(md, key + "Array", n)) for attr, key, kind in _FIELDS]
-        columns = [c for c in columns if c[2] is not None]
+        columns = [
+            (attr, kind, col)
+            for attr, key, kind in _FIELDS
+            if (col := positional(md, key + "Array", n)) is not None
+        ]
         shared = SharedMetadata(md)
         messages: list[ServiceBusMessage] = []
         for i, body in enumerate(bodies):
             values: dict[str, Any] = {
-                attr: _coerce(kind, col[i])  # type: ignore[index]
-                for attr, kind, col in columns
+                attr: _coerce(kind, col[i]) for attr, kind, col in columns
             }
             msg = ServiceBusMessage(body=body, **values)
             msg._shared = shared
@@ -451,3 +581,6 @@ CONVERTERS: Final[dict[str, Converter]] = {
     "serviceBusTrigger": ServiceBusTriggerConverter(),
     "serviceBus": ServiceBusOutputConverter(),
 }
+
+
+_OUTPUT_CONVERTER: Final = ServiceBusOutputConverter()

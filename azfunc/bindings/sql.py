@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import ClassVar, Final
 
 from .._registry import Converter
-from ._batch import JsonObject, JsonObjectList, JsonRowsConverter
+from ._rows import JsonObject, JsonObjectList, JsonRowsConverter
 
 __all__ = [
     "CONVERTERS",

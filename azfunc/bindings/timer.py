@@ -25,6 +25,7 @@ from .._errors import ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
 from ._trigger import ClassTriggerConverter
+from ._value import BindingValue
 
 __all__ = ["CONVERTERS", "ScheduleStatus", "TimerRequest", "TimerTriggerConverter"]
 
@@ -104,7 +105,7 @@ class ScheduleStatus(Mapping[str, Any]):
         return f"ScheduleStatus({self._raw!r})"
 
 
-class TimerRequest:
+class TimerRequest(BindingValue):
     """What a ``timerTrigger`` function receives.
 
     Example:
@@ -152,8 +153,6 @@ class TimerRequest:
             dict(other._schedule_status),
             other._schedule,
         )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<TimerRequest past_due={self._past_due} next={self._schedule_status.next!r}>"

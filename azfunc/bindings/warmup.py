@@ -14,16 +14,17 @@ from typing import Any
 from .._datum import Datum
 from .._registry import Converter
 from ._trigger import ClassTriggerConverter
+from ._value import BindingValue
 
 __all__ = ["CONVERTERS", "WarmUpContext", "WarmUpTriggerConverter"]
 
 
-class WarmUpContext:
-    """What a ``warmupTrigger`` function receives (it carries no data).
+class WarmUpContext(BindingValue):
+    """What a ``warmupTrigger`` function receives (it carries no data; all are equal).
 
     Example:
-        >>> WarmUpContext()
-        <WarmUpContext>
+        >>> WarmUpContext(), WarmUpContext() == WarmUpContext()
+        (<WarmUpContext>, True)
     """
 
     __slots__ = ()

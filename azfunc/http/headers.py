@@ -13,6 +13,10 @@ Rules this module keeps:
   converts only that value; anything else (iteration, ``len``, ``items``, ``==``, a map with
   upper-case names) builds the multidict once. A value that is not a string Datum raises
   :class:`~azfunc.ConversionError` from the read that meets it.
+* Both are ``collections.abc`` mappings through multidict's ABCs: :class:`RequestHeaders`
+  a ``multidict.MultiMapping`` (a ``Mapping``), :class:`MutableHeaders` a ``CIMultiDict``
+  (a ``MutableMultiMapping``, so a ``MutableMapping``). Like dicts they compare by
+  content and are unhashable (defining ``__eq__`` leaves ``__hash__`` unset).
 * :class:`MutableHeaders` validates every write, whichever method makes it: a name must be an
   RFC 9110 token, a value must not contain CR, LF, NUL or other control characters (HTAB is
   allowed). A bad one raises :class:`~azfunc.HeaderError`.
@@ -24,12 +28,15 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
-from typing import Any, Final, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, cast, overload
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 from .._datum import Datum
-from .._errors import ConversionError, HeaderError
+from .._errors import ArgumentTypeError, ConversionError, HeaderError
+
+if TYPE_CHECKING:
+    from multidict._abc import MDArg
 
 __all__ = [
     "HeadersInput",
@@ -94,16 +101,14 @@ def validate_header_value(value: object, name: str = "") -> str:
     return value
 
 
-def _pairs(source: HeadersInput | None) -> Iterable[tuple[str, str]]:
+def _pairs(source: MDArg[str] | HeadersInput) -> Iterable[tuple[str, str]]:
     if source is None:
         return ()
-    if isinstance(source, (CIMultiDict, CIMultiDictProxy, MutableHeaders)):
-        return source.items()
     if isinstance(source, Mapping):
-        items = source.items()
-        # multidict.MultiDict[Proxy] items() yield every value already.
-        return items
-    return source
+        # a multidict's (and MutableHeaders') items() yield every value already
+        return source.items()
+    # anything else must be (name, value) pairs; the callers check each item
+    return cast("Iterable[tuple[str, str]]", source)
 
 
 def wire_strings(raw: Mapping[str, Any], what: str) -> dict[str, str]:
@@ -180,7 +185,7 @@ class ReadOnlyMultiView(MultiMapping[str]):
         value = self.get(key, _MISSING)
         if value is _MISSING:
             raise KeyError(key)
-        return value  # type: ignore[return-value]
+        return cast(str, value)
 
     @overload
     def getone(self, key: str) -> str: ...
@@ -245,8 +250,6 @@ class ReadOnlyMultiView(MultiMapping[str]):
             return self._materialised() == other
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         body = ", ".join(f"{name!r}: {value!r}" for name, value in self.items())
         return f"<{type(self).__name__}({body})>"
@@ -273,8 +276,9 @@ class RequestHeaders(ReadOnlyMultiView):
         [('Accept', 'a/b'), ('accept', 'c/d')]
 
     Raises:
-        TypeError: if the constructor is given something other than a ``CIMultiDict``,
-            ``CIMultiDictProxy`` or ``RequestHeaders`` (see :func:`make_request_headers`).
+        ArgumentTypeError: if the constructor is given something other than a
+            ``CIMultiDict``, ``CIMultiDictProxy`` or ``RequestHeaders`` (see
+            :func:`make_request_headers`).
         ConversionError: from a read, if the host's header map is malformed.
     """
 
@@ -285,6 +289,11 @@ class RequestHeaders(ReadOnlyMultiView):
     ) -> None:
         if isinstance(headers, RequestHeaders):
             headers = headers._materialised()
+        elif not isinstance(headers, (CIMultiDict, CIMultiDictProxy)):
+            raise ArgumentTypeError(
+                "RequestHeaders takes a CIMultiDict, CIMultiDictProxy or RequestHeaders, got "
+                f"{type(headers).__name__}; make_request_headers() accepts any mapping or pairs"
+            )
         self._proxy: CIMultiDictProxy[str] | None = CIMultiDictProxy(headers)
         #: The host's ``{name: Datum}`` map, or None for headers built from a multidict.
         self._raw: Mapping[str, Any] | None = None
@@ -419,11 +428,14 @@ def make_request_headers(source: HeadersInput | None = None) -> RequestHeaders:
     return RequestHeaders(store)
 
 
-class MutableHeaders:
+class MutableHeaders(CIMultiDict[str]):
     """Case-insensitive, multi-valued, validated response headers.
 
-    Every write (``[]=``, ``add``, ``extend``, ``update``, ``setdefault``) validates names and
-    values, so a CR/LF can never reach the wire.
+    A ``multidict.CIMultiDict[str]`` (so a ``MutableMultiMapping`` and a
+    ``collections.abc.MutableMapping``): every read is the multidict's own. Every write
+    (the constructor, ``[]=``, ``add``, ``extend``, ``merge``, ``update``, ``setdefault``)
+    validates names and values first, so a CR/LF can never reach the wire; a write of
+    several pairs adds all or nothing.
 
     Example:
         >>> h = MutableHeaders({"Content-Type": "text/plain"})
@@ -437,91 +449,18 @@ class MutableHeaders:
         HeaderError
     """
 
-    __slots__ = ("_store",)
-
-    def __init__(self, headers: HeadersInput | None = None) -> None:
-        self._store: CIMultiDict[str] = CIMultiDict()
-        if headers is not None:
-            self.extend(headers)
-
-    # reads ------------------------------------------------------------------------------
-
-    def __getitem__(self, key: str) -> str:
-        return self._store[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._store
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._store)
-
-    def __len__(self) -> int:
-        return len(self._store)
-
-    @overload
-    def get(self, key: str) -> str | None: ...
-    @overload
-    def get(self, key: str, default: _T) -> str | _T: ...
-    def get(self, key: str, default: object = None) -> object:
-        """The first value of ``key``, or ``default``."""
-        return self._store.get(key, default)
-
-    @overload
-    def getone(self, key: str) -> str: ...
-    @overload
-    def getone(self, key: str, default: _T) -> str | _T: ...
-    def getone(self, key: str, default: object = _MISSING) -> object:
-        """The first value of ``key``.
-
-        Raises:
-            KeyError: if ``key`` is absent and no default is given.
-        """
-        if default is _MISSING:
-            return self._store.getone(key)
-        return self._store.getone(key, default)
-
-    @overload
-    def getall(self, key: str) -> list[str]: ...
-    @overload
-    def getall(self, key: str, default: _T) -> list[str] | _T: ...
-    def getall(self, key: str, default: object = _MISSING) -> object:
-        """Every value of ``key`` in order.
-
-        Raises:
-            KeyError: if ``key`` is absent and no default is given.
-        """
-        if default is _MISSING:
-            return self._store.getall(key)
-        return self._store.getall(key, default)
+    def __init__(self, arg: MDArg[str] = None, /, **kwargs: str) -> None:
+        super().__init__()
+        if arg is not None or kwargs:
+            super().extend(_checked(arg, kwargs))
 
     def getlist(self, key: str) -> list[str]:
-        """Every value of ``key`` in order, or ``[]`` when it is absent."""
-        return self._store.getall(key, [])
-
-    def keys(self) -> KeysView[str]:
-        """The names, original casing (as ``CIMultiDict.keys()`` reports them)."""
-        return self._store.keys()
-
-    def values(self) -> ValuesView[str]:
-        """Every value in order."""
-        return self._store.values()
-
-    def items(self) -> ItemsView[str, str]:
-        """Every ``(name, value)`` pair in order, original casing."""
-        return self._store.items()
-
-    def copy(self) -> CIMultiDict[str]:
-        """A plain mutable copy (a ``CIMultiDict``) of the headers."""
-        copy: CIMultiDict[str] = self._store.copy()
-        return copy
-
-    # writes -----------------------------------------------------------------------------
+        """Every value of ``key`` in order, or ``[]`` when it is absent (the werkzeug /
+        azure-functions spelling of ``getall(key, [])``)."""
+        return self.getall(key, [])
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._store[validate_header_name(key)] = validate_header_value(value, key)
-
-    def __delitem__(self, key: str) -> None:
-        del self._store[key]
+        super().__setitem__(validate_header_name(key), validate_header_value(value, key))
 
     def add(self, key: str, value: str) -> None:
         """Append a value for ``key``, keeping existing ones.
@@ -529,29 +468,31 @@ class MutableHeaders:
         Raises:
             HeaderError: if the name or value is invalid.
         """
-        self._store.add(validate_header_name(key), validate_header_value(value, key))
+        super().add(validate_header_name(key), validate_header_value(value, key))
 
-    def extend(self, headers: HeadersInput) -> None:
-        """Append every pair of ``headers``.
+    def extend(self, arg: MDArg[str] = None, /, **kwargs: str) -> None:
+        """Append every pair of ``arg`` (and of ``kwargs``).
 
         Raises:
             HeaderError: if a name or value is invalid (nothing is added then).
         """
-        checked = self._checked(headers)
-        for key, value in checked:
-            self._store.add(key, value)
+        super().extend(_checked(arg, kwargs))
 
-    def update(self, headers: HeadersInput) -> None:
-        """Replace the values of every name in ``headers`` by the ones given there.
+    def merge(self, arg: MDArg[str] = None, /, **kwargs: str) -> None:
+        """Add the pairs of ``arg`` (and ``kwargs``) whose names are not present yet.
+
+        Raises:
+            HeaderError: if a name or value is invalid (nothing is added then).
+        """
+        super().merge(_checked(arg, kwargs))
+
+    def update(self, arg: MDArg[str] = None, /, **kwargs: str) -> None:
+        """Replace the values of every name in ``arg`` (and ``kwargs``) by the ones given.
 
         Raises:
             HeaderError: if a name or value is invalid (nothing is changed then).
         """
-        checked = self._checked(headers)
-        for key, _ in checked:
-            self._store.popall(key, None)
-        for key, value in checked:
-            self._store.add(key, value)
+        super().update(_checked(arg, kwargs))
 
     def setdefault(self, key: str, default: str) -> str:
         """The first value of ``key``; adds ``default`` first if the name is absent.
@@ -559,64 +500,25 @@ class MutableHeaders:
         Raises:
             HeaderError: if ``default`` would be added and the name or value is invalid.
         """
-        if key in self._store:
-            return self._store[key]
+        if key in self:
+            return self.getone(key)
         self.add(key, default)
         return default
 
-    @overload
-    def pop(self, key: str) -> str: ...
-    @overload
-    def pop(self, key: str, default: _T) -> str | _T: ...
-    def pop(self, key: str, default: object = _MISSING) -> object:
-        """Remove and return the first value of ``key``.
-
-        Raises:
-            KeyError: if ``key`` is absent and no default is given.
-        """
-        if default is _MISSING:
-            return self._store.pop(key)
-        return self._store.pop(key, default)
-
-    @overload
-    def popall(self, key: str) -> list[str]: ...
-    @overload
-    def popall(self, key: str, default: _T) -> list[str] | _T: ...
-    def popall(self, key: str, default: object = _MISSING) -> object:
-        """Remove and return every value of ``key``.
-
-        Raises:
-            KeyError: if ``key`` is absent and no default is given.
-        """
-        if default is _MISSING:
-            return self._store.popall(key)
-        return self._store.popall(key, default)
-
-    def clear(self) -> None:
-        """Remove every header."""
-        self._store.clear()
-
-    def _checked(self, headers: HeadersInput) -> list[tuple[str, str]]:
-        try:
-            pairs = list(_pairs(headers))
-        except TypeError as exc:
-            raise HeaderError(f"headers must be a mapping or (name, value) pairs: {exc}") from None
-        checked: list[tuple[str, str]] = []
-        for pair in pairs:
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise HeaderError(f"a header must be a (name, value) pair, got {pair!r}")
-            key, value = pair
-            checked.append((validate_header_name(key), validate_header_value(value, key)))
-        return checked
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, MutableHeaders):
-            return self._store == other._store
-        if isinstance(other, Mapping):
-            return self._store == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
-        return f"MutableHeaders({list(self._store.items())!r})"
+        return f"MutableHeaders({list(self.items())!r})"
+
+
+def _checked(arg: MDArg[str] | HeadersInput, kwargs: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every pair of ``arg`` and ``kwargs``, validated (all or nothing)."""
+    try:
+        pairs = [*_pairs(arg), *kwargs.items()]
+    except TypeError as exc:
+        raise HeaderError(f"headers must be a mapping or (name, value) pairs: {exc}") from None
+    checked: list[tuple[str, str]] = []
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise HeaderError(f"a header must be a (name, value) pair, got {pair!r}")
+        key, value = pair
+        checked.append((validate_header_name(key), validate_header_value(value, key)))
+    return checked

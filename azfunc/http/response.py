@@ -14,8 +14,11 @@ Rules this module keeps:
   :meth:`get_body` consumes it and keeps the result.
 * ``status_code`` is an ``int`` or ``HTTPStatus`` in 100-599; headers are validated on every
   write (:class:`~azfunc.http.headers.MutableHeaders`), cookies follow RFC 6265.
-* Invalid values raise :class:`~azfunc.ConversionError` (body, status, json) or
-  :class:`~azfunc.HeaderError` (headers, cookies), both ``ValueError`` subclasses.
+* A wrong argument type (``HttpResponse(1)``, ``status_code="200"``) raises
+  :class:`~azfunc.ArgumentTypeError` (a ``TypeError``); a wrong value (a status outside
+  100-599, both ``body`` and ``json``) :class:`~azfunc.ArgumentValueError`; a ``json`` value
+  that cannot be serialised :class:`~azfunc.ConversionError`; headers and cookies
+  :class:`~azfunc.HeaderError` (the last three are ``ValueError`` subclasses).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from .._body import charset_from_content_type, decode_json_body
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ArgumentValueError, ConversionError
 from .cookies import Expires, format_set_cookie
 from .headers import HeadersInput, MutableHeaders
 
@@ -59,11 +62,11 @@ def _content_type(mimetype: str, charset: str | None) -> str:
 
 def _check_status(status_code: object) -> int:
     if not isinstance(status_code, int) or isinstance(status_code, bool):
-        raise ConversionError(
+        raise ArgumentTypeError(
             f"status_code must be an int or HTTPStatus, got {type(status_code).__name__}"
         )
     if not 100 <= status_code <= 599:
-        raise ConversionError(f"status_code must be within 100-599, got {status_code}")
+        raise ArgumentValueError(f"status_code must be within 100-599, got {status_code}")
     return int(status_code)
 
 
@@ -83,8 +86,9 @@ class HttpResponse:
         ('application/json', {'ok': True}, 202)
 
     Raises:
-        ConversionError: for an unsupported body, an invalid status code, both ``body`` and
-            ``json``, or a ``json`` value that cannot be serialised.
+        ArgumentTypeError: for a body or status code of an unsupported type.
+        ArgumentValueError: for a status code outside 100-599, or both ``body`` and ``json``.
+        ConversionError: for a ``json`` value that cannot be serialised.
         HeaderError: for an invalid header name or value.
     """
 
@@ -119,7 +123,7 @@ class HttpResponse:
         self._consumed = False
         if json is not _UNSET:
             if body is not None:
-                raise ConversionError("HttpResponse takes a body or json=, not both")
+                raise ArgumentValueError("HttpResponse takes a body or json=, not both")
             try:
                 body = _json.dumps(json, ensure_ascii=False).encode("utf-8")
             except (TypeError, ValueError) as exc:
@@ -144,14 +148,14 @@ class HttpResponse:
         elif isinstance(body, (bytes, bytearray, memoryview)):
             self._body = bytes(body)
         elif isinstance(body, Mapping):
-            raise ConversionError(
+            raise ArgumentTypeError(
                 "HttpResponse body cannot be a mapping; pass json=... to send JSON"
             )
         elif hasattr(body, "__aiter__") or isinstance(body, Iterable):
             self._body = None
             self._stream = body
         else:
-            raise ConversionError(
+            raise ArgumentTypeError(
                 "HttpResponse body must be str, bytes, an iterable or async iterable of "
                 f"bytes, or None; got {type(body).__name__}"
             )
@@ -163,7 +167,8 @@ class HttpResponse:
         """The status code (settable; 100-599).
 
         Raises:
-            ConversionError: on setting a value that is not an int in 100-599.
+            ArgumentTypeError: on setting a value that is not an int.
+            ArgumentValueError: on setting an int outside 100-599.
         """
         return self._status
 

@@ -428,3 +428,13 @@ def test_a_batch_does_not_copy_the_metadata_per_event() -> None:
     assert events[-1].metadata is not None
     assert events[0].metadata["PartitionContext"] is events[-1].metadata["PartitionContext"]
     assert events[-1].metadata["SequenceNumber"] == n - 1
+
+
+@pytest.mark.parametrize("body", [1, 1.5, object(), ["x"]])
+def test_a_body_of_the_wrong_type_is_an_argument_type_error(body: object) -> None:
+    with pytest.raises(func.ArgumentTypeError, match="EventHubEvent body"):
+        func.EventHubEvent(body=body)  # type: ignore[arg-type]
+    with pytest.raises(func.ArgumentTypeError, match="KafkaEvent body"):
+        func.KafkaEvent(body=body)  # type: ignore[arg-type]
+    with pytest.raises(func.ArgumentTypeError, match="ServiceBusMessage body"):
+        func.ServiceBusMessage(body=body)  # type: ignore[arg-type]

@@ -233,9 +233,9 @@ def test_constructor_defaults_and_validation() -> None:
     assert msg.get_body() == b""
     assert msg.id is None
     assert msg.time_next_visible is None
-    with pytest.raises(ConversionError):
+    with pytest.raises(func.ArgumentTypeError, match="body"):
         func.QueueMessage(body=123)  # type: ignore[arg-type]
-    with pytest.raises(ConversionError):
+    with pytest.raises(func.ArgumentTypeError, match="dequeue_count"):
         func.QueueMessage(dequeue_count="1")  # type: ignore[arg-type]
     with pytest.raises(ConversionError):
         func.QueueMessage(insertion_time="not a time")

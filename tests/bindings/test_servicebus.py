@@ -177,8 +177,10 @@ def test_message_is_keyword_constructible() -> None:
         ).get_json()
         == "é"
     )
-    with pytest.raises(TypeError):
+    with pytest.raises(func.ArgumentTypeError, match="body"):
         func.ServiceBusMessage(body=3)  # type: ignore[arg-type]
+    with pytest.raises(func.ArgumentTypeError, match="body"):
+        func.ServiceBusOutputMessage(body=3)  # type: ignore[arg-type]
 
 
 # --- output --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -66,28 +67,36 @@ def test_json_serialises_and_sets_the_type() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "error"),
     [
-        {"body": "x", "json": 1},
-        {"json": object()},
-        {"body": {"a": 1}},
-        {"body": 12},
-        {"status_code": 99},
-        {"status_code": 600},
-        {"status_code": True},
-        {"status_code": "200"},
+        ({"body": "x", "json": 1}, func.ArgumentValueError),
+        ({"json": object()}, func.ConversionError),
+        ({"body": {"a": 1}}, func.ArgumentTypeError),
+        ({"body": 12}, func.ArgumentTypeError),
+        ({"status_code": 99}, func.ArgumentValueError),
+        ({"status_code": 600}, func.ArgumentValueError),
+        ({"status_code": True}, func.ArgumentTypeError),
+        ({"status_code": "200"}, func.ArgumentTypeError),
     ],
 )
-def test_bad_arguments_raise_conversion_error(kwargs: dict[str, object]) -> None:
-    with pytest.raises(func.ConversionError):
+def test_bad_arguments_raise_the_azfunc_argument_errors(
+    kwargs: dict[str, object], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
         func.HttpResponse(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_positional_non_body_is_a_type_error() -> None:
+    with pytest.raises(func.ArgumentTypeError, match="body must be"):
+        func.HttpResponse(1)  # type: ignore[arg-type]
+    assert issubclass(func.ArgumentTypeError, TypeError)
 
 
 def test_status_code_is_settable_and_validated() -> None:
     r = func.HttpResponse()
     r.status_code = HTTPStatus.NOT_FOUND
     assert r.status_code == 404
-    with pytest.raises(func.ConversionError):
+    with pytest.raises(func.ArgumentValueError):
         r.status_code = 1000
     assert r.status_code == 404
 
@@ -255,3 +264,71 @@ def test_generated_responses_keep_status_headers_and_bytes(
     expected = [(k, v) for k, v in headers if k.lower() != "content-type"]
     got = [(k, v) for k, v in r.headers.items() if k.lower() != "content-type"]
     assert got == expected
+
+
+def test_headers_are_collections_abc_mappings() -> None:
+    from collections.abc import Mapping, MutableMapping
+
+    from multidict import MultiMapping, MutableMultiMapping
+
+    resp = func.HttpResponse(headers={"X-A": "1"})
+    assert isinstance(resp.headers, MutableMapping)
+    assert isinstance(resp.headers, MutableMultiMapping)
+    req = func.HttpRequest("GET", "/x?a=1", headers={"X-A": "1"})
+    assert isinstance(req.headers, Mapping)
+    assert isinstance(req.headers, MultiMapping)
+    assert isinstance(req.params, Mapping)
+
+
+_BAD = "x\r\nInjected: 1"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda h: h.__setitem__("X-A", _BAD),
+        lambda h: h.add("X-A", _BAD),
+        lambda h: h.extend({"X-A": _BAD}),
+        lambda h: h.extend(X_A=_BAD),
+        lambda h: h.merge({"X-New": _BAD}),
+        lambda h: h.update([("X-A", "ok"), ("X-B", _BAD)]),
+        lambda h: h.setdefault("X-New", _BAD),
+        lambda h: h.add("Bad Name", "v"),
+        lambda h: h.extend([("X-A", 1)]),
+        lambda h: h.extend(["not a pair"]),
+    ],
+)
+def test_every_header_write_is_validated_and_all_or_nothing(write: Any) -> None:
+    resp = func.HttpResponse(headers={"X-A": "1"})
+    before = list(resp.headers.items())
+    with pytest.raises(func.HeaderError):
+        write(resp.headers)
+    assert list(resp.headers.items()) == before
+
+
+def test_response_headers_keep_several_set_cookie_and_replace_on_update() -> None:
+    h = func.HttpResponse().headers
+    h.add("Set-Cookie", "a=1")
+    h.add("set-cookie", "b=2")
+    assert h.getall("SET-COOKIE") == ["a=1", "b=2"] == h.getlist("set-cookie")
+    assert h.getlist("x-missing") == []
+    h.update({"Set-Cookie": "c=3"})
+    assert h.getall("set-cookie") == ["c=3"]
+    assert h.pop("set-cookie") == "c=3"
+    assert "set-cookie" not in h
+    assert h.setdefault("X-D", "4") == "4"
+    assert h.setdefault("x-d", "5") == "4"
+
+
+@given(st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=4))
+def test_header_writes_round_trip_or_raise_header_error(pairs: list[tuple[str, str]]) -> None:
+    h = func.HttpResponse().headers
+    before = list(h.items())
+    try:
+        h.extend(pairs)
+    except func.HeaderError:
+        assert list(h.items()) == before  # all or nothing
+        return
+    assert list(h.items())[len(before) :] == pairs
+    for name, value in pairs:
+        assert value in h.getall(name)

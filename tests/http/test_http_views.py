@@ -134,7 +134,7 @@ def test_headers_from_a_multidict_are_copied_into_a_read_only_view() -> None:
     for view in (h, again, proxied):
         assert (view.getall("A"), view["a"]) == (["1", "2"], "1")
     assert h == again == proxied
-    with pytest.raises(TypeError):
+    with pytest.raises(func.ArgumentTypeError, match="make_request_headers"):
         RequestHeaders({"a": "1"})  # type: ignore[arg-type]
     req = func.HttpRequest("GET", "/", headers=h)
     assert req.headers is h

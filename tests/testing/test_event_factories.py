@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -337,5 +336,8 @@ def test_property_event_grid_round_trip(
 def test_property_arbitrary_bodies_raise_only_azfunc_errors(body: Any) -> None:
     for factory in (testing.event_hub_event, testing.service_bus_message,
                     testing.event_grid_event, testing.cloud_event):
-        with contextlib.suppress(func.AzFuncError):
-            factory(body)
+        try:
+            event = factory(body)
+        except func.AzFuncError:  # the property: nothing but azfunc errors escape
+            continue
+        assert isinstance(event.get_body(), bytes)
