@@ -27,8 +27,8 @@ from urllib.parse import unquote
 
 from .._body import charset_from_content_type
 from .._errors import RequestError
+from ._formtypes import FormFile, FormLimits, exceeded, headers_of
 from ._viewfile import ViewFile
-from .forms import FormFile, FormLimits, _headers_of, exceeded
 
 __all__ = ["boundary_from_content_type", "parse_multipart"]
 
@@ -227,7 +227,7 @@ def parse_multipart(
             name=name,
             filename=filename,
             content_type=content_type,
-            headers=_headers_of(headers),
+            headers=headers_of(headers),
             stream=stream,
         )
         upload._owned = spooled_here

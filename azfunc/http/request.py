@@ -33,7 +33,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from .._body import charset_from_content_type, decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError
 from .cookies import parse_cookie_header
 from .forms import FormFile, FormLimits, parse_form
 from .headers import (
@@ -52,6 +52,7 @@ ParamsInput: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _UNSET: Final[Any] = object()
 _T = TypeVar("_T")
+_EMPTY_ROUTE: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 def parse_query(url: str) -> list[tuple[str, str]]:
@@ -251,13 +252,13 @@ def _pairs(source: Any, what: str) -> list[tuple[str, str]]:
         items = source.items() if isinstance(source, Mapping) else source
         pairs = [(name, value) for name, value in items]
     except (TypeError, ValueError):
-        raise ConversionError(
+        raise ArgumentTypeError(
             f"HttpRequest {what} must be a mapping or (name, value) pairs, "
             f"got {type(source).__name__}"
         ) from None
     for name, value in pairs:
         if not isinstance(name, str) or not isinstance(value, str):
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"HttpRequest {what} names and values must be str, got "
                 f"{type(name).__name__}: {type(value).__name__}"
             )
@@ -277,7 +278,7 @@ class HttpRequest:
         ({'n': 1}, b'{"n": 1}', '1', 'application/json')
 
     Raises:
-        ConversionError: if an argument has the wrong type.
+        ArgumentTypeError: if an argument has the wrong type.
         HeaderError: if ``headers`` is not a mapping or pairs of strings.
     """
 
@@ -289,14 +290,11 @@ class HttpRequest:
         "_form",
         "_form_limits",
         "_headers",
-        "_headers_raw",
         "_json",
         "_method",
         "_params",
         "_params_first",
-        "_query_raw",
         "_route",
-        "_route_wire",
         "_url",
     )
 
@@ -305,40 +303,47 @@ class HttpRequest:
         method: str,
         url: str,
         *,
-        headers: HeadersInput | None = None,
-        params: ParamsInput | None = None,
+        headers: HeadersInput | RequestHeaders | None = None,
+        params: ParamsInput | RequestParams | None = None,
         route_params: ParamsInput | None = None,
         body: bytes | bytearray | memoryview | str | None = None,
         form_limits: FormLimits | None = None,
     ) -> None:
-        if not isinstance(method, str):
-            raise ConversionError(f"HttpRequest method must be a str, got {type(method).__name__}")
-        if not isinstance(url, str):
-            raise ConversionError(f"HttpRequest url must be a str, got {type(url).__name__}")
+        # The one construction path. The converter passes the lazy views over the host's
+        # maps (a RequestHeaders, a RequestParams), which are kept as they are.
+        if type(method) is not str and not isinstance(method, str):
+            raise ArgumentTypeError(
+                f"HttpRequest method must be a str, got {type(method).__name__}"
+            )
+        if type(url) is not str and not isinstance(url, str):
+            raise ArgumentTypeError(f"HttpRequest url must be a str, got {type(url).__name__}")
         if form_limits is not None and not isinstance(form_limits, FormLimits):
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"HttpRequest form_limits must be a FormLimits, got {type(form_limits).__name__}"
             )
-        self._method = str(method).upper()
+        self._method = method.upper()
         self._url = url
-        self._headers: RequestHeaders | None = (
+        self._headers: RequestHeaders = (
             headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
         )
-        self._headers_raw: Mapping[str, Datum] | None = None
         self._params: RequestParams | None = None
-        self._params_first: list[tuple[str, str]] | None = (
-            None if params is None else _pairs(params, "params")
-        )
-        self._query_raw: Mapping[str, Datum] | None = None
-        self._route: Mapping[str, str] | None = (
-            None
+        self._params_first: list[tuple[str, str]] | None = None
+        if isinstance(params, RequestParams):
+            self._params = params
+        elif params is not None:
+            self._params_first = _pairs(params, "params")
+        self._route: Mapping[str, str] = (
+            _EMPTY_ROUTE
             if route_params is None
             else MappingProxyType(dict(_pairs(route_params, "route_params")))
         )
-        self._route_wire: Mapping[str, Datum] | None = None
-        if body is None:
-            self._body: bytes | None = b""
+        body_type = type(body)
+        if body_type is bytes:
+            self._body: bytes | None = cast(bytes, body)
             self._body_text: str | None = None
+        elif body is None:
+            self._body = b""
+            self._body_text = None
         elif isinstance(body, str):
             self._body = None
             self._body_text = body
@@ -346,7 +351,7 @@ class HttpRequest:
             self._body = bytes(body)
             self._body_text = None
         else:
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"HttpRequest body must be bytes, str or None, got {type(body).__name__}"
             )
         self._form_limits = form_limits
@@ -354,41 +359,6 @@ class HttpRequest:
         self._json: Any = _UNSET
         self._form: MultiDictProxy[str] | None = None
         self._files: MultiDictProxy[FormFile] | None = None
-
-    @classmethod
-    def _from_wire(
-        cls,
-        method: str,
-        url: str,
-        headers: Mapping[str, Datum] | None,
-        query: Mapping[str, Datum] | None,
-        route_params: Mapping[str, Datum] | None,
-        body: bytes | None,
-        body_text: str | None,
-    ) -> HttpRequest:
-        """Build a request from the host's ``{name: Datum}`` maps, converted on first read.
-
-        ``query`` (the host's map, which drops blank values) only fills keys the URL lacks.
-        A map holding something other than string Datums raises ConversionError when read.
-        """
-        self = cls.__new__(cls)
-        self._method = method.upper()
-        self._url = url
-        self._headers = None
-        self._headers_raw = headers
-        self._params = None
-        self._params_first = None
-        self._query_raw = query
-        self._route = None
-        self._route_wire = route_params
-        self._body = body
-        self._body_text = body_text
-        self._form_limits = None
-        self._cookies = None
-        self._json = _UNSET
-        self._form = None
-        self._files = None
-        return self
 
     # --- the request line ----------------------------------------------------------------
 
@@ -420,21 +390,13 @@ class HttpRequest:
                 )
                 params = self._params = RequestParams(merged)
             else:
-                params = self._params = RequestParams._from_wire(self._url, self._query_raw)
+                params = self._params = RequestParams._from_wire(self._url, None)
         return params
 
     @property
     def route_params(self) -> Mapping[str, str]:
-        """The route parameters (``{id}`` in ``items/{id}``), read-only.
-
-        Raises:
-            ConversionError: if the host's params map is malformed (never for built requests).
-        """
-        route = self._route
-        if route is None:
-            wire = self._route_wire
-            route = self._route = MappingProxyType(wire_strings(wire, "params") if wire else {})
-        return route
+        """The route parameters (``{id}`` in ``items/{id}``), read-only."""
+        return self._route
 
     # --- headers and cookies -------------------------------------------------------------
 
@@ -446,11 +408,7 @@ class HttpRequest:
             ConversionError: from a read of the headers that meets a malformed entry of the
                 host's header map (never for built requests).
         """
-        headers = self._headers
-        if headers is None:
-            raw = self._headers_raw
-            headers = self._headers = RequestHeaders._from_wire(raw if raw is not None else {})
-        return headers
+        return self._headers
 
     @property
     def cookies(self) -> MultiDictProxy[str]:
@@ -504,7 +462,7 @@ class HttpRequest:
                         end = -1
                     if end != len(decoded):
                         value = _JSON_DECODE(decoded)
-                except ValueError:
+                except (ValueError, RecursionError):
                     value = decode_json_body(body)
             else:
                 value = decode_json_body(body, charset)
@@ -512,12 +470,7 @@ class HttpRequest:
         return value
 
     def _content_type(self) -> str | None:
-        raw = self._headers_raw
-        if self._headers is None and raw is not None:
-            found = raw.get("content-type")
-            if type(found) is Datum and type(found.value) is str:
-                return found.value
-        return self.headers.get("content-type")
+        return self._headers.get("content-type")
 
     @property
     def form(self) -> MultiDictProxy[str]:

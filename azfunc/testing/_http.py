@@ -9,7 +9,7 @@ Rules this module keeps:
   asks the host for raw body bytes).
 * At most one of ``body=``, ``json=`` and ``form=``/``files=`` describes the body. ``json=``
   sets ``Content-Type: application/json``; ``form=`` alone is URL-encoded; ``files=`` (with
-  or without ``form=``) is ``multipart/form-data`` built by :mod:`azfunc.http.forms`. A
+  or without ``form=``) is ``multipart/form-data`` built by :mod:`azfunc.wire.testkit`. A
   ``Content-Type`` given in ``headers=`` wins, except for multipart, whose boundary must match.
 * ``cookies=`` becomes one ``Cookie`` header (``a=1; b=2``), appended to any given one.
 * Trigger metadata is the host's HTTP binding data: every query value and route value by
@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .._body import charset_from_content_type
 from .._datum import Datum
 from .._errors import ConversionError
+from ..wire.http import HttpRequestData
 from ._wire import Payload, decode, json_datum, json_text
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def http_request_payload(
 
     Example:
         >>> datum, metadata = http_request_payload("get", "/api/x", params={"q": ["a", "b"]})
-        >>> datum.value["url"].value, datum.value["query"]["q"].value, metadata["Query"].value
+        >>> datum.value.url, datum.value.query["q"].value, metadata["Query"].value
         ('http://localhost/api/x?q=a&q=b', 'a,b', '{"q":"a,b"}')
 
     Raises:
@@ -153,7 +154,7 @@ def http_request_payload(
     elif files is not None:
         raw_body, content_type = _multipart(form, files)
     elif form is not None:
-        from ..http.forms import encode_urlencoded
+        from ..wire.testkit import encode_urlencoded
 
         raw_body, urlencoded_type = encode_urlencoded(list(_pairs(form, "form")))
         content_type = content_type or urlencoded_type
@@ -170,16 +171,15 @@ def http_request_payload(
     header_map = _joined(header_pairs, ",")
     route = {str(key): str(value) for key, value in (route_params or {}).items()}
 
-    value: dict[str, Any] = {
-        "method": Datum(method.upper(), "string"),
-        "url": Datum(full_url, "string"),
-        "headers": {name: Datum(text, "string") for name, text in header_map.items()},
-        "query": {name: Datum(text, "string") for name, text in query.items()},
-        "params": {name: Datum(text, "string") for name, text in route.items()},
-        "body": Datum(raw_body, "bytes"),
-    }
-    if identities is not None:
-        value["identities"] = json_datum(list(identities))
+    value = HttpRequestData(
+        method=method.upper(),
+        url=full_url,
+        headers={name: Datum(text, "string") for name, text in header_map.items()},
+        query={name: Datum(text, "string") for name, text in query.items()},
+        params={name: Datum(text, "string") for name, text in route.items()},
+        body=raw_body,
+        identities=None if identities is None else json_text(list(identities)),
+    )
     # The host's binding data: every query value and route value by name, plus the maps.
     metadata: dict[str, Datum] = {name: Datum(text, "string") for name, text in query.items()}
     metadata.update({name: Datum(text, "string") for name, text in route.items()})
@@ -285,7 +285,7 @@ def _file_items(files: FilesArg) -> Iterable[tuple[str, Any]]:
 
 
 def _multipart(form: MultiValues | None, files: FilesArg) -> tuple[bytes, str]:
-    from ..http.forms import encode_multipart
+    from ..wire.testkit import encode_multipart
 
     fields = list(_pairs(form, "form"))
     parts: list[tuple[str, str, bytes, str]] = []

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc import Datum
+from azfunc.wire.http import HttpResponseData
 
 from . import strategies as s
 
@@ -151,7 +152,6 @@ def test_malformed_datums_raise_conversion_error(datum: Datum) -> None:
         ("query", lambda req: req.params.getall("k")),
         ("query", lambda req: list(req.params.items())),
         ("query", lambda req: req.params == {"a": "1"}),
-        ("params", lambda req: req.route_params),
     ],
 )
 def test_malformed_maps_raise_conversion_error_when_read(field: str, read: Any) -> None:
@@ -160,6 +160,13 @@ def test_malformed_maps_raise_conversion_error_when_read(field: str, read: Any) 
     req = IN.decode(datum)
     with pytest.raises(func.ConversionError, match=r"\['k'\] must be a string Datum"):
         read(req)
+
+
+def test_a_malformed_route_map_raises_conversion_error_at_decode() -> None:
+    datum = http_datum(url="/x?a=1")
+    datum.value["params"] = {"k": Datum(1, "int")}
+    with pytest.raises(func.ConversionError, match=r"\['k'\] must be a string Datum"):
+        IN.decode(datum)
 
 
 def test_a_malformed_entry_is_only_met_by_reads_that_reach_it() -> None:
@@ -196,19 +203,20 @@ def test_encode_response() -> None:
     assert datum is not None
     assert datum.type == "http"
     value = datum.value
-    assert value["status_code"] == Datum("201", "string")
-    assert value["headers"] == {
-        "X-A": Datum("1, 2", "string"),
-        "Content-Type": Datum("text/plain; charset=utf-8", "string"),
-    }
-    assert value["cookies"] == ["a=1; Path=/", "b=2; Path=/; HttpOnly"]
-    assert value["body"] == Datum(b"\x00body", "bytes")
+    assert isinstance(value, HttpResponseData)
+    assert value.status_code == 201
+    assert value.headers == (
+        ("X-A", "1"), ("x-a", "2"), ("Content-Type", "text/plain; charset=utf-8"),
+    )
+    assert value.joined_headers() == {"X-A": "1, 2", "Content-Type": "text/plain; charset=utf-8"}
+    assert value.cookies == ("a=1; Path=/", "b=2; Path=/; HttpOnly")
+    assert value.body == b"\x00body"
 
 
 def test_encode_streaming_response_collects_it() -> None:
     datum = OUT.encode(func.HttpResponse(iter([b"a", b"b"])))
     assert datum is not None
-    assert datum.value["body"] == Datum(b"ab", "bytes")
+    assert datum.value.body == b"ab"
 
 
 @pytest.mark.parametrize(
@@ -288,13 +296,13 @@ def test_encoding_a_generated_response_keeps_every_value(
     datum = OUT.encode(r)
     assert datum is not None
     value = datum.value
-    assert value["status_code"].value == str(status)
-    assert value["body"] == Datum(body, "bytes")
-    assert value["cookies"] == [f"{n}={v}; Path=/" for n, v in cookies]
+    assert value.status_code == status
+    assert value.body == body
+    assert value.cookies == tuple(f"{n}={v}; Path=/" for n, v in cookies)
     expected: dict[str, list[str]] = {"content-type": ["a/b"]}
     for name, header_value in headers:
         expected.setdefault(name.lower(), []).append(header_value)
-    got = {name.lower(): d.value for name, d in value["headers"].items()}
+    got = {name.lower(): text for name, text in value.joined_headers().items()}
     assert got == {name: ", ".join(values) for name, values in expected.items()}
 
 
