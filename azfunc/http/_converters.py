@@ -9,14 +9,13 @@ Rules this module keeps:
   ``params`` come from the URL query string; the host's ``query`` map (which drops blank
   values) only fills names the URL lacks. A mapping's body Datum may be ``bytes``/
   ``stream``, ``string``/``json`` (text, UTF-8 on ``get_body()``) or ``null`` (no body).
-* The request is built through ``HttpRequest(...)`` (its one construction path) over lazy
-  views of the host's maps; a subclass annotation builds the subclass the same way.
+* The request is built over the fields of the ``HttpRequestData`` (or the mapping) without
+  copying the maps; a subclass annotation with its own ``__init__`` is built through it.
 * Output: an :class:`HttpResponse` becomes an ``http`` Datum holding a
   :class:`~azfunc.wire.http.HttpResponseData` (every header line, ``Set-Cookie`` values
   apart, the body bytes); each transport's codec shapes it. A ``str`` return becomes a
   ``string`` Datum, bytes a ``bytes`` Datum, ``None`` no output.
-* Route values are converted at decode (a malformed map raises then); headers and query
-  maps are lazy: they are checked and converted when a read
+* Decoding is lazy: the header/query/params maps are checked and converted when a read
   reaches them (a single header or param read converts only that value), so a malformed map
   raises :class:`~azfunc.ConversionError` then.
 * Anything else raises :class:`~azfunc.ConversionError`, never a bare builtin error.
@@ -31,8 +30,7 @@ from .._datum import Datum
 from .._errors import AzFuncError, ConversionError
 from .._registry import Converter
 from ..wire.http import HttpRequestData, HttpResponseData
-from .headers import RequestHeaders, wire_strings
-from .request import HttpRequest, RequestParams
+from .request import HttpRequest
 from .response import HttpResponse
 
 __all__ = ["CONVERTERS", "HttpRequestConverter", "HttpResponseConverter", "encode_response"]
@@ -131,20 +129,23 @@ class HttpRequestConverter(Converter):
             query = _datum_map(query, "query")
         if type(route) is not dict:
             route = _datum_map(route, "params")
-        header_view = RequestHeaders._from_wire(headers if headers is not None else {})
-        params = RequestParams._from_wire(url, query)
-        route_map = wire_strings(route, "params") if route else None
         if pytype is None or pytype is HttpRequest:
-            return HttpRequest(
-                method, url, headers=header_view, params=params, route_params=route_map,
-                body=body,
-            )
-        is_subclass = isinstance(pytype, type) and issubclass(pytype, HttpRequest)
-        cls = pytype if is_subclass else HttpRequest
+            return HttpRequest._from_wire(method, url, headers, query, route, body)
+        cls = HttpRequest
+        if isinstance(pytype, type) and issubclass(pytype, HttpRequest):
+            cls = pytype
+        if cls.__init__ is HttpRequest.__init__:
+            return cls._from_wire(method, url, headers, query, route, body)
+        # A subclass with its own __init__: build it the ordinary way.
+        plain = HttpRequest._from_wire(method, url, headers, query, route, body)
         try:
             return cls(
-                method, url, headers=header_view, params=params, route_params=route_map,
-                body=body,
+                method,
+                url,
+                headers=plain.headers,
+                params=list(plain.params.items()),
+                route_params=plain.route_params,
+                body=plain.get_body(),
             )
         except AzFuncError:
             raise

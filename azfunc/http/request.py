@@ -52,7 +52,6 @@ ParamsInput: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _UNSET: Final[Any] = object()
 _T = TypeVar("_T")
-_EMPTY_ROUTE: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 def parse_query(url: str) -> list[tuple[str, str]]:
@@ -290,11 +289,14 @@ class HttpRequest:
         "_form",
         "_form_limits",
         "_headers",
+        "_headers_raw",
         "_json",
         "_method",
         "_params",
         "_params_first",
+        "_query_raw",
         "_route",
+        "_route_wire",
         "_url",
     )
 
@@ -304,13 +306,12 @@ class HttpRequest:
         url: str,
         *,
         headers: HeadersInput | RequestHeaders | None = None,
-        params: ParamsInput | RequestParams | None = None,
+        params: ParamsInput | None = None,
         route_params: ParamsInput | None = None,
         body: bytes | bytearray | memoryview | str | None = None,
         form_limits: FormLimits | None = None,
     ) -> None:
-        # The one construction path. The converter passes the lazy views over the host's
-        # maps (a RequestHeaders, a RequestParams), which are kept as they are.
+        # Validate and normalise, then _init: the one place that sets the slots.
         if type(method) is not str and not isinstance(method, str):
             raise ArgumentTypeError(
                 f"HttpRequest method must be a str, got {type(method).__name__}"
@@ -321,44 +322,94 @@ class HttpRequest:
             raise ArgumentTypeError(
                 f"HttpRequest form_limits must be a FormLimits, got {type(form_limits).__name__}"
             )
-        self._method = method.upper()
-        self._url = url
-        self._headers: RequestHeaders = (
-            headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
-        )
-        self._params: RequestParams | None = None
-        self._params_first: list[tuple[str, str]] | None = None
-        if isinstance(params, RequestParams):
-            self._params = params
-        elif params is not None:
-            self._params_first = _pairs(params, "params")
-        self._route: Mapping[str, str] = (
-            _EMPTY_ROUTE
-            if route_params is None
-            else MappingProxyType(dict(_pairs(route_params, "route_params")))
-        )
-        body_type = type(body)
-        if body_type is bytes:
-            self._body: bytes | None = cast(bytes, body)
-            self._body_text: str | None = None
-        elif body is None:
-            self._body = b""
-            self._body_text = None
+        body_bytes: bytes | None
+        body_text: str | None = None
+        if body is None:
+            body_bytes = b""
         elif isinstance(body, str):
-            self._body = None
-            self._body_text = body
+            body_bytes = None
+            body_text = body
         elif isinstance(body, (bytes, bytearray, memoryview)):
-            self._body = bytes(body)
-            self._body_text = None
+            body_bytes = bytes(body)
         else:
             raise ArgumentTypeError(
                 f"HttpRequest body must be bytes, str or None, got {type(body).__name__}"
             )
-        self._form_limits = form_limits
+        self._init(
+            method.upper(),
+            url,
+            headers=(
+                headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
+            ),
+            params_first=None if params is None else _pairs(params, "params"),
+            route=(
+                None
+                if route_params is None
+                else MappingProxyType(dict(_pairs(route_params, "route_params")))
+            ),
+            body=body_bytes,
+            body_text=body_text,
+            form_limits=form_limits,
+        )
+
+    def _init(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: RequestHeaders | None = None,
+        headers_raw: Mapping[str, Datum] | None = None,
+        params_first: list[tuple[str, str]] | None = None,
+        query_raw: Mapping[str, Datum] | None = None,
+        route: Mapping[str, str] | None = None,
+        route_wire: Mapping[str, Datum] | None = None,
+        body: bytes | None = b"",
+        body_text: str | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        """Set every slot: the built views, or the host's maps they are built from on read."""
+        self._method = method
+        self._url = url
+        self._headers: RequestHeaders | None = headers
+        self._headers_raw: Mapping[str, Datum] | None = headers_raw
+        self._params: RequestParams | None = None
+        self._params_first: list[tuple[str, str]] | None = params_first
+        self._query_raw: Mapping[str, Datum] | None = query_raw
+        self._route: Mapping[str, str] | None = route
+        self._route_wire: Mapping[str, Datum] | None = route_wire
+        self._body: bytes | None = body
+        self._body_text: str | None = body_text
+        self._form_limits: FormLimits | None = form_limits
         self._cookies: MultiDictProxy[str] | None = None
         self._json: Any = _UNSET
         self._form: MultiDictProxy[str] | None = None
         self._files: MultiDictProxy[FormFile] | None = None
+
+    @classmethod
+    def _from_wire(
+        cls,
+        method: str,
+        url: str,
+        headers: Mapping[str, Datum] | None,
+        query: Mapping[str, Datum] | None,
+        route_params: Mapping[str, Datum] | None,
+        body: bytes | str,
+    ) -> HttpRequest:
+        """A request over the fields of an ``HttpRequestData`` (the host's ``{name: Datum}``
+        maps), each map converted on first read.
+
+        The converter checks the fields first; ``query`` (the host's map, which drops
+        blank values) only fills keys the URL lacks. A map holding something other than
+        string Datums raises ConversionError when read.
+        """
+        self = cls.__new__(cls)
+        if type(body) is bytes:
+            self._init(method.upper(), url, headers_raw=headers, query_raw=query,
+                       route_wire=route_params, body=body)
+        else:
+            self._init(method.upper(), url, headers_raw=headers, query_raw=query,
+                       route_wire=route_params, body=None, body_text=str(body))
+        return self
 
     # --- the request line ----------------------------------------------------------------
 
@@ -390,13 +441,21 @@ class HttpRequest:
                 )
                 params = self._params = RequestParams(merged)
             else:
-                params = self._params = RequestParams._from_wire(self._url, None)
+                params = self._params = RequestParams._from_wire(self._url, self._query_raw)
         return params
 
     @property
     def route_params(self) -> Mapping[str, str]:
-        """The route parameters (``{id}`` in ``items/{id}``), read-only."""
-        return self._route
+        """The route parameters (``{id}`` in ``items/{id}``), read-only.
+
+        Raises:
+            ConversionError: if the host's params map is malformed (never for built requests).
+        """
+        route = self._route
+        if route is None:
+            wire = self._route_wire
+            route = self._route = MappingProxyType(wire_strings(wire, "params") if wire else {})
+        return route
 
     # --- headers and cookies -------------------------------------------------------------
 
@@ -408,7 +467,11 @@ class HttpRequest:
             ConversionError: from a read of the headers that meets a malformed entry of the
                 host's header map (never for built requests).
         """
-        return self._headers
+        headers = self._headers
+        if headers is None:
+            raw = self._headers_raw
+            headers = self._headers = RequestHeaders._from_wire(raw if raw is not None else {})
+        return headers
 
     @property
     def cookies(self) -> MultiDictProxy[str]:
@@ -470,7 +533,12 @@ class HttpRequest:
         return value
 
     def _content_type(self) -> str | None:
-        return self._headers.get("content-type")
+        raw = self._headers_raw
+        if self._headers is None and raw is not None:
+            found = raw.get("content-type")
+            if type(found) is Datum and type(found.value) is str:
+                return found.value
+        return self.headers.get("content-type")
 
     @property
     def form(self) -> MultiDictProxy[str]:
