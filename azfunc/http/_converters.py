@@ -159,11 +159,25 @@ class HttpRequestConverter(Converter):
     ) -> tuple[str, str, Any, Any, Any, bytes | str]:
         """(method, url, headers, query, params, body) of the Python worker's dict shape."""
         get = value.get
-        method = _text(get("method"), "method")
-        url = _text(get("url"), "url")
+        method_datum = get("method")
+        url_datum = get("url")
+        method: str = (
+            method_datum.value
+            if type(method_datum) is Datum and type(method_datum.value) is str
+            else _text(method_datum, "method")
+        )
+        url: str = (
+            url_datum.value
+            if type(url_datum) is Datum and type(url_datum.value) is str
+            else _text(url_datum, "url")
+        )
         body_datum = get("body")
         body: bytes | str
-        if body_datum is None:
+        if type(body_datum) is Datum and type(body_datum.value) is bytes and (
+            body_datum.type == "bytes"
+        ):
+            body = body_datum.value
+        elif body_datum is None:
             body = b""
         elif not isinstance(body_datum, Datum):
             raise ConversionError(
