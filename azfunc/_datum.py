@@ -4,8 +4,9 @@ Rules this module keeps:
 
 * A Datum is a ``(value, type)`` pair. ``type`` is one of :data:`KINDS`; ``None`` is accepted
   as an alias of ``"null"``.
-* ``json`` Datums hold JSON *text* (``str``/``bytes``), always; :attr:`Datum.python_value`
-  parses it.
+* ``json`` Datums hold JSON *text* (``str``/``bytes``): every azfunc codec and converter
+  builds them so. :attr:`Datum.python_value` parses the text (and, for code written against
+  the Python worker, passes an already-parsed value through).
 * Collection Datums hold either a plain list or an object with a ``.string`` / ``.bytes`` /
   ``.double`` / ``.sint64`` list attribute (the shape the Python worker hands over).
 * An ``http`` Datum's value is one of the types of :mod:`azfunc.wire.http`

@@ -56,6 +56,29 @@ def _datum_map(raw: Any, what: str) -> Mapping[str, Datum] | None:
     )
 
 
+def _build_subclass(cls: type[HttpRequest], plain: HttpRequest) -> HttpRequest:
+    """An HttpRequest subclass with its own ``__init__``, built the ordinary way.
+
+    Raises:
+        ConversionError: if the subclass's ``__init__`` fails with a non-azfunc error.
+    """
+    try:
+        return cls(
+            plain.method,
+            plain.url,
+            headers=plain.headers,
+            params=list(plain.params.items()),
+            route_params=plain.route_params,
+            body=plain.get_body(),
+        )
+    except AzFuncError:
+        raise
+    except Exception as exc:
+        raise ConversionError(
+            f"httpTrigger: {cls.__name__}(...) failed: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
 class HttpRequestConverter(Converter):
     """Decodes the ``httpTrigger`` Datum into an :class:`HttpRequest`.
 
@@ -131,28 +154,12 @@ class HttpRequestConverter(Converter):
             route = _datum_map(route, "params")
         if pytype is None or pytype is HttpRequest:
             return HttpRequest._from_wire(method, url, headers, query, route, body)
-        cls = HttpRequest
         if isinstance(pytype, type) and issubclass(pytype, HttpRequest):
-            cls = pytype
-        if cls.__init__ is HttpRequest.__init__:
-            return cls._from_wire(method, url, headers, query, route, body)
-        # A subclass with its own __init__: build it the ordinary way.
-        plain = HttpRequest._from_wire(method, url, headers, query, route, body)
-        try:
-            return cls(
-                method,
-                url,
-                headers=plain.headers,
-                params=list(plain.params.items()),
-                route_params=plain.route_params,
-                body=plain.get_body(),
-            )
-        except AzFuncError:
-            raise
-        except Exception as exc:
-            raise ConversionError(
-                f"httpTrigger: {cls.__name__}(...) failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            if pytype.__init__ is HttpRequest.__init__:
+                return pytype._from_wire(method, url, headers, query, route, body)
+            return _build_subclass(pytype, HttpRequest._from_wire(
+                method, url, headers, query, route, body))
+        return HttpRequest._from_wire(method, url, headers, query, route, body)
 
     def _read_mapping(
         self, value: Mapping[str, Any]

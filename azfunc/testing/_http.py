@@ -143,24 +143,9 @@ def http_request_payload(
         raise ConversionError(f"http_request: give one body argument, got {' and '.join(given)}")
 
     given_headers = list(_pairs(headers, "headers"))
-    header_pairs = [(name.lower(), value) for name, value in given_headers]
-    content_type = _last(header_pairs, "content-type")
-    raw_body = b""
-    if body is not None:
-        raw_body = _body_bytes(body, content_type)
-    elif json is not _UNSET:
-        raw_body = json_text(json).encode("utf-8")
-        content_type = content_type or "application/json"
-    elif files is not None:
-        raw_body, content_type = _multipart(form, files)
-    elif form is not None:
-        from ..wire.testkit import encode_urlencoded
-
-        raw_body, urlencoded_type = encode_urlencoded(list(_pairs(form, "form")))
-        content_type = content_type or urlencoded_type
-    if content_type is not None:
-        header_pairs = [pair for pair in header_pairs if pair[0] != "content-type"]
-        header_pairs.append(("content-type", content_type))
+    header_pairs, raw_body = _with_body(
+        [(name.lower(), value) for name, value in given_headers], body, json, form, files
+    )
     if cookies:
         header_pairs.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
     if raw_body and not any(name == "content-length" for name, _ in header_pairs):
@@ -189,6 +174,34 @@ def http_request_payload(
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _with_body(
+    header_pairs: list[tuple[str, str]],
+    body: bytes | str | None,
+    json: Any,
+    form: MultiValues | None,
+    files: FilesArg | None,
+) -> tuple[list[tuple[str, str]], bytes]:
+    """(header pairs with the body's Content-Type, body bytes) for the one body argument."""
+    content_type = _last(header_pairs, "content-type")
+    raw_body = b""
+    if body is not None:
+        raw_body = _body_bytes(body, content_type)
+    elif json is not _UNSET:
+        raw_body = json_text(json).encode("utf-8")
+        content_type = content_type or "application/json"
+    elif files is not None:
+        raw_body, content_type = _multipart(form, files)
+    elif form is not None:
+        from ..wire.testkit import encode_urlencoded
+
+        raw_body, urlencoded_type = encode_urlencoded(list(_pairs(form, "form")))
+        content_type = content_type or urlencoded_type
+    if content_type is not None:
+        header_pairs = [pair for pair in header_pairs if pair[0] != "content-type"]
+        header_pairs.append(("content-type", content_type))
+    return header_pairs, raw_body
 
 
 def _pairs(values: MultiValues | None, what: str) -> Iterable[tuple[str, str]]:
