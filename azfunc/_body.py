@@ -6,7 +6,7 @@ Rules this module keeps:
 * A UTF-8 byte-order mark is tolerated (and a UTF-16/32 one selects that codec).
 * Every failure raises :class:`~azfunc.BodyDecodeError` whose message says which of three
   things went wrong: the body is empty, its bytes are not valid in the charset, or the text
-  is not valid JSON.
+  is not valid JSON (JSON nested deeper than the interpreter's recursion limit included).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ._errors import BodyDecodeError
 
 __all__ = ["charset_from_content_type", "decode_json_body", "decode_text_body"]
 
+_TOO_DEEP: Final = "the body is not valid JSON: it nests deeper than Python can parse"
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -89,6 +90,8 @@ def decode_json_body(body: bytes | str, charset: str | None = None) -> Any:
                 raise BodyDecodeError(
                     f"the body is not valid {exc.encoding} text (byte {exc.start}: {exc.reason})"
                 ) from None
+            except RecursionError:
+                raise BodyDecodeError(_TOO_DEEP) from None
             except ValueError as exc:
                 if not body.strip():
                     raise BodyDecodeError("the body is empty; expected JSON") from None
@@ -98,5 +101,7 @@ def decode_json_body(body: bytes | str, charset: str | None = None) -> Any:
         raise BodyDecodeError("the body is empty; expected JSON")
     try:
         return json.loads(text)
+    except RecursionError:
+        raise BodyDecodeError(_TOO_DEEP) from None
     except ValueError as exc:
         raise BodyDecodeError(f"the body is not valid JSON: {exc}") from None

@@ -6,8 +6,9 @@ from ``azure.functions.meta`` ports by changing the import to ``azfunc.meta``.
 
 from __future__ import annotations
 
-from ._datum import KINDS, Datum, datum_from_typed_data
+from ._datum import KINDS, Datum
 from ._registry import BindingRegistry, Converter, get_binding_registry
+from .wire.typed_data import datum_from_typed_data
 
 __all__ = [
     "KINDS",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import azfunc
 from azfunc.meta import Datum, datum_from_typed_data
+from azfunc.wire.http import HttpRequestData
 from tests.conftest import VECTORS
 
 
@@ -124,13 +125,15 @@ def test_http_typed_data_from_the_wire_vector() -> None:
     datum = datum_from_typed_data(typed)
     assert datum.type == "http"
     http = datum.value
-    assert http["method"] == Datum("POST", "string")
-    assert http["url"].value == "http://localhost:7071/api/items/42?name=Azure&tag=a,b"
-    assert http["headers"]["content-type"] == Datum("application/json", "string")
-    assert http["params"] == {"id": Datum("42", "string")}
-    assert http["query"]["tag"].value == "a,b"
-    assert http["body"] == Datum(b'{"name":"Azure"}', "bytes")
-    assert json.loads(http["identities"].value)[0]["claims"][0]["value"] == "Admin"
+    assert isinstance(http, HttpRequestData)
+    assert http.method == "POST"
+    assert http.url == "http://localhost:7071/api/items/42?name=Azure&tag=a,b"
+    assert http.headers["content-type"] == Datum("application/json", "string")
+    assert http.params == {"id": Datum("42", "string")}
+    assert http.query["tag"].value == "a,b"
+    assert http.body == b'{"name":"Azure"}'
+    assert http.identities is not None
+    assert json.loads(http.identities)[0]["claims"][0]["value"] == "Admin"
 
 
 def test_http_without_body_gets_empty_bytes_and_nullable_maps_win() -> None:
@@ -138,8 +141,8 @@ def test_http_without_body_gets_empty_bytes_and_nullable_maps_win() -> None:
         {"http": {"method": "GET", "url": "/x", "query": {"a": "1"},
                   "nullableQuery": {"a": {"value": ""}, "b": {}}}}
     )
-    assert datum.value["body"] == Datum(b"", "bytes")
-    assert {k: v.value for k, v in datum.value["query"].items()} == {"a": "", "b": ""}
+    assert datum.value.body == b""
+    assert {k: v.value for k, v in datum.value.query.items()} == {"a": "", "b": ""}
 
 
 def test_every_grpc_vector_reads() -> None:

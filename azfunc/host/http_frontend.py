@@ -5,31 +5,31 @@ Rules this module keeps:
 * Functions are served at ``/<routePrefix>/<route>`` (``routePrefix`` from ``host.json``
   ``extensions.http.routePrefix``, default ``api``; ``route`` defaults to the function
   name); ``methods`` are honoured with 405 and an ``Allow`` header; unknown paths are 404.
-* The request reaches the function as the ``http`` Datum the Python worker receives:
-  lower-cased headers (repeated ones comma-joined, cookies ``; ``-joined), the full URL
-  (so repeated and blank query values survive), non-empty query values, route values as
-  ``params``, the body as bytes.
+* The request reaches the function as the ``http`` Datum :mod:`azfunc.wire.asgi` builds
+  (the shape the host sends); the answer is read back through the same codec.
 * Bodies over ``max_body_size`` answer 413; an exception from the function (or from an
   input conversion) answers 500 and is logged with the function name and invocation id.
 * The response is read from the ``$return`` or ``http`` output binding: an
   ``HttpResponse`` goes out with every header line (several ``Set-Cookie``) and, when it
-  streams, chunk by chunk (:func:`streaming_registry` keeps the ``http`` converter from
-  collecting the stream first; a ``def`` function's stream is iterated on a worker
-  thread); any other value goes out as the ``http`` converter encoded it.
+  streams, chunk by chunk (:func:`streaming_registry`'s ``http`` converter records a
+  :class:`~azfunc.wire.http.DeferredHttpResponse` instead of collecting the stream; a
+  ``def`` function's stream is iterated on a worker thread); any other value goes out as
+  the ``http`` converter encoded it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
-from urllib.parse import parse_qsl
 
 from .._datum import Datum
 from .._errors import LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
+from ..http.response import HttpResponse
+from ..wire.asgi import request_datum, request_metadata, request_parts, response_parts
+from ..wire.http import DeferredHttpResponse
 from ._asgi import (
     Receive,
     Scope,
@@ -66,8 +66,8 @@ class _StreamingHttpConverter(Converter):
     """The ``http`` converter, except that an ``HttpResponse`` is not encoded.
 
     The host sends an ``HttpResponse`` from the object itself (every header line, the
-    stream chunk by chunk), so the invocation only records a placeholder ``http`` Datum
-    with the status: a stream is not collected and the body is not copied.
+    stream chunk by chunk), so the invocation records a ``DeferredHttpResponse``: a stream
+    is not collected and the body is not copied.
     """
 
     binding = "http"
@@ -92,14 +92,8 @@ class _StreamingHttpConverter(Converter):
         return self.inner.decode(datum, trigger_metadata=trigger_metadata, pytype=pytype)
 
     def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        if hasattr(obj, "get_body") and hasattr(obj, "status_code"):
-            return Datum({
-                "status_code": Datum(str(obj.status_code), "string"),
-                "headers": {},
-                "cookies": [],
-                "body": Datum(b"", "bytes"),
-                "deferred": True,
-            }, "http")
+        if isinstance(obj, HttpResponse):
+            return Datum(DeferredHttpResponse(obj), "http")
         return self.inner.encode(obj, expected_type=expected_type)
 
 
@@ -147,51 +141,7 @@ def http_output(info: FunctionInfo) -> BindingInfo | None:
 
 def build_http_datum(scope: Scope, body: bytes, params: Mapping[str, str]) -> Datum:
     """The ``http`` Datum of an ASGI request, as the host would send it."""
-    headers, query, url = _request_parts(scope)
-    return _http_datum(scope, headers, query, url, body, params)
-
-
-def _request_parts(scope: Scope) -> tuple[dict[str, str], dict[str, str], str]:
-    """(lower-cased headers, query values, full URL) of an ASGI request."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", ()):
-        name = (raw_name if type(raw_name) is bytes else bytes(raw_name)).decode("latin-1")
-        value = (raw_value if type(raw_value) is bytes else bytes(raw_value)).decode("latin-1")
-        name = name.lower()
-        if name in headers:
-            headers[name] += ("; " if name == "cookie" else ", ") + value
-        else:
-            headers[name] = value
-    query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
-    query: dict[str, str] = {}
-    if query_string:
-        for key, value in parse_qsl(query_string, keep_blank_values=False):
-            query[key] = f"{query[key]},{value}" if key in query else value
-    host = headers.get("host")
-    if host is None:
-        server = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server[0]}:{server[1]}"
-    raw_path = scope.get("raw_path")
-    path = bytes(raw_path).decode("latin-1") if raw_path else scope.get("path", "/")
-    url = f"{scope.get('scheme', 'http')}://{host}{path}"
-    if query_string:
-        url += "?" + query_string
-    return headers, query, url
-
-
-def _http_datum(scope: Scope, headers: Mapping[str, str], query: Mapping[str, str], url: str,
-                body: bytes, params: Mapping[str, str]) -> Datum:
-    return Datum(
-        {
-            "method": Datum(scope.get("method", "GET"), "string"),
-            "url": Datum(url, "string"),
-            "headers": {k: Datum(v, "string") for k, v in headers.items()},
-            "query": {k: Datum(v, "string") for k, v in query.items()},
-            "params": {k: Datum(v, "string") for k, v in params.items()} if params else {},
-            "body": Datum(body, "bytes"),
-        },
-        "http",
-    )
+    return request_datum(scope, body, params)
 
 
 async def _threaded_chunks(chunks: Iterator[bytes],
@@ -203,46 +153,6 @@ async def _threaded_chunks(chunks: Iterator[bytes],
         if chunk is done:
             return
         yield cast(bytes, chunk)
-
-
-def _response_parts(
-    value: Any, datum: Datum | None, *, threaded: InvocationExecutor | None = None
-) -> tuple[int, list[tuple[str, str]], Any]:
-    """(status, header pairs, body bytes or an async chunk iterator) of a function's answer."""
-    if hasattr(value, "status_code") and hasattr(value, "get_body"):
-        headers = [(str(k), str(v)) for k, v in value.headers.items()]
-        if getattr(value, "is_streaming", False) is True:
-            body = (_threaded_chunks(value.iter_body(), threaded) if threaded is not None
-                    else value.aiter_body())
-            return int(value.status_code), headers, body
-        return int(value.status_code), headers, bytes(value.get_body())
-    if datum is None or datum.type == "null":
-        return 204, [], b""
-    if datum.type == "http":
-        fields = datum.value
-        status = int(_text(fields.get("status_code")) or 200)
-        header_map = fields.get("headers") or {}
-        pairs = [(str(k), _text(v)) for k, v in header_map.items()]
-        pairs += [("set-cookie", str(c)) for c in fields.get("cookies") or ()]
-        body = fields.get("body")
-        raw = body.value if isinstance(body, Datum) else body
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8")
-        return status, pairs, bytes(raw or b"")
-    if datum.type == "bytes":
-        return 200, [("content-type", "application/octet-stream")], bytes(datum.value)
-    if datum.type == "json":
-        text = datum.value if isinstance(datum.value, str) else json.dumps(datum.value)
-        return 200, [("content-type", "application/json")], text.encode("utf-8")
-    return 200, [("content-type", "text/plain; charset=utf-8")], str(datum.value).encode()
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, Datum):
-        value = value.value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,16 +249,12 @@ class HttpFrontend:
         """Invoke an HTTP function for a request whose body is read, and answer it."""
         assert self.runtime is not None, "HttpFrontend needs a runtime to invoke functions"
         info, trigger, plain = target.info, target.trigger, target.plain
-        headers, query, url = _request_parts(scope)
-        datum = _http_datum(scope, headers, query, url, body, params)
+        parts = request_parts(scope)
+        headers, query, _ = parts
+        datum = request_datum(scope, body, params, parts)
         # JSON body properties are binding data only for functions with other bindings
         data = {**query, **params} if plain else binding_data(query, params, body=body)
-        metadata: dict[str, Any] = {
-            **data,
-            # json Datums may hold the parsed value: no dumps/loads round trip per request
-            "Query": Datum(query, "json"),
-            "Headers": Datum(headers, "json"),
-        }
+        metadata: dict[str, Any] = {**data, **request_metadata(headers, query)}
         invocation_id = new_invocation_id()
         try:
             inputs: dict[str, Any] = {trigger.name: datum}
@@ -361,13 +267,16 @@ class HttpFrontend:
             )
             out = target.output
             if out is None:
-                value, out_datum = None, None
+                out_datum = None
             elif out.is_return:
-                value, out_datum = result.return_value, result.return_data
+                out_datum = result.return_data
             else:
-                value, out_datum = result.outputs.get(out.name), result.output_data.get(out.name)
-            status, pairs, payload = _response_parts(
-                value, out_datum, threaded=self.runtime.executor if target.threaded else None
+                out_datum = result.output_data.get(out.name)
+            pool = self.runtime.executor
+            status, pairs, payload = response_parts(
+                out_datum,
+                threaded=(lambda chunks: _threaded_chunks(chunks, pool)) if target.threaded
+                else None,
             )
         except Exception as exc:
             await send_json(send, 500, {

@@ -38,7 +38,6 @@ from .._ids import new_invocation_id
 from ..app.invocation import hold_log_capture
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .custom_handler import (
-    HttpOutput,
     datum_to_output,
     input_datum,
     metadata_datums,
@@ -255,22 +254,14 @@ class CustomHandlerWorker:
         """The ``{"Outputs", "Logs", "ReturnValue"}`` answer of a finished invocation."""
         outputs: dict[str, Any] = {}
         for binding in info.output_bindings:
-            value = result.outputs.get(binding.name)
-            if binding.type.lower() == "http" and hasattr(value, "get_body"):
-                outputs[binding.name] = HttpOutput.from_response(
-                    value, binary=binding.data_type == "binary"
-                )
-            elif binding.name in result.output_data:
+            # an HttpResponse's Datum is a DeferredHttpResponse: every header line kept
+            if binding.name in result.output_data:
                 outputs[binding.name] = datum_to_output(result.output_data[binding.name],
                                                         binding)
         ret = info.return_binding
         return_value: Any = None
         if ret is not None:
-            if ret.type.lower() == "http" and hasattr(result.return_value, "get_body"):
-                return_value = HttpOutput.from_response(result.return_value,
-                                                        binary=ret.data_type == "binary")
-            else:
-                return_value = datum_to_output(result.return_data, ret)
+            return_value = datum_to_output(result.return_data, ret)
             if ret.type.lower() == "http":
                 # the host reads HTTP answers from Outputs by binding name
                 outputs[ret.name] = return_value

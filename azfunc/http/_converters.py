@@ -2,17 +2,19 @@
 
 Rules this module keeps:
 
-* Input: a Datum of kind ``http`` whose value maps ``method``/``url``/``body`` to Datums
-  and ``headers``/``query``/``params`` to ``{name: Datum}``. Header values arrive as the
-  host sends them (lower-cased names, repeated values comma-joined) and are kept so.
+* Input: a Datum of kind ``http`` holding a :class:`~azfunc.wire.http.HttpRequestData`
+  (what every azfunc codec builds) or the Python worker's mapping (``method``/``url``/
+  ``body`` Datums, ``headers``/``query``/``params`` maps of name -> Datum). Header values
+  are kept as the host sends them (lower-cased names, repeated values comma-joined).
   ``params`` come from the URL query string; the host's ``query`` map (which drops blank
-  values) only fills names the URL lacks. The body Datum may be ``bytes``/``stream``,
-  ``string``/``json`` (text, UTF-8 on ``get_body()``) or ``null`` (no body).
-* Output: an :class:`HttpResponse` becomes an ``http`` Datum keyed as the Python worker
-  reads it: ``status_code`` (string Datum), ``headers`` (name -> string Datum, repeated
-  values comma-joined, ``Set-Cookie`` left out), ``cookies`` (every ``Set-Cookie`` value, in
-  order) and ``body`` (bytes Datum). A ``str`` return becomes a ``string`` Datum, bytes a
-  ``bytes`` Datum, ``None`` no output.
+  values) only fills names the URL lacks. A mapping's body Datum may be ``bytes``/
+  ``stream``, ``string``/``json`` (text, UTF-8 on ``get_body()``) or ``null`` (no body).
+* The request is built over the fields of the ``HttpRequestData`` (or the mapping) without
+  copying the maps; a subclass annotation with its own ``__init__`` is built through it.
+* Output: an :class:`HttpResponse` becomes an ``http`` Datum holding a
+  :class:`~azfunc.wire.http.HttpResponseData` (every header line, ``Set-Cookie`` values
+  apart, the body bytes); each transport's codec shapes it. A ``str`` return becomes a
+  ``string`` Datum, bytes a ``bytes`` Datum, ``None`` no output.
 * Decoding is lazy: the header/query/params maps are checked and converted when a read
   reaches them (a single header or param read converts only that value), so a malformed map
   raises :class:`~azfunc.ConversionError` then.
@@ -27,10 +29,11 @@ from typing import Any, Final
 from .._datum import Datum
 from .._errors import AzFuncError, ConversionError
 from .._registry import Converter
+from ..wire.http import HttpRequestData, HttpResponseData
 from .request import HttpRequest
 from .response import HttpResponse
 
-__all__ = ["CONVERTERS", "HttpRequestConverter", "HttpResponseConverter"]
+__all__ = ["CONVERTERS", "HttpRequestConverter", "HttpResponseConverter", "encode_response"]
 
 _BODY_KINDS: Final = ("bytes", "stream", "string", "json", "null")
 
@@ -53,13 +56,35 @@ def _datum_map(raw: Any, what: str) -> Mapping[str, Datum] | None:
     )
 
 
+def _build_subclass(cls: type[HttpRequest], plain: HttpRequest) -> HttpRequest:
+    """An HttpRequest subclass with its own ``__init__``, built the ordinary way.
+
+    Raises:
+        ConversionError: if the subclass's ``__init__`` fails with a non-azfunc error.
+    """
+    try:
+        return cls(
+            plain.method,
+            plain.url,
+            headers=plain.headers,
+            params=list(plain.params.items()),
+            route_params=plain.route_params,
+            body=plain.get_body(),
+        )
+    except AzFuncError:
+        raise
+    except Exception as exc:
+        raise ConversionError(
+            f"httpTrigger: {cls.__name__}(...) failed: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
 class HttpRequestConverter(Converter):
     """Decodes the ``httpTrigger`` Datum into an :class:`HttpRequest`.
 
     Example:
-        >>> value = {"method": Datum("get", "string"), "url": Datum("/api/x?a=1", "string"),
-        ...          "headers": {"accept": Datum("*/*", "string")}, "query": {},
-        ...          "params": {}, "body": Datum(None, "null")}
+        >>> value = HttpRequestData(method="get", url="/api/x?a=1",
+        ...                         headers={"accept": Datum("*/*", "string")})
         >>> req = HttpRequestConverter().decode(Datum(value, "http"))
         >>> req.method, req.params["a"], req.headers["Accept"], req.get_body()
         ('GET', '1', '*/*', b'')
@@ -90,7 +115,7 @@ class HttpRequestConverter(Converter):
         trigger_metadata: Mapping[str, Datum] | None = None,
         pytype: Any = None,
     ) -> HttpRequest:
-        """Build the request.
+        """Build the request from an ``http`` Datum.
 
         Raises:
             ConversionError: if the Datum is not a well-formed ``http`` Datum.
@@ -98,10 +123,48 @@ class HttpRequestConverter(Converter):
         if type(datum) is not Datum or datum.type != "http":
             self.expect(datum, "http")  # raises unless a Datum subclass of kind http
         value = datum.value
-        if type(value) is not dict and not isinstance(value, Mapping):
+        headers: Any
+        query: Any
+        route: Any
+        if type(value) is HttpRequestData:
+            method = value.method
+            url = value.url
+            headers = value.headers
+            query = value.query
+            route = value.params
+            body = value.body
+            if type(method) is not str or type(url) is not str:
+                raise ConversionError("httpTrigger: method and url must be str")
+            if type(body) is not bytes and not isinstance(body, (bytes, str)):
+                raise ConversionError(
+                    f"httpTrigger: the body must be bytes or str, got {type(body).__name__}"
+                )
+        elif isinstance(value, Mapping):
+            method, url, headers, query, route, body = self._read_mapping(value)
+        else:
             raise ConversionError(
-                f"httpTrigger: an http Datum holds a mapping, got {type(value).__name__}"
+                "httpTrigger: an http Datum holds an HttpRequestData (or the Python worker's "
+                f"mapping), got {type(value).__name__}"
             )
+        if type(headers) is not dict:
+            headers = _datum_map(headers, "headers")
+        if type(query) is not dict:
+            query = _datum_map(query, "query")
+        if type(route) is not dict:
+            route = _datum_map(route, "params")
+        if pytype is None or pytype is HttpRequest:
+            return HttpRequest._from_wire(method, url, headers, query, route, body)
+        if isinstance(pytype, type) and issubclass(pytype, HttpRequest):
+            if pytype.__init__ is HttpRequest.__init__:
+                return pytype._from_wire(method, url, headers, query, route, body)
+            return _build_subclass(pytype, HttpRequest._from_wire(
+                method, url, headers, query, route, body))
+        return HttpRequest._from_wire(method, url, headers, query, route, body)
+
+    def _read_mapping(
+        self, value: Mapping[str, Any]
+    ) -> tuple[str, str, Any, Any, Any, bytes | str]:
+        """(method, url, headers, query, params, body) of the Python worker's dict shape."""
         get = value.get
         method_datum = get("method")
         url_datum = get("url")
@@ -115,21 +178,11 @@ class HttpRequestConverter(Converter):
             if type(url_datum) is Datum and type(url_datum.value) is str
             else _text(url_datum, "url")
         )
-        headers = get("headers")
-        query = get("query")
-        route = get("params")
-        if type(headers) is not dict:
-            headers = _datum_map(headers, "headers")
-        if type(query) is not dict:
-            query = _datum_map(query, "query")
-        if type(route) is not dict:
-            route = _datum_map(route, "params")
         body_datum = get("body")
-        body: bytes | None
-        body_text: str | None = None
-        if type(body_datum) is Datum and type(body_datum.value) is bytes:
-            if body_datum.type not in ("bytes", "stream"):
-                raise self.unsupported_body(body_datum)
+        body: bytes | str
+        if type(body_datum) is Datum and type(body_datum.value) is bytes and (
+            body_datum.type == "bytes"
+        ):
             body = body_datum.value
         elif body_datum is None:
             body = b""
@@ -141,38 +194,35 @@ class HttpRequestConverter(Converter):
             kind = body_datum.type
             raw = body_datum.value
             if kind in ("bytes", "stream") and isinstance(raw, (bytes, bytearray, memoryview)):
-                body = bytes(raw)
+                body = bytes(raw) if type(raw) is not bytes else raw
             elif kind in ("string", "json") and isinstance(raw, str):
-                body = None
-                body_text = raw
+                body = raw
             elif kind == "null" or (raw is None and kind in _BODY_KINDS):
                 body = b""
             else:
                 raise self.unsupported_body(body_datum)
-        if pytype is None or pytype is HttpRequest:
-            return HttpRequest._from_wire(method, url, headers, query, route, body, body_text)
-        cls = HttpRequest
-        if isinstance(pytype, type) and issubclass(pytype, HttpRequest):
-            cls = pytype
-        if cls.__init__ is HttpRequest.__init__:
-            return cls._from_wire(method, url, headers, query, route, body, body_text)
-        # A subclass with its own __init__: build it the ordinary way.
-        plain = HttpRequest._from_wire(method, url, headers, query, route, body, body_text)
-        try:
-            return cls(
-                method,
-                url,
-                headers=plain.headers,
-                params=list(plain.params.items()),
-                route_params=plain.route_params,
-                body=plain.get_body(),
-            )
-        except AzFuncError:
-            raise
-        except Exception as exc:
-            raise ConversionError(
-                f"httpTrigger: {cls.__name__}(...) failed: {type(exc).__name__}: {exc}"
-            ) from exc
+        return method, url, get("headers"), get("query"), get("params"), body
+
+
+def encode_response(response: HttpResponse) -> HttpResponseData:
+    """The wire form of ``response``: every header line kept, ``Set-Cookie`` apart.
+
+    Raises:
+        ConversionError: if the body cannot be produced.
+    """
+    headers: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    for name, header_value in response.headers.items():
+        if name.lower() == "set-cookie":
+            cookies.append(header_value)
+        else:
+            headers.append((name, header_value))
+    return HttpResponseData(
+        status_code=int(response.status_code),
+        headers=tuple(headers),
+        cookies=tuple(cookies),
+        body=response.get_body(),
+    )
 
 
 class HttpResponseConverter(Converter):
@@ -182,8 +232,8 @@ class HttpResponseConverter(Converter):
         >>> r = HttpResponse("hi", status_code=201)
         >>> r.set_cookie("a", "1")
         >>> d = HttpResponseConverter().encode(r)
-        >>> d.type, d.value["status_code"], d.value["cookies"], d.value["body"]
-        ('http', <Datum string '201'>, ['a=1; Path=/'], <Datum bytes b'hi'>)
+        >>> d.type, d.value.status_code, d.value.cookies, d.value.body
+        ('http', 201, ('a=1; Path=/',), b'hi')
     """
 
     binding = "http"
@@ -206,30 +256,7 @@ class HttpResponseConverter(Converter):
         if obj is None:
             return None
         if isinstance(obj, HttpResponse):
-            headers: dict[str, Datum] = {}
-            cookies: list[str] = []
-            for name, header_value in obj.headers.items():
-                if name.lower() == "set-cookie":
-                    cookies.append(header_value)
-                    continue
-                existing = headers.get(name)
-                if existing is None:
-                    for key in headers:
-                        if key.lower() == name.lower():
-                            existing = headers[key]
-                            name = key
-                            break
-                joined = header_value if existing is None else f"{existing.value}, {header_value}"
-                headers[name] = Datum(joined, "string")
-            return Datum(
-                {
-                    "status_code": Datum(str(obj.status_code), "string"),
-                    "headers": headers,
-                    "cookies": cookies,
-                    "body": Datum(obj.get_body(), "bytes"),
-                },
-                "http",
-            )
+            return Datum(encode_response(obj), "http")
         if isinstance(obj, str):
             return Datum(obj, "string")
         if isinstance(obj, (bytes, bytearray, memoryview)):

@@ -27,8 +27,8 @@ from urllib.parse import unquote
 
 from .._body import charset_from_content_type
 from .._errors import RequestError
+from ._formtypes import FormFile, FormLimits, exceeded, headers_of
 from ._viewfile import ViewFile
-from .forms import FormFile, FormLimits, _headers_of, exceeded
 
 __all__ = ["boundary_from_content_type", "parse_multipart"]
 
@@ -125,7 +125,6 @@ def parse_multipart(
         body = bytes(body)
     dash = b"--" + boundary
     delimiter = b"\r\n" + dash
-    size = len(body)
     if body.startswith(dash):
         pos = len(dash)
     else:
@@ -136,7 +135,6 @@ def parse_multipart(
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, FormFile]] = []
     max_parts = limits.max_parts
-    max_header = limits.max_part_header_size
     max_field = limits.max_field_size
     max_file = limits.max_file_size
     spool = limits.spool_threshold
@@ -154,49 +152,12 @@ def parse_multipart(
         count += 1
         if count > max_parts:
             raise exceeded(limits, "max_parts", f"a multipart body with over {max_parts} parts")
-        start = eol + 2
-        if body.startswith(b"\r\n", start):
-            headers: list[tuple[str, str]] = []
-            data_start = start + 2
-        else:
-            window = start + max_header + 4
-            header_end = body.find(b"\r\n\r\n", start, window)
-            if header_end < 0:
-                if window < size:
-                    raise exceeded(limits, "max_part_header_size", "a multipart part header block")
-                raise RequestError("a multipart part header block is not terminated by CRLF CRLF")
-            if header_end - start > max_header:
-                raise exceeded(limits, "max_part_header_size", "a multipart part header block")
-            headers = _parse_headers(body[start:header_end])
-            data_start = header_end + 4
+        headers, data_start = _part_headers(body, eol + 2, limits)
         end = body.find(delimiter, data_start)
         if end < 0:
             raise RequestError("the multipart body ends without a close delimiter")
         pos = end + len(delimiter)
-
-        disposition = None
-        content_type = None
-        for hname, hvalue in headers:
-            lowered = hname.lower()
-            if lowered == "content-disposition" and disposition is None:
-                disposition = hvalue
-            elif lowered == "content-type" and content_type is None:
-                content_type = hvalue
-        if disposition is None:
-            raise RequestError(f"multipart part {count} has no Content-Disposition header")
-        kind, _, rest = disposition.partition(";")
-        if kind.strip().lower() != "form-data":
-            raise RequestError(
-                f"multipart part {count}: Content-Disposition must be form-data, got {kind!r:.40}"
-            )
-        params = _params(";" + rest)
-        name = params.get("name")
-        if name is None:
-            raise RequestError(f"multipart part {count} has no name in its Content-Disposition")
-        filename = params.get("filename")
-        extended = params.get("filename*")
-        if extended is not None:
-            filename = _ext_value(extended) or filename or ""
+        name, filename, content_type = _disposition(headers, count)
         length = end - data_start
         if filename is None:
             if length > max_field:
@@ -212,23 +173,86 @@ def parse_multipart(
         if max_file is not None and length > max_file:
             what = f"multipart file {filename!r:.60} ({length} bytes)"
             raise exceeded(limits, "max_file_size", what)
-        stream: IO[bytes]
-        spooled_here = spool is not None and length > spool
-        if spooled_here:
-            from tempfile import TemporaryFile
+        files.append((name, _file(body, data_start, end, name, filename, content_type,
+                                  headers, spool)))
 
-            spooled = TemporaryFile()  # noqa: SIM115 - owned by the FormFile
-            spooled.write(memoryview(body)[data_start:end])
-            spooled.seek(0)
-            stream = spooled
-        else:
-            stream = cast("IO[bytes]", ViewFile(body, data_start, end))
-        upload = FormFile(
-            name=name,
-            filename=filename,
-            content_type=content_type,
-            headers=_headers_of(headers),
-            stream=stream,
+
+def _part_headers(
+    body: bytes, start: int, limits: FormLimits
+) -> tuple[list[tuple[str, str]], int]:
+    """(header pairs, index of the data) of the part whose header block starts at ``start``."""
+    if body.startswith(b"\r\n", start):
+        return [], start + 2
+    max_header = limits.max_part_header_size
+    window = start + max_header + 4
+    header_end = body.find(b"\r\n\r\n", start, window)
+    if header_end < 0:
+        if window < len(body):
+            raise exceeded(limits, "max_part_header_size", "a multipart part header block")
+        raise RequestError("a multipart part header block is not terminated by CRLF CRLF")
+    if header_end - start > max_header:
+        raise exceeded(limits, "max_part_header_size", "a multipart part header block")
+    return _parse_headers(body[start:header_end]), header_end + 4
+
+
+def _disposition(
+    headers: list[tuple[str, str]], count: int
+) -> tuple[str, str | None, str | None]:
+    """(field name, filename or None, content type or None) of part number ``count``."""
+    disposition = None
+    content_type = None
+    for hname, hvalue in headers:
+        lowered = hname.lower()
+        if lowered == "content-disposition" and disposition is None:
+            disposition = hvalue
+        elif lowered == "content-type" and content_type is None:
+            content_type = hvalue
+    if disposition is None:
+        raise RequestError(f"multipart part {count} has no Content-Disposition header")
+    kind, _, rest = disposition.partition(";")
+    if kind.strip().lower() != "form-data":
+        raise RequestError(
+            f"multipart part {count}: Content-Disposition must be form-data, got {kind!r:.40}"
         )
-        upload._owned = spooled_here
-        files.append((name, upload))
+    params = _params(";" + rest)
+    name = params.get("name")
+    if name is None:
+        raise RequestError(f"multipart part {count} has no name in its Content-Disposition")
+    filename = params.get("filename")
+    extended = params.get("filename*")
+    if extended is not None:
+        filename = _ext_value(extended) or filename or ""
+    return name, filename, content_type
+
+
+def _file(
+    body: bytes,
+    data_start: int,
+    end: int,
+    name: str,
+    filename: str,
+    content_type: str | None,
+    headers: list[tuple[str, str]],
+    spool: int | None,
+) -> FormFile:
+    """The FormFile of a file part: a view of the body, or spooled above ``spool`` bytes."""
+    stream: IO[bytes]
+    spooled_here = spool is not None and end - data_start > spool
+    if spooled_here:
+        from tempfile import TemporaryFile
+
+        spooled = TemporaryFile()  # noqa: SIM115 - owned by the FormFile
+        spooled.write(memoryview(body)[data_start:end])
+        spooled.seek(0)
+        stream = spooled
+    else:
+        stream = cast("IO[bytes]", ViewFile(body, data_start, end))
+    upload = FormFile(
+        name=name,
+        filename=filename,
+        content_type=content_type,
+        headers=headers_of(headers),
+        stream=stream,
+    )
+    upload._owned = spooled_here
+    return upload

@@ -33,7 +33,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from .._body import charset_from_content_type, decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError
 from .cookies import parse_cookie_header
 from .forms import FormFile, FormLimits, parse_form
 from .headers import (
@@ -251,13 +251,13 @@ def _pairs(source: Any, what: str) -> list[tuple[str, str]]:
         items = source.items() if isinstance(source, Mapping) else source
         pairs = [(name, value) for name, value in items]
     except (TypeError, ValueError):
-        raise ConversionError(
+        raise ArgumentTypeError(
             f"HttpRequest {what} must be a mapping or (name, value) pairs, "
             f"got {type(source).__name__}"
         ) from None
     for name, value in pairs:
         if not isinstance(name, str) or not isinstance(value, str):
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"HttpRequest {what} names and values must be str, got "
                 f"{type(name).__name__}: {type(value).__name__}"
             )
@@ -277,7 +277,7 @@ class HttpRequest:
         ({'n': 1}, b'{"n": 1}', '1', 'application/json')
 
     Raises:
-        ConversionError: if an argument has the wrong type.
+        ArgumentTypeError: if an argument has the wrong type.
         HeaderError: if ``headers`` is not a mapping or pairs of strings.
     """
 
@@ -305,51 +305,81 @@ class HttpRequest:
         method: str,
         url: str,
         *,
-        headers: HeadersInput | None = None,
+        headers: HeadersInput | RequestHeaders | None = None,
         params: ParamsInput | None = None,
         route_params: ParamsInput | None = None,
         body: bytes | bytearray | memoryview | str | None = None,
         form_limits: FormLimits | None = None,
     ) -> None:
-        if not isinstance(method, str):
-            raise ConversionError(f"HttpRequest method must be a str, got {type(method).__name__}")
-        if not isinstance(url, str):
-            raise ConversionError(f"HttpRequest url must be a str, got {type(url).__name__}")
+        # Validate and normalise, then _init: the one place that sets the slots.
+        if type(method) is not str and not isinstance(method, str):
+            raise ArgumentTypeError(
+                f"HttpRequest method must be a str, got {type(method).__name__}"
+            )
+        if type(url) is not str and not isinstance(url, str):
+            raise ArgumentTypeError(f"HttpRequest url must be a str, got {type(url).__name__}")
         if form_limits is not None and not isinstance(form_limits, FormLimits):
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"HttpRequest form_limits must be a FormLimits, got {type(form_limits).__name__}"
             )
-        self._method = str(method).upper()
-        self._url = url
-        self._headers: RequestHeaders | None = (
-            headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
-        )
-        self._headers_raw: Mapping[str, Datum] | None = None
-        self._params: RequestParams | None = None
-        self._params_first: list[tuple[str, str]] | None = (
-            None if params is None else _pairs(params, "params")
-        )
-        self._query_raw: Mapping[str, Datum] | None = None
-        self._route: Mapping[str, str] | None = (
-            None
-            if route_params is None
-            else MappingProxyType(dict(_pairs(route_params, "route_params")))
-        )
-        self._route_wire: Mapping[str, Datum] | None = None
+        body_bytes: bytes | None
+        body_text: str | None = None
         if body is None:
-            self._body: bytes | None = b""
-            self._body_text: str | None = None
+            body_bytes = b""
         elif isinstance(body, str):
-            self._body = None
-            self._body_text = body
+            body_bytes = None
+            body_text = body
         elif isinstance(body, (bytes, bytearray, memoryview)):
-            self._body = bytes(body)
-            self._body_text = None
+            body_bytes = bytes(body)
         else:
-            raise ConversionError(
+            raise ArgumentTypeError(
                 f"HttpRequest body must be bytes, str or None, got {type(body).__name__}"
             )
-        self._form_limits = form_limits
+        self._init(
+            method.upper(),
+            url,
+            headers=(
+                headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
+            ),
+            params_first=None if params is None else _pairs(params, "params"),
+            route=(
+                None
+                if route_params is None
+                else MappingProxyType(dict(_pairs(route_params, "route_params")))
+            ),
+            body=body_bytes,
+            body_text=body_text,
+            form_limits=form_limits,
+        )
+
+    def _init(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: RequestHeaders | None = None,
+        headers_raw: Mapping[str, Datum] | None = None,
+        params_first: list[tuple[str, str]] | None = None,
+        query_raw: Mapping[str, Datum] | None = None,
+        route: Mapping[str, str] | None = None,
+        route_wire: Mapping[str, Datum] | None = None,
+        body: bytes | None = b"",
+        body_text: str | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        """Set every slot: the built views, or the host's maps they are built from on read."""
+        self._method = method
+        self._url = url
+        self._headers: RequestHeaders | None = headers
+        self._headers_raw: Mapping[str, Datum] | None = headers_raw
+        self._params: RequestParams | None = None
+        self._params_first: list[tuple[str, str]] | None = params_first
+        self._query_raw: Mapping[str, Datum] | None = query_raw
+        self._route: Mapping[str, str] | None = route
+        self._route_wire: Mapping[str, Datum] | None = route_wire
+        self._body: bytes | None = body
+        self._body_text: str | None = body_text
+        self._form_limits: FormLimits | None = form_limits
         self._cookies: MultiDictProxy[str] | None = None
         self._json: Any = _UNSET
         self._form: MultiDictProxy[str] | None = None
@@ -363,31 +393,22 @@ class HttpRequest:
         headers: Mapping[str, Datum] | None,
         query: Mapping[str, Datum] | None,
         route_params: Mapping[str, Datum] | None,
-        body: bytes | None,
-        body_text: str | None,
+        body: bytes | str,
     ) -> HttpRequest:
-        """Build a request from the host's ``{name: Datum}`` maps, converted on first read.
+        """A request over the fields of an ``HttpRequestData`` (the host's ``{name: Datum}``
+        maps), each map converted on first read.
 
-        ``query`` (the host's map, which drops blank values) only fills keys the URL lacks.
-        A map holding something other than string Datums raises ConversionError when read.
+        The converter checks the fields first; ``query`` (the host's map, which drops
+        blank values) only fills keys the URL lacks. A map holding something other than
+        string Datums raises ConversionError when read.
         """
         self = cls.__new__(cls)
-        self._method = method.upper()
-        self._url = url
-        self._headers = None
-        self._headers_raw = headers
-        self._params = None
-        self._params_first = None
-        self._query_raw = query
-        self._route = None
-        self._route_wire = route_params
-        self._body = body
-        self._body_text = body_text
-        self._form_limits = None
-        self._cookies = None
-        self._json = _UNSET
-        self._form = None
-        self._files = None
+        if type(body) is bytes:
+            self._init(method.upper(), url, headers_raw=headers, query_raw=query,
+                       route_wire=route_params, body=body)
+        else:
+            self._init(method.upper(), url, headers_raw=headers, query_raw=query,
+                       route_wire=route_params, body=None, body_text=str(body))
         return self
 
     # --- the request line ----------------------------------------------------------------
@@ -504,7 +525,7 @@ class HttpRequest:
                         end = -1
                     if end != len(decoded):
                         value = _JSON_DECODE(decoded)
-                except ValueError:
+                except (ValueError, RecursionError):
                     value = decode_json_body(body)
             else:
                 value = decode_json_body(body, charset)

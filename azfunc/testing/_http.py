@@ -9,7 +9,7 @@ Rules this module keeps:
   asks the host for raw body bytes).
 * At most one of ``body=``, ``json=`` and ``form=``/``files=`` describes the body. ``json=``
   sets ``Content-Type: application/json``; ``form=`` alone is URL-encoded; ``files=`` (with
-  or without ``form=``) is ``multipart/form-data`` built by :mod:`azfunc.http.forms`. A
+  or without ``form=``) is ``multipart/form-data`` built by :mod:`azfunc.wire.testkit`. A
   ``Content-Type`` given in ``headers=`` wins, except for multipart, whose boundary must match.
 * ``cookies=`` becomes one ``Cookie`` header (``a=1; b=2``), appended to any given one.
 * Trigger metadata is the host's HTTP binding data: every query value and route value by
@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .._body import charset_from_content_type
 from .._datum import Datum
 from .._errors import ConversionError
+from ..wire.http import HttpRequestData
 from ._wire import Payload, decode, json_datum, json_text
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def http_request_payload(
 
     Example:
         >>> datum, metadata = http_request_payload("get", "/api/x", params={"q": ["a", "b"]})
-        >>> datum.value["url"].value, datum.value["query"]["q"].value, metadata["Query"].value
+        >>> datum.value.url, datum.value.query["q"].value, metadata["Query"].value
         ('http://localhost/api/x?q=a&q=b', 'a,b', '{"q":"a,b"}')
 
     Raises:
@@ -142,24 +143,9 @@ def http_request_payload(
         raise ConversionError(f"http_request: give one body argument, got {' and '.join(given)}")
 
     given_headers = list(_pairs(headers, "headers"))
-    header_pairs = [(name.lower(), value) for name, value in given_headers]
-    content_type = _last(header_pairs, "content-type")
-    raw_body = b""
-    if body is not None:
-        raw_body = _body_bytes(body, content_type)
-    elif json is not _UNSET:
-        raw_body = json_text(json).encode("utf-8")
-        content_type = content_type or "application/json"
-    elif files is not None:
-        raw_body, content_type = _multipart(form, files)
-    elif form is not None:
-        from ..http.forms import encode_urlencoded
-
-        raw_body, urlencoded_type = encode_urlencoded(list(_pairs(form, "form")))
-        content_type = content_type or urlencoded_type
-    if content_type is not None:
-        header_pairs = [pair for pair in header_pairs if pair[0] != "content-type"]
-        header_pairs.append(("content-type", content_type))
+    header_pairs, raw_body = _with_body(
+        [(name.lower(), value) for name, value in given_headers], body, json, form, files
+    )
     if cookies:
         header_pairs.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
     if raw_body and not any(name == "content-length" for name, _ in header_pairs):
@@ -170,16 +156,15 @@ def http_request_payload(
     header_map = _joined(header_pairs, ",")
     route = {str(key): str(value) for key, value in (route_params or {}).items()}
 
-    value: dict[str, Any] = {
-        "method": Datum(method.upper(), "string"),
-        "url": Datum(full_url, "string"),
-        "headers": {name: Datum(text, "string") for name, text in header_map.items()},
-        "query": {name: Datum(text, "string") for name, text in query.items()},
-        "params": {name: Datum(text, "string") for name, text in route.items()},
-        "body": Datum(raw_body, "bytes"),
-    }
-    if identities is not None:
-        value["identities"] = json_datum(list(identities))
+    value = HttpRequestData(
+        method=method.upper(),
+        url=full_url,
+        headers={name: Datum(text, "string") for name, text in header_map.items()},
+        query={name: Datum(text, "string") for name, text in query.items()},
+        params={name: Datum(text, "string") for name, text in route.items()},
+        body=raw_body,
+        identities=None if identities is None else json_text(list(identities)),
+    )
     # The host's binding data: every query value and route value by name, plus the maps.
     metadata: dict[str, Datum] = {name: Datum(text, "string") for name, text in query.items()}
     metadata.update({name: Datum(text, "string") for name, text in route.items()})
@@ -189,6 +174,34 @@ def http_request_payload(
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _with_body(
+    header_pairs: list[tuple[str, str]],
+    body: bytes | str | None,
+    json: Any,
+    form: MultiValues | None,
+    files: FilesArg | None,
+) -> tuple[list[tuple[str, str]], bytes]:
+    """(header pairs with the body's Content-Type, body bytes) for the one body argument."""
+    content_type = _last(header_pairs, "content-type")
+    raw_body = b""
+    if body is not None:
+        raw_body = _body_bytes(body, content_type)
+    elif json is not _UNSET:
+        raw_body = json_text(json).encode("utf-8")
+        content_type = content_type or "application/json"
+    elif files is not None:
+        raw_body, content_type = _multipart(form, files)
+    elif form is not None:
+        from ..wire.testkit import encode_urlencoded
+
+        raw_body, urlencoded_type = encode_urlencoded(list(_pairs(form, "form")))
+        content_type = content_type or urlencoded_type
+    if content_type is not None:
+        header_pairs = [pair for pair in header_pairs if pair[0] != "content-type"]
+        header_pairs.append(("content-type", content_type))
+    return header_pairs, raw_body
 
 
 def _pairs(values: MultiValues | None, what: str) -> Iterable[tuple[str, str]]:
@@ -285,7 +298,7 @@ def _file_items(files: FilesArg) -> Iterable[tuple[str, Any]]:
 
 
 def _multipart(form: MultiValues | None, files: FilesArg) -> tuple[bytes, str]:
-    from ..http.forms import encode_multipart
+    from ..wire.testkit import encode_multipart
 
     fields = list(_pairs(form, "form"))
     parts: list[tuple[str, str, bytes, str]] = []

@@ -41,12 +41,12 @@ def test_request_datum_shape() -> None:
                          (b"cookie", b"a=1"), (b"cookie", b"b=2")]}
     datum = build_http_datum(scope, b"body", {"id": "7"})
     value = datum.value
-    assert value["url"].value == "http://h:1/api/x?a=1&a=2&b="
-    assert {k: v.value for k, v in value["headers"].items()} == {
+    assert value.url == "http://h:1/api/x?a=1&a=2&b="
+    assert {k: v.value for k, v in value.headers.items()} == {
         "host": "h:1", "x-a": "1, 2", "cookie": "a=1; b=2"}
-    assert {k: v.value for k, v in value["query"].items()} == {"a": "1,2"}
-    assert value["params"]["id"].value == "7"
-    assert value["body"].value == b"body"
+    assert {k: v.value for k, v in value.query.items()} == {"a": "1,2"}
+    assert value.params["id"].value == "7"
+    assert value.body == b"body"
 
 
 def test_output_hook_only_for_functions_with_other_bindings() -> None:

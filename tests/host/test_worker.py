@@ -354,9 +354,9 @@ def test_host_json_variants() -> None:
 def test_http_request_query_forms() -> None:
     as_string = http_request_datum({"Url": "u", "Method": "get", "Query": "{}"})
     as_object = http_request_datum({"Url": "u", "Method": "GET", "Query": {"a": ["1", "2"]}})
-    assert as_string.value["query"] == {}
-    assert as_string.value["method"].value == "GET"
-    assert as_object.value["query"]["a"].value == "1,2"
+    assert as_string.value.query == {}
+    assert as_string.value.method == "GET"
+    assert as_object.value.query["a"].value == "1,2"
     with pytest.raises(WireFormatError):
         http_request_datum({"Url": "u", "Query": "not json"})
 

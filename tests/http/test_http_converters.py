@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from multidict import MultiDictProxy
 
 import azfunc as func
 from azfunc import Datum
+from azfunc.wire.http import HttpResponseData
 
 from . import strategies as s
 
@@ -196,19 +198,20 @@ def test_encode_response() -> None:
     assert datum is not None
     assert datum.type == "http"
     value = datum.value
-    assert value["status_code"] == Datum("201", "string")
-    assert value["headers"] == {
-        "X-A": Datum("1, 2", "string"),
-        "Content-Type": Datum("text/plain; charset=utf-8", "string"),
-    }
-    assert value["cookies"] == ["a=1; Path=/", "b=2; Path=/; HttpOnly"]
-    assert value["body"] == Datum(b"\x00body", "bytes")
+    assert isinstance(value, HttpResponseData)
+    assert value.status_code == 201
+    assert value.headers == (
+        ("X-A", "1"), ("x-a", "2"), ("Content-Type", "text/plain; charset=utf-8"),
+    )
+    assert value.joined_headers() == {"X-A": "1, 2", "Content-Type": "text/plain; charset=utf-8"}
+    assert value.cookies == ("a=1; Path=/", "b=2; Path=/; HttpOnly")
+    assert value.body == b"\x00body"
 
 
 def test_encode_streaming_response_collects_it() -> None:
     datum = OUT.encode(func.HttpResponse(iter([b"a", b"b"])))
     assert datum is not None
-    assert datum.value["body"] == Datum(b"ab", "bytes")
+    assert datum.value.body == b"ab"
 
 
 @pytest.mark.parametrize(
@@ -288,13 +291,13 @@ def test_encoding_a_generated_response_keeps_every_value(
     datum = OUT.encode(r)
     assert datum is not None
     value = datum.value
-    assert value["status_code"].value == str(status)
-    assert value["body"] == Datum(body, "bytes")
-    assert value["cookies"] == [f"{n}={v}; Path=/" for n, v in cookies]
+    assert value.status_code == status
+    assert value.body == body
+    assert value.cookies == tuple(f"{n}={v}; Path=/" for n, v in cookies)
     expected: dict[str, list[str]] = {"content-type": ["a/b"]}
     for name, header_value in headers:
         expected.setdefault(name.lower(), []).append(header_value)
-    got = {name.lower(): d.value for name, d in value["headers"].items()}
+    got = {name.lower(): text for name, text in value.joined_headers().items()}
     assert got == {name: ", ".join(values) for name, values in expected.items()}
 
 
@@ -328,20 +331,25 @@ def test_arbitrary_datums_raise_only_azfunc_errors(datum: Datum) -> None:
         req = IN.decode(datum)
     except func.ConversionError:
         return
-    for read in (
-        lambda: req.method,
-        lambda: req.url,
-        lambda: req.headers,
-        lambda: req.params,
-        lambda: req.route_params,
-        lambda: req.cookies,
-        req.get_body,
-        req.get_json,
-        lambda: req.form,
-        lambda: req.files,
-    ):
-        with contextlib.suppress(func.AzFuncError):
-            read()
+    # each read gives its documented type or raises its documented azfunc error
+    checks: list[tuple[Any, type | tuple[type, ...], type[Exception]]] = [
+        (lambda: req.method, str, func.ConversionError),
+        (lambda: req.url, str, func.ConversionError),
+        (lambda: dict(req.headers), dict, func.ConversionError),
+        (lambda: list(req.params.items()), list, func.ConversionError),
+        (lambda: req.route_params, Mapping, func.ConversionError),
+        (lambda: req.cookies, MultiDictProxy, func.ConversionError),
+        (req.get_body, bytes, func.ConversionError),
+        (req.get_json, object, func.BodyDecodeError),
+        (lambda: req.form, MultiDictProxy, func.RequestError),
+        (lambda: req.files, MultiDictProxy, func.RequestError),
+    ]
+    for read, kind, error in checks:
+        try:
+            result = read()
+        except (error, func.ConversionError):
+            continue  # the documented error; any other escapes and fails the test
+        assert isinstance(result, kind), (read, result)
 
 
 @settings(max_examples=100)

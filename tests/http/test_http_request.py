@@ -111,8 +111,8 @@ def test_bad_headers_raise_header_error(headers: object) -> None:
         {"method": "GET", "url": "/", "form_limits": {}},
     ],
 )
-def test_bad_arguments_raise_conversion_error(kwargs: dict[str, object]) -> None:
-    with pytest.raises(func.ConversionError):
+def test_bad_argument_types_raise_argument_type_error(kwargs: dict[str, object]) -> None:
+    with pytest.raises(func.ArgumentTypeError):
         func.HttpRequest(**kwargs)  # type: ignore[arg-type]
 
 

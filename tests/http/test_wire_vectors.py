@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import azfunc as func
-from azfunc._datum import datum_from_typed_data
+from azfunc.wire.typed_data import datum_from_typed_data
 from tests.conftest import VECTORS
 
 REQUEST = VECTORS / "grpc" / "http_post_invocation_request.json"
@@ -64,10 +64,10 @@ def test_http_invocation_response_is_what_our_encoder_produces() -> None:
     datum = func.get_binding_registry().require("http").encode(response)
     assert datum is not None
     value = datum.value
-    assert value["status_code"].value == rpc["statusCode"] == "201"
-    assert {k: d.value for k, d in value["headers"].items()} == rpc["headers"]
-    assert value["body"].value == body == b'{"id": 42}'
-    (set_cookie,) = value["cookies"]
+    assert str(value.status_code) == rpc["statusCode"] == "201"
+    assert value.joined_headers() == rpc["headers"]
+    assert value.body == body == b'{"id": 42}'
+    (set_cookie,) = value.cookies
     for part in ("foo=bar", "Domain=123", "Path=/some/path", "Secure", "HttpOnly",
                  "SameSite=Lax", "Max-Age=12345"):
         assert part in set_cookie.split("; ")

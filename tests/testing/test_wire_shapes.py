@@ -20,7 +20,7 @@ import pytest
 
 import azfunc as func
 from azfunc import testing
-from azfunc._datum import datum_from_typed_data
+from azfunc.wire.typed_data import datum_from_typed_data
 from tests.conftest import VECTORS
 
 UTC = timezone.utc
@@ -172,10 +172,8 @@ def test_http_payload_matches_the_grpc_request() -> None:
         route_params={"id": "42"},
         body=b'{"name":"Azure"}',
     )
-    for key in ("method", "url", "body"):
-        assert datum.value[key] == vector.value[key], key
-    for key in ("headers", "query", "params"):
-        assert datum.value[key] == vector.value[key], key
+    for key in ("method", "url", "body", "headers", "query", "params"):
+        assert getattr(datum.value, key) == getattr(vector.value, key), key
     assert kinds(md) == kinds(vector_md)
     assert {k: md[k] for k in ("tag", "name", "id", "Query")} == {
         k: vector_md[k] for k in ("tag", "name", "id", "Query")
