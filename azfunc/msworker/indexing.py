@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .._context import Context, RetryContext, RpcException, TraceContext
+from .._errors import FunctionLoadError
 from ..app.decorators import FunctionApp
 from ..app.model import BindingInfo, FunctionInfo
 from .converters import bridge_for, set_claim
@@ -193,8 +194,20 @@ _ORIGINAL_GET_FUNCTIONS = FunctionApp.get_functions
 
 
 def _worker_get_functions(self: FunctionApp) -> list[Any]:
-    """``FunctionApp.get_functions`` inside the worker: :class:`WorkerFunction` views."""
-    return [WorkerFunction(info) for info in _ORIGINAL_GET_FUNCTIONS(self)]
+    """``FunctionApp.get_functions`` inside the worker: :class:`WorkerFunction` views.
+
+    Raises:
+        FunctionLoadError: for a function without exactly one trigger (the host would
+            refuse the app later, without naming it).
+    """
+    from .predict import trigger_problem
+
+    functions = _ORIGINAL_GET_FUNCTIONS(self)
+    for info in functions:
+        problem = trigger_problem(info)
+        if problem is not None:
+            raise FunctionLoadError(problem, function=info.name)
+    return [WorkerFunction(info) for info in functions]
 
 
 def install_indexing(function_register: Any) -> None:
