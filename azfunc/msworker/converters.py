@@ -1,21 +1,25 @@
-"""Stand-in converters in the ``azure.functions`` registry the worker decodes through.
+"""Converters in the ``azure.functions`` registry through which the worker decodes and encodes.
 
 Rules this module keeps:
 
-* One :class:`BridgeConverter` per binding type, put in the place of ``azure.functions``'
-  own converter (kept as :attr:`BridgeConverter.original`). The worker calls it exactly as it
-  calls that converter: ``check_input_type_annotation``, ``check_output_type_annotation``,
+* Decorator apps: every binding of an azfunc function that azfunc converts reaches the worker
+  with its type as a :class:`BindingKey`, a ``str`` equal to the real type in content (what
+  the host is sent) but hashed and compared by identity, so the registry lookup the worker
+  does with it finds a :class:`ParamBridge` of its own. That bridge answers every question
+  with azfunc's converter and decodes with the exact annotation it was checked with:
+  per parameter, whatever else the process runs.
+* Folder apps (the worker reads types from ``function.json``, so they cannot be keyed):
+  :class:`BridgeConverter` stands in the place of ``azure.functions``' converter for one
+  binding type (kept as :attr:`BridgeConverter.original`). A parameter annotated with an
+  azfunc class is answered by azfunc, and its annotation remembered; any other by the
+  original, unchanged. The worker does not tell ``decode`` which function it decodes for,
+  so a binding type is decoded by azfunc when azfunc parameters use it and no
+  ``azure.functions`` parameter does (``pytype`` is their annotation when they agree).
+  Outputs are encoded by the SDK the value belongs to; plain values follow the decoder.
+* The worker calls exactly the surface of ``azure.functions``' converters:
+  ``check_input_type_annotation``, ``check_output_type_annotation``,
   ``decode(datum, trigger_metadata=...)``, ``encode(obj, expected_type=...)``,
   ``has_implicit_output()``, ``has_trigger_support()``.
-* A parameter is azfunc's when its annotation names an azfunc class, or when it belongs to a
-  function of an azfunc decorator app (:func:`claiming`). Its checks are answered by azfunc's
-  converter, and the annotation is remembered. Every other parameter is answered by the
-  original converter, unchanged: an app that does not use azfunc is not affected.
-* The worker does not tell ``decode`` which function it decodes for. A binding type is
-  decoded by azfunc when azfunc parameters use it and no ``azure.functions`` parameter does;
-  the annotation passed on as ``pytype`` is the one azfunc parameters gave, when they agree.
-  Outputs are encoded by the SDK the value belongs to (an azfunc object by azfunc, an
-  ``azure.functions`` object by the original); plain values follow the binding's decoder.
 * Datums cross the boundary through :mod:`azfunc.wire.python_worker` only. Errors are
   azfunc's own (:class:`~azfunc.ConversionError` and kin): the worker reports them as that
   invocation's failure, with the message, and goes on.
@@ -23,36 +27,22 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .._registry import Converter, get_binding_registry
 from ..wire.python_worker import datum_from_worker, datum_to_worker, metadata_from_worker
 
-__all__ = ["BridgeConverter", "claiming", "is_azfunc_annotation", "is_azfunc_value"]
-
-_state = threading.local()
-
-
-@contextlib.contextmanager
-def claiming(claim: bool) -> Iterator[None]:
-    """While active, every annotation checked belongs to azfunc (``claim``) or is judged by
-    what it names (``not claim``)."""
-    previous = getattr(_state, "claim", False)
-    _state.claim = claim
-    try:
-        yield
-    finally:
-        _state.claim = previous
-
-
-def set_claim(claim: bool) -> None:
-    """Mark the function the worker is indexing now as azfunc's (``True``) or not."""
-    _state.claim = claim
-
+__all__ = [
+    "BindingKey",
+    "BridgeConverter",
+    "ParamBridge",
+    "install_converters",
+    "is_azfunc_annotation",
+    "is_azfunc_value",
+    "param_key",
+]
 
 def _module_of(obj: Any) -> str:
     return str(getattr(obj, "__module__", "") or "")
@@ -92,7 +82,6 @@ class BridgeConverter:
         self._out_types: list[Any] = []
         self._af_in = False
         self._af_out = False
-        self._claimed = False
 
     # -- which SDK answers -------------------------------------------------------------
 
@@ -106,18 +95,10 @@ class BridgeConverter:
         return conv
 
     def _claims(self, pytype: Any) -> bool:
-        if getattr(_state, "claim", False):
-            return True
         return self.original is None or is_azfunc_annotation(pytype)
 
-    def claim(self) -> None:
-        """Mark the binding type as used by a function of an azfunc decorator app."""
-        self._claimed = True
-
     def _decodes(self) -> bool:
-        if self.original is None:
-            return True
-        return (self._claimed or bool(self._in_types)) and not self._af_in
+        return self.original is None or (bool(self._in_types) and not self._af_in)
 
     def _pytype(self, seen: list[Any]) -> Any:
         return seen[0] if len(seen) == 1 else None
@@ -189,10 +170,94 @@ class BridgeConverter:
             return True
         if self._af_out or self._af_in:
             return False
-        return self._claimed or bool(self._out_types) or bool(self._in_types)
+        return bool(self._out_types) or bool(self._in_types)
 
     def __repr__(self) -> str:
         return f"<BridgeConverter {self.binding!r} original={self.original!r}>"
+
+
+class BindingKey(str):
+    """A binding type that keys one parameter: its text is the type, it equals only itself.
+
+    Example:
+        >>> key = BindingKey("queueTrigger")
+        >>> str(key), key == "queueTrigger", key == key, {key: 1}.get("queueTrigger")
+        ('queueTrigger', False, True, None)
+    """
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+
+class ParamBridge:
+    """Answers the worker for one binding of one azfunc function, with azfunc's converter."""
+
+    def __init__(self, binding: str, azfunc: Converter, original: Any) -> None:
+        self.binding = binding
+        self.azfunc = azfunc
+        self.original = original
+        self.pytype: Any = None
+
+    def check_input_type_annotation(self, pytype: Any, *args: Any) -> bool:
+        ok = bool(self.azfunc.check_input_type_annotation(pytype))
+        if ok:
+            self.pytype = pytype
+        return ok
+
+    def check_output_type_annotation(self, pytype: Any) -> bool:
+        ok = bool(self.azfunc.check_output_type_annotation(pytype))
+        if ok:
+            self.pytype = pytype
+        return ok
+
+    def has_trigger_support(self) -> bool:
+        return self.azfunc.has_trigger_support()
+
+    def has_implicit_output(self, *args: Any) -> bool:
+        if self.original is not None:
+            return bool(getattr(self.original, "has_implicit_output", lambda: False)())
+        return self.azfunc.has_implicit_output()
+
+    def decode(self, data: Any, *, trigger_metadata: Mapping[str, Any] | None = None,
+               **kwargs: Any) -> Any:
+        return self.azfunc.decode(
+            datum_from_worker(data),
+            trigger_metadata=metadata_from_worker(trigger_metadata),
+            pytype=self.pytype,
+        )
+
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Any:
+        return datum_to_worker(self.azfunc.encode(obj, expected_type=expected_type))
+
+    def __repr__(self) -> str:
+        return f"<ParamBridge {self.binding!r} pytype={self.pytype!r}>"
+
+
+_TABLE: list[dict[Any, Any]] = []
+
+
+def param_key(binding_type: str) -> str:
+    """The type to hand the worker for one binding of an azfunc decorator function: a fresh
+    :class:`BindingKey` with its :class:`ParamBridge` registered, or ``binding_type`` itself
+    when azfunc has no converter for it (or the bridge is not installed)."""
+    if not _TABLE:
+        return binding_type
+    conv = get_binding_registry().get(binding_type)
+    if conv is None or binding_type.lower() == "generic":
+        return binding_type
+    table = _TABLE[0]
+    original = table.get(binding_type)
+    if isinstance(original, BridgeConverter):
+        original = original.original
+    key = BindingKey(binding_type)
+    table[key] = ParamBridge(binding_type, conv, original)
+    return key
 
 
 #: azfunc's spellings of binding types ``azure.functions`` 2.x does not register.
@@ -209,9 +274,11 @@ def install_converters(table: dict[Any, Any]) -> dict[str, BridgeConverter]:
     Binding types azfunc knows but ``azure.functions`` does not (``sqlTrigger``) are added
     under azfunc's spelling, with no original.
     """
+    if not _TABLE:
+        _TABLE.append(table)
     known = set(get_binding_registry().bindings())
-    names = {key for key in table if isinstance(key, str)} | set(_AZFUNC_ONLY)
-    for name in sorted(names):
+    names = {key for key in table if type(key) is str} | set(_AZFUNC_ONLY)
+    for name in sorted(names, key=str):
         current = table.get(name)
         if isinstance(current, BridgeConverter):
             BRIDGES[name] = current

@@ -11,8 +11,10 @@ Rules this module keeps:
   with the protobuf enum numbers), ``get_raw_bindings()`` (the ``function.json`` entries as
   JSON text), ``get_settings_dict("retry_policy")`` and ``function_script_file``; every
   other attribute is the azfunc :class:`~azfunc.app.model.FunctionInfo`'s.
-* ``get_user_function()`` marks the function's parameters as azfunc's for the annotation
-  checks that follow it, and returns the user's function itself, or, when it takes a
+* Binding types go to the worker as :func:`~azfunc.msworker.converters.param_key` keys, so
+  each parameter is checked, decoded and encoded by azfunc's converter with its own
+  annotation (see :mod:`.converters`).
+* ``get_user_function()`` returns the user's function itself, or, when it takes a
   ``context``, a same-signature wrapper that hands it an :class:`azfunc.Context`.
 """
 
@@ -29,7 +31,7 @@ from .._context import Context, RetryContext, RpcException, TraceContext
 from .._errors import FunctionLoadError
 from ..app.decorators import FunctionApp
 from ..app.model import BindingInfo, FunctionInfo
-from .converters import bridge_for, set_claim
+from .converters import param_key
 
 __all__ = ["WorkerBinding", "WorkerFunction", "install_indexing", "to_azfunc_context"]
 
@@ -53,7 +55,7 @@ class WorkerBinding:
     def __init__(self, info: BindingInfo) -> None:
         self._info = info
         self.name = info.name
-        self.type = info.type
+        self.type = param_key(info.type)
         self.direction = DIRECTION[info.direction]
         self.data_type = DATA_TYPE.get(info.data_type, 0)
 
@@ -69,6 +71,7 @@ class WorkerFunction:
 
     def __init__(self, info: FunctionInfo) -> None:
         self.info = info
+        self._bindings = [WorkerBinding(b) for b in info.bindings]
         self.function_script_file = (
             info.script_file if info.script_file.endswith(".py") else "function_app.py"
         )
@@ -80,14 +83,14 @@ class WorkerFunction:
         return self.info.name
 
     def get_bindings(self) -> list[WorkerBinding]:
-        return [WorkerBinding(b) for b in self.info.bindings]
+        return list(self._bindings)
 
     def get_raw_bindings(self) -> list[str]:
         return [json.dumps(b.to_json()) for b in self.info.bindings]
 
     def get_trigger(self) -> WorkerBinding | None:
-        trigger = self.info.trigger
-        return None if trigger is None else WorkerBinding(trigger)
+        return next((b for b in self._bindings if b.name == getattr(
+            self.info.trigger, "name", None)), None)
 
     def get_settings_dict(self, setting_name: str) -> dict[str, Any] | None:
         """The retry policy in ``azure.functions``' setting form; ``None`` for the rest."""
@@ -96,11 +99,6 @@ class WorkerFunction:
         return retry_setting(self.info.retry)
 
     def get_user_function(self) -> Callable[..., Any]:
-        set_claim(True)
-        for binding in self.info.bindings:
-            bridge = bridge_for(binding.type)
-            if bridge is not None:
-                bridge.claim()
         return with_azfunc_context(self.info)
 
     def __repr__(self) -> str:
