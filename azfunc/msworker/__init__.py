@@ -57,7 +57,10 @@ def install() -> bool:
     table = getattr(registry, "_bindings", None)
     if not isinstance(table, dict):
         return False
-    install_converters(table)
+    # Folder apps are read by azure_functions_runtime_v1 and by the bundled worker; a worker
+    # that only indexes decorator apps needs no type-level bridges.
+    by_type = any(name in sys.modules for name in WORKER_MODULES[1:])
+    install_converters(table, by_type=by_type)
     if not _installed:
         install_indexing(af.FunctionRegister)
         _installed = True

@@ -146,6 +146,8 @@ class BridgeConverter:
 
     def decode(self, data: Any, *, trigger_metadata: Mapping[str, Any] | None = None,
                **kwargs: Any) -> Any:
+        if not self._in_types and self.original is not None:  # no azfunc parameter uses it
+            return self.original.decode(data, trigger_metadata=trigger_metadata, **kwargs)
         if not self._decodes():
             return self.original.decode(data, trigger_metadata=trigger_metadata, **kwargs)
         conv = self.azfunc
@@ -157,6 +159,9 @@ class BridgeConverter:
         )
 
     def encode(self, obj: Any, *, expected_type: Any = None) -> Any:
+        if (self.original is not None and not self._in_types and not self._out_types
+                and not is_azfunc_value(obj)):
+            return self.original.encode(obj, expected_type=expected_type)
         if self._encodes(obj, expected_type):
             return datum_to_worker(self.azfunc.encode(obj, expected_type=expected_type))
         return self.original.encode(obj, expected_type=expected_type)
@@ -267,15 +272,21 @@ _AZFUNC_ONLY = ("sqlTrigger",)
 BRIDGES: dict[str, BridgeConverter] = {}
 
 
-def install_converters(table: dict[Any, Any]) -> dict[str, BridgeConverter]:
-    """Put a :class:`BridgeConverter` in ``table`` (the ``azure.functions`` registry's dict)
-    for every binding type azfunc converts; idempotent.
+def install_converters(
+    table: dict[Any, Any], *, by_type: bool = True
+) -> dict[str, BridgeConverter]:
+    """Remember ``table`` (the ``azure.functions`` registry's dict) for :func:`param_key`
+    and, with ``by_type`` (a worker that loads folder apps), put a :class:`BridgeConverter`
+    in it for every binding type azfunc converts; idempotent.
 
     Binding types azfunc knows but ``azure.functions`` does not (``sqlTrigger``) are added
-    under azfunc's spelling, with no original.
+    under azfunc's spelling, with no original. A worker for decorator apps only gets no
+    type-level bridges, so an ``azure.functions`` app there runs exactly as without azfunc.
     """
     if not _TABLE:
         _TABLE.append(table)
+    if not by_type:
+        return BRIDGES
     known = set(get_binding_registry().bindings())
     names = {key for key in table if type(key) is str} | set(_AZFUNC_ONLY)
     for name in sorted(names, key=str):

@@ -31,6 +31,7 @@ import typing
 from collections.abc import Iterable
 from typing import Any, Final
 
+from .._errors import ArgumentValueError
 from .._registry import get_binding_registry
 from ..app.model import FunctionInfo
 from ..app.validation import Finding
@@ -87,9 +88,11 @@ def _name(tp: Any) -> str:
 class _Checker:
     """Answers the annotation checks as the worker (with azfunc's bridge) does."""
 
-    def __init__(self, claim_all: bool) -> None:
+    def __init__(self, claim_all: bool, bundled: bool = False) -> None:
         self.claim_all = claim_all
-        self.folder = not claim_all
+        self.bundled = bundled
+        #: the worker words its messages for function.json (folder model, bundled worker).
+        self.folder = not claim_all or bundled
         self.registry = get_binding_registry()
         self._af: Any = None
         self._af_loaded = False
@@ -156,7 +159,7 @@ def trigger_problem(info: FunctionInfo) -> str | None:
 
 def _verdict(info: FunctionInfo, checker: _Checker) -> None:
     name = info.name
-    problem = None if checker.folder else trigger_problem(info)
+    problem = trigger_problem(info) if checker.claim_all else None
     if problem is not None:
         raise _Verdict("python-worker-triggers", None, f"FunctionLoadError: {problem}")
     func = info.func
@@ -187,9 +190,10 @@ def _verdict(info: FunctionInfo, checker: _Checker) -> None:
         params.pop("context")
         anno = annotations.get("context", inspect.Parameter.empty)
         if "context" in annotations and (not _is_type(anno) or anno.__name__ != "Context"):
+            got = f"{anno!r}" if checker.bundled else f'"{anno!r}"'
             raise _fail("python-worker-context", "context", name,
                         'the "context" parameter is expected to be of type '
-                        f'azure.functions.Context, got "{anno!r}"')
+                        f"azure.functions.Context, got {got}")
     missing = set(params) - set(bound)
     if missing:
         raise _fail("python-worker-param-without-binding", sorted(missing)[0], name, (
@@ -242,7 +246,12 @@ def _check_param(pname: str, b: Any, annotations: dict[str, Any], checker: _Chec
         binding_type = "generic"
     ok = checker.check(binding_type, pytype, output=is_out)
     if ok is False:
-        if b.data_type is not None:
+        if b.data_type is not None and checker.bundled:
+            number = {"string": 1, "binary": 2, "stream": 3}.get(b.data_type, 0)
+            msg = (f'{pname!r} binding type "{b.type}" and dataType "{number}" in '
+                   "function.json do not match the corresponding function parameter's Python "
+                   f'type annotation "{_name(pytype)}"')
+        elif b.data_type is not None:
             msg = (f"binding type \"{pname!r}\" and dataType \"{b.type}\" in {where} do not "
                    "match the corresponding function parameter's Python type annotation "
                    f"{_name(pytype)}")
@@ -269,11 +278,16 @@ def _check_return(annotations: dict[str, Any], explicit: bool, binding: str | No
                     f'"{binding}"')
 
 
-def predict_functions(functions: Iterable[FunctionInfo], *, kind: str) -> list[Finding]:
+def predict_functions(
+    functions: Iterable[FunctionInfo], *, kind: str, worker: str = "runtime"
+) -> list[Finding]:
     """The load errors Microsoft's Python worker will report for these functions.
 
-    ``kind`` is the app model (``"decorator"`` or ``"folder"``). An empty list means the
-    worker loads every function.
+    ``kind`` is the app model (``"decorator"`` or ``"folder"``); ``worker`` is
+    ``"runtime"`` (``azure-functions-runtime``/``-v1``, Python 3.13+: tested against the
+    real packages) or ``"bundled"`` (the host's ``azure-functions-worker`` for Python
+    3.10-3.12, whose wording is read from its source). An empty list means the worker loads
+    every function.
 
     Example:
         >>> import azfunc as func
@@ -283,7 +297,9 @@ def predict_functions(functions: Iterable[FunctionInfo], *, kind: str) -> list[F
         >>> [f.code for f in predict_functions(app.get_functions(), kind="decorator")]
         ['python-worker-param-without-binding']
     """
-    checker = _Checker(claim_all=kind == "decorator")
+    if worker not in ("runtime", "bundled"):
+        raise ArgumentValueError(f"worker must be 'runtime' or 'bundled', got {worker!r}")
+    checker = _Checker(claim_all=kind == "decorator", bundled=worker == "bundled")
     findings: list[Finding] = []
     for info in functions:
         try:

@@ -8,8 +8,10 @@ Rules this module keeps:
   value whose ``method``/``url``/``body`` are Datums and ``headers``/``query``/``params``
   map names to Datums; collection values that are protobuf messages with a ``.string`` /
   ``.bytes`` / ``.double`` / ``.sint64`` list (which azfunc's Datum reads as they are).
-* It imports nothing of the worker: outgoing values are :class:`WorkerDatum` objects, which
-  the worker's ``datum_as_proto`` reads by the same two attributes.
+* It imports nothing of the worker: the worker's ``datum_as_proto`` reads outgoing values by
+  ``.type`` and ``.value`` only, so an azfunc Datum of a kind the worker names the same way
+  (``string``, ``bytes``, ``json``, ``int``, ``double``) goes out as it is; the others become
+  :class:`WorkerDatum` objects (``null`` as ``type=None``, ``stream`` as ``bytes``).
 * Outgoing HTTP responses carry every ``Set-Cookie`` value as its own ``SimpleCookie`` (the
   form the worker turns into ``RpcHttpCookie`` entries); a value that does not parse as
   exactly one cookie fails the invocation instead of being dropped.
@@ -19,7 +21,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Final
 
@@ -35,6 +37,15 @@ __all__ = [
 
 _NULL: Final = Datum(None, "null")
 _PLAIN_OUT: Final = frozenset({"string", "bytes", "json", "int", "double"})
+_new_datum = Datum.__new__
+
+
+def _datum(value: Any, kind: str) -> Datum:
+    """A Datum of a kind already known to be valid, without re-validating it."""
+    datum = _new_datum(Datum)
+    datum.value = value
+    datum.type = kind
+    return datum
 
 
 class WorkerDatum:
@@ -73,12 +84,12 @@ def datum_from_worker(datum: Any) -> Datum:
     if kind is None:
         return _NULL
     if kind == "http":
-        return Datum(_http_from_worker(value), "http")
+        return _datum(_http_from_worker(value), "http")
     if kind not in KINDS:
         raise ConversionError(
             f"the Python worker handed over a {kind!r} value, which azfunc cannot read"
         )
-    return Datum(value, kind)
+    return _datum(value, kind)
 
 
 def _http_from_worker(value: Any) -> dict[str, Any]:
@@ -89,11 +100,52 @@ def _http_from_worker(value: Any) -> dict[str, Any]:
         )
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if isinstance(item, Mapping):
-            out[key] = {name: datum_from_worker(d) for name, d in item.items()}
+        if type(item) is dict or isinstance(item, Mapping):
+            out[key] = _DatumMap(item) if item else {}
         else:
             out[key] = datum_from_worker(item)
     return out
+
+
+class _DatumMap(Mapping[str, Datum]):
+    """The worker's ``{name: Datum}`` map (headers, query, route) read as azfunc Datums:
+    each value is converted when it is read, so a request reading one header converts one."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> Datum:
+        return _one(self._raw[name])
+
+    def get(self, name: str, default: Any = None) -> Any:
+        found = self._raw.get(name, _MISSING)
+        return default if found is _MISSING else _one(found)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"<worker datum map {list(self._raw)!r}>"
+
+
+_MISSING: Final = object()
+
+
+def _one(d: Any) -> Datum:
+    if getattr(d, "type", None) == "string":
+        datum = _new_datum(Datum)
+        datum.value = d.value
+        datum.type = "string"
+        return datum
+    return datum_from_worker(d)
 
 
 def metadata_from_worker(metadata: Mapping[str, Any] | None) -> dict[str, Datum]:
@@ -103,7 +155,7 @@ def metadata_from_worker(metadata: Mapping[str, Any] | None) -> dict[str, Datum]
     return {name: datum_from_worker(d) for name, d in metadata.items()}
 
 
-def datum_to_worker(datum: Datum | None) -> WorkerDatum:
+def datum_to_worker(datum: Datum | None) -> WorkerDatum | Datum:
     """The worker-shaped Datum for a value an azfunc converter encoded.
 
     Example:
@@ -123,14 +175,27 @@ def datum_to_worker(datum: Datum | None) -> WorkerDatum:
     if kind == "null" or value is None:
         return WorkerDatum(None, None)
     if kind in _PLAIN_OUT:
-        if kind == "bytes" and not isinstance(value, bytes):
-            value = bytes(value)
-        return WorkerDatum(value, kind)
+        if kind == "bytes" and type(value) is not bytes:
+            return WorkerDatum(bytes(value), "bytes")
+        if kind == "json" and type(value) is not str:
+            return WorkerDatum(_json_text(value), "json")
+        return datum
     if kind == "stream":
         return WorkerDatum(bytes(value), "bytes")
     if kind == "http":
         return WorkerDatum(_http_to_worker(value), "http")
     raise ConversionError(f"the Python worker cannot send an output Datum of kind {kind!r}")
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConversionError("a json output Datum holds bytes that are not UTF-8") from None
+    if isinstance(value, str):
+        return value
+    raise ConversionError(f"a json output Datum holds a {type(value).__name__}, not JSON text")
 
 
 def _http_to_worker(value: Any) -> dict[str, Any]:
@@ -140,7 +205,7 @@ def _http_to_worker(value: Any) -> dict[str, Any]:
     return {
         "status_code": datum_to_worker(value["status_code"]),
         "headers": {name: datum_to_worker(d) for name, d in headers.items()},
-        "cookies": [_cookie(text) for text in value.get("cookies") or ()],
+        "cookies": [_cookie(text) for text in value.get("cookies") or ()] or None,
         "body": datum_to_worker(value.get("body")) if value.get("body") is not None
         else WorkerDatum(b"", "bytes"),
     }
