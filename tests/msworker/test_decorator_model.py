@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -249,3 +250,18 @@ def test_unreadable_payload_fails_one_invocation_and_the_worker_goes_on(
     message = bad["result"]["exception"]["message"]
     assert "eventGrid" in message or "JSON" in message, message
     assert h.report(worker["grid_after_bad"])["id"] == "e-2"
+
+
+def test_azure_functions_app_with_azfunc_imported_is_unaffected(tmp_path: Path) -> None:
+    app = h.APPS / "af_decorator"
+    responses = h.run_worker("v2", app, [
+        h.init(app), h.metadata(app),
+        h.invoke(h.function_id("af_http"), {"req": h.http(
+            "GET", "http://localhost/api/af?name=x", query={"name": "x"})}),
+        h.from_vector("queue_invocation_request", h.function_id("af_queue"), "msg"),
+    ], tmp_path)
+    assert h.status(responses[0]) == "Success", responses[0]
+    http = json.loads(base64.b64decode(responses[2]["returnValue"]["http"]["body"]["bytes"]))
+    assert http == {"kind": "azure.functions.http.HttpRequest", "name": "x"}
+    queue = json.loads(h.output(responses[3], "report")["string"])
+    assert queue == {"kind": "azure.functions.queue.QueueMessage", "dequeue_count": 1}
