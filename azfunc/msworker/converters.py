@@ -44,6 +44,7 @@ __all__ = [
     "param_key",
 ]
 
+
 def _module_of(obj: Any) -> str:
     return str(getattr(obj, "__module__", "") or "")
 
@@ -300,12 +301,3 @@ def install_converters(
         table[name] = bridge
         BRIDGES[name] = bridge
     return BRIDGES
-
-
-def bridge_for(binding: str) -> BridgeConverter | None:
-    """The bridge installed for ``binding`` (exact spelling first, then any case)."""
-    found = BRIDGES.get(binding)
-    if found is not None:
-        return found
-    lowered = binding.lower()
-    return next((b for name, b in BRIDGES.items() if name.lower() == lowered), None)
