@@ -204,3 +204,18 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
+
+
+def _bridge_into_python_worker() -> None:
+    """Inside Microsoft's Python worker, let it load azfunc apps (see azfunc.msworker)."""
+    import sys
+
+    worker = ("azure_functions_runtime", "azure_functions_runtime_v1", "azure_functions_worker")
+    if any(name in sys.modules for name in worker):
+        from .msworker import install
+
+        install()
+
+
+_bridge_into_python_worker()
+del _bridge_into_python_worker

@@ -54,6 +54,8 @@ class BenchEnv:
     baseline: str
     label: str
     primary: bool = False
+    #: further requirements of this environment only (the worker runtime needs 3.13).
+    extra: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -72,7 +74,9 @@ ENVS: tuple[BenchEnv, ...] = (
     BenchEnv("py3.11-af1", "3.11", "azure-functions>=1.20,<2",
              "azure-functions 1.x on Python 3.11", primary=True),
     BenchEnv("py3.13-af2", "3.13", "azure-functions>=2,<3",
-             "azure-functions 2.x on Python 3.13"),
+             "azure-functions 2.x on Python 3.13",
+             extra=("azure-functions-runtime==1.3.0", "azure-functions-runtime-v1==1.2.0",
+                    "protobuf>=5.29")),
 )
 
 
@@ -119,7 +123,7 @@ def _fingerprint(env: BenchEnv, python: str) -> str:
         path = ROOT / name
         if path.exists():
             digest.update(path.read_bytes())
-    digest.update(repr((env.baseline, TOOLS, EXTRAS, python, "compat")).encode())
+    digest.update(repr((env.baseline, TOOLS, EXTRAS, python, "compat", env.extra)).encode())
     digest.update((_version_of(python) or "").encode())
     return digest.hexdigest()
 
@@ -176,7 +180,7 @@ def _build(env: BenchEnv, python: str, *, refresh: bool, log: bool) -> Path:
     # instead of the import-hook finder (which pulls pathlib into every interpreter start).
     subprocess.run(
         [*pip, "--config-settings", "editable_mode=compat",
-         "-e", f"{ROOT}[{EXTRAS}]", env.baseline, *TOOLS],
+         "-e", f"{ROOT}[{EXTRAS}]", env.baseline, *TOOLS, *env.extra],
         check=True,
         cwd=ROOT,
     )

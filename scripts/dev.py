@@ -5,12 +5,19 @@
     python3 scripts/dev.py test   lint, type-check and run the whole test suite
 
 Both create (or refresh) ``.venv`` first; it is rebuilt only when the packaging files change.
+``test`` also creates ``.venv-worker313``: a Python 3.13 environment holding Microsoft's
+Python worker packages from PyPI (``tests/msworker/requirements-worker.txt``), in which
+``tests/msworker`` runs the real worker. It too is rebuilt only when its inputs change; where
+no Python 3.13 exists those tests are skipped, with a message saying so.
+
+    python3 scripts/dev.py worker-venv   create (or refresh) only .venv-worker313
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -50,6 +57,58 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+WORKER_VENV = ROOT / ".venv-worker313"
+WORKER_PY = WORKER_VENV / ("Scripts" if os.name == "nt" else "bin") / (
+    "python.exe" if os.name == "nt" else "python"
+)
+WORKER_STAMP = WORKER_VENV / ".azfunc-stamp"
+WORKER_REQUIREMENTS = ROOT / "tests" / "msworker" / "requirements-worker.txt"
+
+
+def find_python313() -> str | None:
+    """A Python 3.13 interpreter: ``AZFUNC_PYTHON313``, pyenv's, or ``python3.13`` on PATH."""
+    candidates = [os.environ.get("AZFUNC_PYTHON313", "")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if pyenv.is_dir():
+        found = sorted(pyenv.glob("3.13*"), reverse=True)
+        candidates += [str(p / "bin" / "python3") for p in found]
+    candidates.append(shutil.which("python3.13") or "")
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _worker_fingerprint(python: str) -> str:
+    digest = hashlib.sha256(python.encode())
+    for path in (WORKER_REQUIREMENTS, ROOT / "pyproject.toml", ROOT / "setup.cfg"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_worker_venv() -> Path | None:
+    """Create .venv-worker313 unless current; ``None`` (and a loud message) without 3.13."""
+    python = find_python313()
+    if python is None:
+        print("!" * 78 + "\nNO PYTHON 3.13 FOUND: the tests against Microsoft's Python worker "
+              "(tests/msworker) are SKIPPED.\nInstall one (pyenv install 3.13) or set "
+              "AZFUNC_PYTHON313.\n" + "!" * 78, file=sys.stderr, flush=True)
+        return None
+    wanted = _worker_fingerprint(python)
+    if WORKER_PY.exists() and WORKER_STAMP.exists() and WORKER_STAMP.read_text() == wanted:
+        return WORKER_PY
+    print("creating .venv-worker313 (Python 3.13 + Microsoft's Python worker) ...", flush=True)
+    subprocess.run([python, "-m", "venv", "--clear", str(WORKER_VENV)], check=True)
+    subprocess.run(
+        [str(WORKER_PY), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "-r", str(WORKER_REQUIREMENTS), "-e", str(ROOT)],
+        cwd=ROOT,
+        check=True,
+    )
+    WORKER_STAMP.write_text(wanted)
+    return WORKER_PY
+
+
 def run(cmd: list[str]) -> int:
     print("+", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode
@@ -57,6 +116,7 @@ def run(cmd: list[str]) -> int:
 
 def test(extra: list[str]) -> int:
     ensure_venv()
+    ensure_worker_venv()
     steps = [
         [str(PY), "-m", "ruff", "check", "."],
         [str(PY), "-m", "mypy", "--strict", "azfunc"],
@@ -76,10 +136,12 @@ def start(extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test"}:
+    if not argv or argv[0] not in {"run", "test", "worker-venv"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "worker-venv":
+        return 0 if ensure_worker_venv() is not None else 1
     return test(rest) if command == "test" else start(rest)
 
 
