@@ -5,6 +5,10 @@ Rules this module keeps:
 * PATH is a directory holding either app layout, or a ``function_app.py`` (default: the
   current directory). ``local.settings.json`` is read but never applied, and the app is
   closed afterwards (``sys.path`` and ``sys.modules`` as before).
+* ``--runtime python`` (the default) also reports what Microsoft's standard Python worker
+  would refuse to load, in the worker's own words (:mod:`azfunc.msworker.predict`), for
+  functions azfunc's own checks pass; ``--runtime custom`` (a custom handler, ``azfunc
+  worker``) leaves those out.
 * One line per problem, ``<function>: <message>``; exit status 1 when there are problems,
   0 with a summary (functions found and their triggers) when there are none, and 2 when PATH
   holds no function app (or the arguments are wrong).
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 from .._errors import FunctionLoadError
 
 if TYPE_CHECKING:
+    from .findings import Finding
     from .loader import LoadedApp
 
 __all__ = ["check_main"]
@@ -32,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("path", nargs="?", default=".", help="app folder or function_app.py")
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print problems only, no summary"
+    )
+    parser.add_argument(
+        "--runtime", choices=("python", "custom"), default="python",
+        help="where the app will run: Microsoft's standard Python worker (default: python) "
+        "or a custom handler (azfunc worker); python adds the worker's own load checks",
     )
     return parser
 
@@ -62,11 +72,26 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
         print(f"azfunc check: {exc}", file=stderr)
         return 2
     with app:
-        return _report(app, args.quiet, stdout, stderr)
+        return _report(app, args.quiet, stdout, stderr, runtime=args.runtime)
 
 
-def _report(app: LoadedApp, quiet: bool, stdout: TextIO, stderr: TextIO) -> int:
+def _findings(app: LoadedApp, runtime: str) -> list[Finding]:
     findings = app.check()
+    if runtime == "python":
+        from ..msworker.predict import predict_functions
+
+        reported = {f.function for f in findings}
+        findings += [
+            f for f in predict_functions(app.functions.values(), kind=app.kind)
+            if f.function not in reported
+        ]
+    return findings
+
+
+def _report(
+    app: LoadedApp, quiet: bool, stdout: TextIO, stderr: TextIO, *, runtime: str = "python"
+) -> int:
+    findings = _findings(app, runtime)
     for finding in findings:
         print(str(finding), file=stdout)
     if findings:

@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from .._datum import KINDS, Datum
 from .._errors import ConversionError
+from .http import EMPTY_MAP, HttpRequestData, HttpResponseData
 
 __all__ = [
     "WorkerDatum",
@@ -92,19 +93,51 @@ def datum_from_worker(datum: Any) -> Datum:
     return _datum(value, kind)
 
 
-def _http_from_worker(value: Any) -> dict[str, Any]:
+def _http_from_worker(value: Any) -> HttpRequestData:
+    """The worker's ``http`` value (``method``/``url``/``body`` Datums and ``{name: Datum}``
+    maps, see its ``datumdef``) as azfunc's typed request; maps are read lazily."""
     if not isinstance(value, Mapping):
         raise ConversionError(
             f"the Python worker handed over an http value that is a {type(value).__name__}, "
             "not a mapping"
         )
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if type(item) is dict or isinstance(item, Mapping):
-            out[key] = _DatumMap(item) if item else {}
-        else:
-            out[key] = datum_from_worker(item)
-    return out
+    body = value.get("body")
+    body_datum = None if body is None else datum_from_worker(body)
+    raw_body = None if body_datum is None else body_datum.value
+    if body_datum is not None and raw_body is not None and not isinstance(raw_body, (bytes, str)):
+        raise ConversionError(
+            f"the Python worker handed over an http body of kind {body_datum.type!r}, "
+            "not bytes or text"
+        )
+    identities = value.get("identities")
+    return HttpRequestData(
+        method=_text(value.get("method"), "method", "GET"),
+        url=_text(value.get("url"), "url", ""),
+        headers=_map(value.get("headers")),
+        query=_map(value.get("query")),
+        params=_map(value.get("params")),
+        body=raw_body if raw_body is not None else b"",
+        identities=None if identities is None else _json_text(
+            datum_from_worker(identities).value
+        ),
+    )
+
+
+def _text(item: Any, field: str, default: str) -> str:
+    if item is None:
+        return default
+    text = datum_from_worker(item).value if not isinstance(item, str) else item
+    if not isinstance(text, str):
+        raise ConversionError(f"the Python worker's http {field} is not text")
+    return text
+
+
+def _map(raw: Any) -> Mapping[str, Datum]:
+    if not raw:
+        return EMPTY_MAP
+    if not isinstance(raw, Mapping):
+        raise ConversionError("the Python worker's http maps must map names to Datums")
+    return _DatumMap(raw)
 
 
 class _DatumMap(Mapping[str, Datum]):
@@ -199,15 +232,19 @@ def _json_text(value: Any) -> str:
 
 
 def _http_to_worker(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping) or "status_code" not in value:
-        raise ConversionError("an http output Datum must map status_code, headers and body")
-    headers = value.get("headers") or {}
+    """An encoded response in the worker's shape: one header value per name (repeats joined
+    with ``, ``), every ``Set-Cookie`` as its own cookie, the body as bytes."""
+    if not isinstance(value, HttpResponseData):
+        raise ConversionError(
+            f"an http output Datum holds an HttpResponseData, got {type(value).__name__}"
+        )
     return {
-        "status_code": datum_to_worker(value["status_code"]),
-        "headers": {name: datum_to_worker(d) for name, d in headers.items()},
-        "cookies": [_cookie(text) for text in value.get("cookies") or ()] or None,
-        "body": datum_to_worker(value.get("body")) if value.get("body") is not None
-        else WorkerDatum(b"", "bytes"),
+        "status_code": WorkerDatum(str(value.status_code), "string"),
+        "headers": {
+            name: WorkerDatum(text, "string") for name, text in value.joined_headers().items()
+        },
+        "cookies": [_cookie(text) for text in value.cookies] or None,
+        "body": WorkerDatum(value.body, "bytes"),
     }
 
 

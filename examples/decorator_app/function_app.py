@@ -44,7 +44,7 @@ def queue_body(msg: func.QueueMessage) -> str:
 @app.function_name("GetItem")
 @app.route(route="items/{id}", methods=["GET"])
 @app.blob_input(arg_name="obj", path="samples/{id}", connection="AzureWebJobsStorage")
-def get_item(req: func.HttpRequest, obj: func.InputStream | None) -> func.HttpResponse:
+def get_item(req: func.HttpRequest, obj: func.InputStream) -> func.HttpResponse:
     """GET /api/items/{id}: the blob samples/{id}, or 404 when there is no such blob."""
     if obj is None:
         return func.HttpResponse(f"item {req.route_params['id']} not found", status_code=404)

@@ -26,10 +26,21 @@ def test_clean_app_exits_0_with_a_summary(
 
 
 def test_decorator_app_file_path(fixtures: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert check_main([str(fixtures / "decorator_app" / "function_app.py")]) == 0
+    # Out[str | None] and Out[list[str]] are fine for azfunc's own hosts, not for the worker
+    app = str(fixtures / "decorator_app" / "function_app.py")
+    assert check_main([app, "--runtime", "custom"]) == 0
     out = capsys.readouterr().out
     assert "decorator app, 6 functions" in out
     assert "  Renamed: queueTrigger" in out
+
+
+def test_the_standard_worker_checks_are_on_by_default(
+    fixtures: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check_main([str(fixtures / "decorator_app" / "function_app.py")]) == 1
+    out = capsys.readouterr().out
+    assert "Renamed: FunctionLoadError: cannot load the Renamed function: binding out has " \
+        "invalid non-type annotation" in out
 
 
 def test_problems_exit_1_one_line_each(

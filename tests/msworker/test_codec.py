@@ -87,9 +87,10 @@ def test_http_request_datum_is_converted_all_the_way_down() -> None:
              "params": {"id": WorkerDatum("7", "string")},
              "body": WorkerDatum(b"", "bytes")}
     datum = datum_from_worker(WorkerDatum(value, "http"))
-    assert type(datum.value["headers"]["accept"]) is Datum
-    assert dict(datum.value["params"]) == {"id": Datum("7", "string")}
-    assert datum.value["query"] == {}
+    assert type(datum.value.headers["accept"]) is Datum
+    assert dict(datum.value.params) == {"id": Datum("7", "string")}
+    assert dict(datum.value.query) == {}
+    assert (datum.value.method, datum.value.url, datum.value.body) == ("GET", "/x?a=1", b"")
     req = func.get_binding_registry().require("httpTrigger").decode(datum)
     assert isinstance(req, func.HttpRequest)
     assert req.route_params["id"] == "7"

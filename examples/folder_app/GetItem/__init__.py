@@ -7,7 +7,7 @@ import azfunc as func
 from ..shared_code import responses  # explicit relative import of shared code
 
 
-def main(req: func.HttpRequest, obj: func.InputStream | None) -> func.HttpResponse:
+def main(req: func.HttpRequest, obj: func.InputStream) -> func.HttpResponse:
     item_id = req.route_params["id"]
     if obj is None:
         return responses.not_found(f"item {item_id}")
