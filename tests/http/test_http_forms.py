@@ -311,12 +311,12 @@ def test_a_form_file_view_behaves_like_a_read_only_file() -> None:
     assert upload.seek(-5, io.SEEK_END) == 6
     assert upload.seek(1, io.SEEK_CUR) == 7
     assert upload.read(2) == b"in"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative seek"):
         upload.seek(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="whence"):
         upload.seek(0, 7)
     upload.close()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed"):
         upload.read()
     assert repr(func.FormFile(name="n", filename="f")).startswith("<FormFile name='n'")
 
