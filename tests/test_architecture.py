@@ -108,8 +108,14 @@ def test_the_graph_sees_the_modules() -> None:
 @pytest.mark.parametrize("module", [m for m in _checked() if _is_core(m)])
 def test_core_never_imports_app_host_or_testing(module: str) -> None:
     bad = [t for t, _ in imports_of(module) if _in(t, "azfunc.app") or _in(t, "azfunc.host")
-           or _in(t, "azfunc.testing")]
+           or _in(t, "azfunc.testing") or _in(t, "azfunc.msworker")]
     assert bad == [], f"{module} (core) imports {bad}"
+
+
+@pytest.mark.parametrize("module", [m for m in _checked() if _in(m, "azfunc.app")])
+def test_only_the_check_front_end_of_the_app_layer_uses_the_worker_bridge(module: str) -> None:
+    bad = [t for t, _ in imports_of(module) if _in(t, "azfunc.msworker")]
+    assert bad == [] or module == "azfunc.app.cli", f"{module} imports {bad}"
 
 
 @pytest.mark.parametrize("module", [m for m in _checked() if _in(m, "azfunc.testing")])
