@@ -551,15 +551,15 @@ def _text(value: Any) -> str:
 
 @pytest.mark.parametrize("name", ["nullable_maps_proto_names", "nullable_maps_camel"])
 def test_grpc_nullable_maps_under_either_field_name(name: str) -> None:
-    value = _read_typed_data(_grpc(name)).value
-    assert value["headers"]["x-a"].value == "1"
-    assert value["query"]["a"].value == "1"
-    assert value["params"]["id"].value == "7"
+    value = _read_typed_data(_grpc(name)).value  # an azfunc.wire.http.HttpRequestData
+    assert value.headers["x-a"].value == "1"
+    assert value.query["a"].value == "1"
+    assert value.params["id"].value == "7"
 
 
 def test_grpc_prefers_the_raw_body_the_client_sent() -> None:
-    body = _read_typed_data(_grpc("json_body_and_raw_body")).value["body"]
-    assert _text(body.value) == '{ "a" : 1, "b" : 2.50 }'
+    body = _read_typed_data(_grpc("json_body_and_raw_body")).value.body
+    assert _text(body) == '{ "a" : 1, "b" : 2.50 }'
 
 
 @pytest.mark.parametrize("name", ["model_binding_data", "collection_model_binding_data",

@@ -10,6 +10,7 @@ import pytest
 from azfunc.app.loader import load_app
 from azfunc.cli import main
 from azfunc.host.export import custom_handler_host_json, export_app
+from azfunc.wire.custom_handler import host_binding_name
 from tests.conftest import VECTORS
 
 
@@ -19,7 +20,10 @@ def test_export_writes_folder_layout(app_dir: Path, tmp_path: Path) -> None:
     app = load_app(app_dir, apply_settings=False)
     for name, info in app.functions.items():
         document = json.loads((out / name / "function.json").read_text())
-        assert document["bindings"] == info.to_function_json()["bindings"]
+        expected = info.to_function_json()["bindings"]
+        for entry in expected:  # Python names the host refuses get the host's spelling
+            entry["name"] = host_binding_name(entry["name"])
+        assert document["bindings"] == expected
         assert (out / name / document["scriptFile"]).resolve() == (
             out / "function_app.py").resolve()
     host = json.loads((out / "host.json").read_text())
