@@ -701,6 +701,13 @@ def joined_headers(lines: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+def _raw_bytes(datum: Datum) -> bytes:
+    value = datum.value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise ConversionError(f"a {datum.type} Datum holds a {type(value).__name__}, not bytes")
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -740,7 +747,10 @@ def _list_item(item: Any, binding: BindingInfo) -> Any:
             ) from None
     if isinstance(item, (bool, int, float)):
         return json.dumps(item)  # the JSON spelling, not .NET's ToString() ("True")
-    return item
+    if item is None or isinstance(item, (str, dict, list)):
+        return item
+    raise ConversionError(f"binding {binding.name!r}: a list item of type "
+                          f"{type(item).__name__} cannot be sent", binding=binding.name)
 
 
 def _json_value(datum: Datum, binding: BindingInfo) -> Any:
@@ -754,7 +764,12 @@ def _json_value(datum: Datum, binding: BindingInfo) -> Any:
     text = datum.value
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8", "replace")
-    return _text_value(text if isinstance(text, str) else json.dumps(value), binding)
+    if not isinstance(text, str):  # an already-parsed value (the Python worker's shape)
+        if not isinstance(value, (str, int, float)):
+            raise ConversionError(f"a json Datum holds a {type(value).__name__}",
+                                  binding=binding.name)
+        text = json.dumps(value)
+    return _text_value(text, binding)
 
 
 def datum_to_output(datum: Datum | None, binding: BindingInfo | None = None) -> Any:
@@ -784,15 +799,15 @@ def datum_to_output(datum: Datum | None, binding: BindingInfo | None = None) -> 
     if binding is not None and binding.type.lower() == "http":
         # the host reads an HTTP output as an object; a bare str/bytes answer is its body
         if kind in {"bytes", "stream"}:
+            body = _raw_bytes(datum)
+        elif isinstance(datum.value, (bytes, bytearray)):
             body = bytes(datum.value)
-        elif kind == "json":
-            body = datum.value if isinstance(datum.value, bytes) else str(datum.value).encode()
         else:
             body = str(datum.value).encode("utf-8", "surrogatepass")
         return HttpOutput._shape(200, [], body)
     target: BindingInfo = binding if binding is not None else _ANY_BINDING
     if kind in {"bytes", "stream"}:
-        data = bytes(datum.value)
+        data = _raw_bytes(datum)
         if target.data_type != "binary":
             return _b64(data)
         return _text_value(_binary_text(data, target), target)
@@ -801,7 +816,11 @@ def datum_to_output(datum: Datum | None, binding: BindingInfo | None = None) -> 
     if kind == "json":
         return _json_value(datum, target)
     if kind in {"int", "double"}:
-        return _text_value(json.dumps(datum.value), target)
+        number = datum.value
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise ConversionError(f"an {kind} Datum holds a {type(number).__name__}",
+                                  binding=target.name)
+        return _text_value(json.dumps(number), target)
     if kind in {"collection_bytes", "collection_string", "collection_double",
                 "collection_sint64"}:
         return [_list_item(i, target) for i in collection_items(datum)]
