@@ -165,7 +165,7 @@ class CustomHandlerWorker:
         # collects them from the HttpResponse itself (HttpOutput.from_response)
         self.runtime = Runtime(threads=threads, registry=streaming_registry(), root=app.root)
         self.max_body_size = max_body_size
-        env = os.environ if environ is None else environ
+        env = self._environ = os.environ if environ is None else environ
         self.forwarding = (forwarding_enabled(app.host_json, env) if forwarding is None
                            else forwarding)
         self._log_hold = contextlib.ExitStack()
@@ -186,6 +186,11 @@ class CustomHandlerWorker:
         self._log_hold.callback(logging.getLogger().removeHandler, tap)
         logger.info("custom handler ready: %d function(s)%s", len(self.app.functions),
                     ", forwarding HTTP requests" if self.forwarding else "")
+        from ..app.validation import check_custom_handler
+
+        for finding in check_custom_handler(self.app.functions.values(), self.app.host_json,
+                                            self._environ):
+            logger.warning("%s", finding)
 
     async def shutdown(self) -> None:
         """Wait for invocations in flight, then close the thread pool (joined off the loop)."""

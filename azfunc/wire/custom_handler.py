@@ -471,12 +471,12 @@ def retry_context_fields(raw: Any) -> dict[str, Any] | None:
     """
     if not isinstance(raw, Mapping):
         return None
-    fields = {str(k).lower(): v for k, v in raw.items()}
+    fields = {str(k).lower().replace("_", ""): v for k, v in raw.items()}
     out: dict[str, Any] = {"retry_count": fields.get("retrycount"),
                            "max_retry_count": fields.get("maxretrycount")}
     exc = fields.get("exception")
     if isinstance(exc, Mapping):
-        folded = {str(k).lower(): v for k, v in exc.items()}
+        folded = {str(k).lower().replace("_", ""): v for k, v in exc.items()}
         stack = folded.get("stacktracestring", folded.get("stacktrace"))
         out["exception"] = {
             "message": folded.get("message"),

@@ -371,3 +371,17 @@ def test_check_custom_flags_streaming_functions_the_host_will_not_forward(
     assert code == 1  # the http converter also refuses the Iterator annotation
     assert ("enableForwardingHttpRequest" in output) is flagged
     assert "plain:" not in output
+
+
+def test_retry_exception_in_either_shape() -> None:
+    dotnet = {"RetryCount": 2, "MaxRetryCount": 5, "Exception": {
+        "ClassName": "System.Exception", "Message": "boom", "Source": "Host",
+        "StackTraceString": "   at A()", "HResult": -1}}
+    grpc_like = {"retry_count": 2, "max_retry_count": 5, "exception": {
+        "message": "boom", "source": "Host", "stack_trace": "   at A()"}}
+    for raw in (dotnet, grpc_like):
+        context = RetryContext.from_wire(ch.retry_context_fields(raw))
+        assert (context.retry_count, context.max_retry_count) == (2, 5)
+        assert context.exception is not None
+        assert (context.exception.message, context.exception.source,
+                context.exception.stack_trace) == ("boom", "Host", "   at A()")

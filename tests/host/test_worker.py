@@ -562,3 +562,28 @@ def test_a_body_over_the_limit_is_413_from_its_http_status(tmp_path: Path) -> No
     with serving(worker) as base:
         response = httpx.post(f"{base}/syncstream", json=_request(b"x" * 200))
     assert response.status_code == 413
+
+
+def test_startup_warns_about_functions_that_need_forwarding(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "host.json").write_text('{"version": "2.0"}')
+    (tmp_path / "function_app.py").write_text(textwrap.dedent('''
+        import azfunc as func
+
+        app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+        @app.route(route="chunks")
+        def chunks(req):
+            yield b"chunk"
+        '''))
+    worker = CustomHandlerWorker(tmp_path, environ={})
+    caplog.set_level(logging.WARNING, logger="azfunc.host")
+
+    async def cycle() -> None:
+        await worker.startup()
+        await worker.shutdown()
+
+    asyncio.run(cycle())
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(m.startswith("chunks:") and "enableForwardingHttpRequest" in m for m in warned)
