@@ -12,7 +12,8 @@ The tree::
     ├── ArgumentTypeError(TypeError)       an argument of the wrong type (HttpResponse(1), ...)
     ├── ArgumentValueError(ValueError)     an argument of the right type but a wrong value
     ├── ConversionError(ValueError)        a converter cannot turn a value into the asked form
-    │   └── WireFormatError                the raw wire payload itself is malformed
+    │   ├── WireFormatError                the raw wire payload itself is malformed
+    │   └── ForwardingRequiredError        an HTTP answer the custom-handler JSON cannot carry
     ├── BodyDecodeError(ValueError)        get_json()/text decoding: empty, invalid, undecodable
     ├── RequestError(ValueError)           an HTTP request that cannot be parsed (forms) [400]
     │   └── LimitExceededError             a limit (parts, field size, body bytes) was hit [413]
@@ -49,6 +50,7 @@ __all__ = [
     "BodyDecodeError",
     "ConfigurationError",
     "ConversionError",
+    "ForwardingRequiredError",
     "FunctionLoadError",
     "FunctionNotFoundError",
     "HeaderError",
@@ -116,6 +118,13 @@ class WireFormatError(ConversionError):
     """The raw wire payload (TypedData JSON, custom-handler JSON) is malformed."""
 
     default_http_status = 400
+
+
+class ForwardingRequiredError(ConversionError):
+    """An HTTP answer the custom-handler JSON protocol cannot carry (two ``Set-Cookie``
+    headers, a body that is not UTF-8 text): it needs
+    ``customHandler.enableForwardingHttpRequest``, and the invocation fails instead of
+    sending it wrong."""
 
 
 class BodyDecodeError(AzFuncError, ValueError):

@@ -17,6 +17,7 @@ BUILTIN_OF = {
     "LeaseLostError": OSError,
     "ConversionError": ValueError,
     "WireFormatError": ValueError,
+    "ForwardingRequiredError": ValueError,
     "BodyDecodeError": ValueError,
     "RequestError": ValueError,
     "LimitExceededError": ValueError,

@@ -8,7 +8,8 @@ Rules this module keeps:
 * ``--runtime python`` (the default) also reports what Microsoft's standard Python worker
   would refuse to load, in the worker's own words (:mod:`azfunc.msworker.predict`), for
   functions azfunc's own checks pass; ``--runtime custom`` (a custom handler, ``azfunc
-  worker``) leaves those out.
+  worker``) leaves those out and adds what the custom-handler protocol needs
+  (``forwarding-needed``, :func:`~azfunc.app.validation.check_custom_handler`).
 * One line per problem, ``<function>: <message>``; exit status 1 when there are problems,
   0 with a summary (functions found and their triggers) when there are none, and 2 when PATH
   holds no function app (or the arguments are wrong).
@@ -17,6 +18,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -85,6 +87,11 @@ def _findings(app: LoadedApp, runtime: str) -> list[Finding]:
             f for f in predict_functions(app.functions.values(), kind=app.kind)
             if f.function not in reported
         ]
+    else:  # a custom handler: what the host's JSON protocol needs (forwarding-needed)
+        from .validation import check_custom_handler
+
+        findings += check_custom_handler(app.functions.values(), app.host_json,
+                                         {**app.settings, **os.environ})
     return findings
 
 

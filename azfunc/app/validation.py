@@ -13,6 +13,16 @@ Rules this module keeps:
   invocation logs a warning for it and drops the value (see :mod:`azfunc.app.invocation`).
 * Function names are compared as the host compares them, case-insensitively
   (:func:`~azfunc.app.model.fold_name`).
+* Names follow the Functions host's rules (:mod:`azfunc.wire.custom_handler`,
+  ``Utility.cs`` of the host): a function name the host refuses is a finding; a binding name
+  it refuses is a finding in the folder model (``function.json`` deploys as it is), and in
+  the decorator model only when ``azfunc export`` cannot map it to a valid, unique name
+  (:func:`~azfunc.wire.custom_handler.host_binding_name`: ``in_msg`` -> ``inMsg``).
+* :func:`check_custom_handler` adds what only a custom handler (``azfunc worker``) needs:
+  an HTTP function known to stream its answer (a generator function, or an answer annotated
+  as an iterator) that the host will not forward gets ``forwarding-needed``. Whether any
+  other answer fits JSON mode (two ``Set-Cookie`` headers, a binary body) cannot be known
+  statically; the worker guarantees it at run time (``ForwardingRequiredError``).
 * This module checks functions it is given; it never loads an app (that is
   :mod:`azfunc.app.loader`, whose :func:`~azfunc.app.loader.check_app` loads, then checks).
 
@@ -20,7 +30,8 @@ Finding codes: ``no-trigger``, ``several-triggers``, ``duplicate-binding``,
 ``return-direction``, ``param-without-binding``, ``binding-without-param``,
 ``out-not-annotated``, ``in-annotated-out``, ``annotation-mismatch``,
 ``return-annotation-mismatch``, ``context-annotation``, ``cardinality-many``,
-``annotation-unresolvable``, ``converter-unavailable``, ``duplicate-function``, and from
+``annotation-unresolvable``, ``converter-unavailable``, ``duplicate-function``,
+``function-name-invalid``, ``binding-name-invalid``, ``forwarding-needed``, and from
 loading: ``function-json-invalid``, ``function-json-no-bindings``, ``binding-invalid``,
 ``script-file-missing``, ``entry-point-missing``, ``import-error``, ``no-function-app``,
 ``several-function-apps``, ``host-json-invalid``, ``settings-invalid``.
@@ -28,13 +39,23 @@ loading: ``function-json-invalid``, ``function-json-no-bindings``, ``binding-inv
 
 from __future__ import annotations
 
+import collections.abc
+import inspect
 import re
+import typing
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import AnnotationError
 from .._typing import unwrap_optional
+from ..wire.custom_handler import (
+    forwarding_enabled,
+    host_binding_name,
+    is_http_in_and_out,
+    is_valid_binding_name,
+    is_valid_function_name,
+)
 from .annotations import EMPTY, is_context, is_list_like, is_out, out_argument, resolve_signature
 from .findings import Finding
 from .model import fold_name
@@ -43,7 +64,7 @@ if TYPE_CHECKING:
     from .._registry import BindingRegistry, Converter
     from .model import BindingInfo, FunctionInfo
 
-__all__ = ["Finding", "check_function", "check_functions"]
+__all__ = ["Finding", "check_custom_handler", "check_function", "check_functions"]
 
 
 def _type_name(tp: Any) -> str:
@@ -107,6 +128,52 @@ def _check_bindings(info: FunctionInfo) -> Iterator[Finding]:
         )
 
 
+def _check_names(info: FunctionInfo) -> Iterator[Finding]:
+    """The host's name rules (``Utility.FunctionNameValidationRegex``,
+    ``BindingNameValidationRegex``)."""
+    name = info.name
+    if not is_valid_function_name(name):
+        yield Finding(
+            name,
+            None,
+            "function-name-invalid",
+            f"cannot load the {name} function: the Functions host refuses the name {name!r}; "
+            "a function name starts with a letter, holds only letters, digits, '_' and '-', "
+            "is at most 128 characters long and is not 'host'",
+        )
+    exported: dict[str, str] = {}
+    for binding in info.bindings:
+        if info.directory is not None:
+            if not is_valid_binding_name(binding.name):
+                yield Finding(
+                    name,
+                    binding.name,
+                    "binding-name-invalid",
+                    f"cannot load the {name} function: the Functions host refuses the binding "
+                    f"name {binding.name!r}; a binding name starts with a letter and holds "
+                    "only letters and digits, at most 128 (hosts from 4.1038 also take "
+                    "single underscores, older ones do not); rename the binding and its "
+                    "parameter (e.g. inMsg instead of in_msg)",
+                )
+            continue
+        mapped = host_binding_name(binding.name)
+        clash = exported.get(mapped)
+        if clash == binding.name:
+            continue  # the same name twice: duplicate-binding says so
+        if not is_valid_binding_name(mapped) or clash is not None:
+            why = (f"it would be exported as {mapped!r} like {clash!r}" if clash is not None
+                   else "azfunc export cannot map it to a name the host accepts (letters and "
+                   "digits, at most 128, starting with a letter)")
+            yield Finding(
+                name,
+                binding.name,
+                "binding-name-invalid",
+                f"cannot load the {name} function: the Functions host refuses the binding "
+                f"name {binding.name!r} and {why}; rename the parameter",
+            )
+        exported[mapped] = binding.name
+
+
 def check_function(info: FunctionInfo, registry: BindingRegistry | None = None) -> list[Finding]:
     """Every problem the Python worker would refuse ``info`` for.
 
@@ -123,7 +190,8 @@ def check_function(info: FunctionInfo, registry: BindingRegistry | None = None) 
     from .._registry import get_binding_registry
 
     reg = registry or get_binding_registry()
-    findings = list(_check_bindings(info))
+    findings = list(_check_names(info))
+    findings.extend(_check_bindings(info))
     try:
         sig = resolve_signature(info.func, info.name)
     except AnnotationError as exc:
@@ -287,4 +355,94 @@ def check_functions(
             )
     for info in items:
         findings.extend(check_function(info, registry))
+    return findings
+
+
+_ITERATORS: tuple[Any, ...] = (
+    collections.abc.Iterator, collections.abc.Iterable, collections.abc.Generator,
+    collections.abc.AsyncIterator, collections.abc.AsyncIterable, collections.abc.AsyncGenerator,
+)
+
+
+def _is_iterator_type(tp: Any) -> bool:
+    if tp is EMPTY:
+        return False
+    tp = unwrap_optional(tp)
+    origin = typing.get_origin(tp) or tp
+    return origin in _ITERATORS
+
+
+def streams_http_answer(info: FunctionInfo) -> bool:
+    """Whether the function is known to stream its HTTP answer: it is a generator
+    function, or its return or ``Out[...]`` annotation of an ``http`` binding is an iterator.
+
+    Example:
+        >>> from azfunc.app.model import BindingInfo, FunctionInfo
+        >>> def main(req):
+        ...     yield b"chunk"
+        >>> streams_http_answer(FunctionInfo("f", main, (BindingInfo("req", "httpTrigger"),
+        ...                                              BindingInfo("$return", "http", "out"))))
+        True
+    """
+    func = inspect.unwrap(info.func)
+    if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+        return True
+    try:
+        sig = resolve_signature(info.func, info.name)
+    except AnnotationError:
+        return False
+    for binding in info.bindings:
+        if binding.type.lower() != "http" or binding.direction != "out":
+            continue
+        if binding.is_return:
+            if _is_iterator_type(sig.returns):
+                return True
+            continue
+        annotation = sig.annotations.get(binding.name, EMPTY)
+        if (annotation is not EMPTY and is_out(annotation)
+                and _is_iterator_type(out_argument(annotation))):
+            return True
+    return False
+
+
+def check_custom_handler(
+    functions: Iterable[FunctionInfo],
+    host_json: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """What a custom handler (``azfunc worker``) adds to :func:`check_functions`:
+    ``forwarding-needed`` for HTTP functions known to stream whose requests the host will
+    not forward (forwarding off, or bindings other than one HTTP trigger and one HTTP
+    output).
+
+    Example:
+        >>> check_custom_handler([], {"customHandler": {"enableForwardingHttpRequest": True}})
+        []
+
+    Raises:
+        AzFuncError: never; problems are returned.
+    """
+    forwarding = forwarding_enabled(host_json, environ or {})
+    findings: list[Finding] = []
+    for info in functions:
+        trigger = info.trigger
+        if trigger is None or trigger.type.lower() != "httptrigger":
+            continue
+        forwarded = forwarding and is_http_in_and_out(info.bindings)
+        if forwarded or not streams_http_answer(info):
+            continue
+        how = ("remove its other bindings (the host forwards only functions with one HTTP "
+               "trigger and one HTTP output)" if forwarding else
+               "set customHandler.enableForwardingHttpRequest to true in host.json (or "
+               "the app setting AzureFunctionsJobHost__customHandler__"
+               "enableForwardingHttpRequest=true)")
+        findings.append(Finding(
+            info.name,
+            None,
+            "forwarding-needed",
+            f"cannot serve the {info.name} function as a custom handler as written: it "
+            "streams its HTTP answer, and in the custom-handler JSON protocol the host gets "
+            "it collected and written as text (a body that is not UTF-8 fails the "
+            f"invocation); {how}",
+        ))
     return findings

@@ -145,14 +145,14 @@ def export_main(argv: Sequence[str]) -> int:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
-    from .export import export_app
+    from .export import export
 
     try:
-        written = export_app(args.path, args.out, python=args.python,
-                             forwarding=args.forward_http)
+        result = export(args.path, args.out, python=args.python, forwarding=args.forward_http)
     except AzFuncError as exc:
         print(f"azfunc export: {exc}", file=sys.stderr)
         return 1
-    for path in written:
+    for path in result.written:
         print(path)
+    print(result.summary())
     return 0

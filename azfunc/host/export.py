@@ -1,16 +1,25 @@
-"""``azfunc export``: write a decorator app in the folder layout the Functions host reads.
+"""``azfunc export``: write a function app in the folder layout the Functions host reads.
 
 Rules this module keeps:
 
+* A broken app is refused: every problem ``azfunc check --runtime custom`` would report
+  fails the export (:class:`~azfunc.FunctionLoadError` listing them), and nothing is
+  written, so a broken deployment never looks like an empty, working one.
 * One ``<function>/function.json`` per function, from ``FunctionInfo.to_function_json()``,
-  with ``scriptFile`` pointing back at the app's module so nothing is copied.
+  with ``scriptFile`` pointing back at the app's module so nothing is copied. A decorator
+  app's binding names that the host refuses (``in_msg``) are written as the name
+  :func:`~azfunc.wire.custom_handler.host_binding_name` gives (``inMsg``); the worker maps
+  them back. A folder app's ``function.json`` names are the user's and are only checked.
 * ``host.json`` keeps the app's own settings and gains a ``customHandler`` section that
-  starts ``python -m azfunc worker`` (the host sets ``FUNCTIONS_CUSTOMHANDLER_PORT``) and an
-  ``extensionBundle`` (v4) unless one is set already.
+  starts ``<python> -m azfunc worker`` (the host sets ``FUNCTIONS_CUSTOMHANDLER_PORT``) and
+  an ``extensionBundle`` (v4) unless one is set already; keys are matched in any case, as
+  the host reads them, and forwarding the app already enabled stays enabled.
 * ``OUT`` defaults to the app directory itself. Another ``OUT`` first receives a copy of
   the app (without ``.azfunc``, ``.venv``, ``__pycache__``, ``.git`` and ``OUT`` itself),
   so it is a self-contained deployment folder. Existing ``function.json`` files of the
   same functions are replaced; nothing is deleted.
+* The result says what to deploy and which interpreter the host will start
+  (:meth:`Export.summary`); warnings (``forwarding-needed``) are reported, not refused.
 """
 
 from __future__ import annotations
@@ -18,21 +27,40 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import FunctionLoadError
+from ..wire.custom_handler import forwarding_enabled, host_binding_name
 from .storage import atomic_write
 
 if TYPE_CHECKING:
+    from ..app.findings import Finding
     from ..app.loader import LoadedApp
+    from ..app.model import FunctionInfo
 
-__all__ = ["DEFAULT_BUNDLE", "custom_handler_host_json", "export_app"]
+__all__ = ["DEFAULT_BUNDLE", "Export", "custom_handler_host_json", "export", "export_app"]
 
 DEFAULT_BUNDLE: Final = {
     "id": "Microsoft.Azure.Functions.ExtensionBundle",
     "version": "[4.*, 5.0.0)",
 }
+
+#: the finding codes an export reports but does not refuse.
+WARNING_CODES: Final = frozenset({"forwarding-needed"})
+
+
+def _without(document: dict[str, Any], key: str) -> tuple[dict[str, Any], Any]:
+    """``document`` without ``key`` in any case, and the value it had (the last one)."""
+    out: dict[str, Any] = {}
+    value: Any = None
+    for name, item in document.items():
+        if name.lower() == key.lower():
+            value = item
+        else:
+            out[name] = item
+    return out, value
 
 
 def custom_handler_host_json(host_json: dict[str, Any], *, python: str = "python",
@@ -44,7 +72,9 @@ def custom_handler_host_json(host_json: dict[str, Any], *, python: str = "python
         >>> doc["customHandler"]["description"]["arguments"]
         ['-m', 'azfunc', 'worker']
     """
-    out = dict(host_json)
+    out, _ = _without(dict(host_json), "httpWorker")
+    out, previous = _without(out, "customHandler")
+    out, bundle = _without(out, "extensionBundle")
     out.setdefault("version", "2.0")
     section: dict[str, Any] = {
         "description": {
@@ -53,10 +83,10 @@ def custom_handler_host_json(host_json: dict[str, Any], *, python: str = "python
             "workingDirectory": "",
         },
     }
-    if forwarding:
+    if forwarding or forwarding_enabled({"customHandler": previous or {}}):
         section["enableForwardingHttpRequest"] = True
     out["customHandler"] = section
-    out.setdefault("extensionBundle", dict(DEFAULT_BUNDLE))
+    out["extensionBundle"] = bundle if bundle is not None else dict(DEFAULT_BUNDLE)
     return out
 
 
@@ -71,26 +101,96 @@ def _copy_app(root: Path, target: Path) -> None:
     shutil.copytree(root, target, ignore=ignore, dirs_exist_ok=True)
 
 
-def export_app(app: LoadedApp | str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
-               *, python: str = "python", forwarding: bool = False) -> list[Path]:
-    """Write ``function.json`` files and ``host.json``; returns the files written.
+@dataclass
+class Export:
+    """What an export wrote, and what to tell the user about it."""
+
+    target: Path
+    python: str
+    forwarding: bool
+    written: list[Path] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    #: ``(function, python name, host name)`` of every binding renamed for the host.
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """What to deploy, what the host will start, and the warnings.
+
+        Example:
+            >>> print(Export(Path("/out"), "python3", False).summary())  # doctest: +ELLIPSIS
+            deploy the folder /out ...
+        """
+        lines = [
+            f"deploy the folder {self.target} (the function app root: host.json and one "
+            "folder per function)",
+            f"the Functions host will start: {self.python} -m azfunc worker (in that folder, "
+            "FUNCTIONS_CUSTOMHANDLER_PORT set); that interpreter must import azfunc and the "
+            "app's dependencies",
+            "HTTP requests: " + ("forwarded as they are to functions with only an HTTP "
+                                 "trigger and an HTTP output" if self.forwarding else
+                                 "JSON mode (enableForwardingHttpRequest is off)"),
+        ]
+        lines += [f"binding {old!r} of {function} is {new!r} for the host"
+                  for function, old, new in self.renamed]
+        lines += [f"warning: {finding}" for finding in self.warnings]
+        return "\n".join(lines)
+
+
+def _bindings(info: FunctionInfo, renamed: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """The ``function.json`` bindings, decorator names mapped to names the host accepts."""
+    bindings: list[dict[str, Any]] = info.to_function_json()["bindings"]
+    if info.directory is not None:
+        return bindings
+    for entry in bindings:
+        name = str(entry["name"])
+        mapped = host_binding_name(name)
+        if mapped != name:
+            entry["name"] = mapped
+            renamed.append((info.name, name, mapped))
+    return bindings
+
+
+def _problems(app: LoadedApp, environ: dict[str, str]) -> list[Finding]:
+    from ..app.validation import check_custom_handler
+
+    return [*app.check(), *check_custom_handler(app.functions.values(), app.host_json,
+                                                environ)]
+
+
+def export(app: LoadedApp | str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
+           *, python: str = "python", forwarding: bool = False) -> Export:
+    """Export the app (see the module rules); returns what was written and the summary.
 
     Raises:
-        FunctionLoadError: if the app cannot be loaded or a function name is not a valid
-            folder name.
+        FunctionLoadError: if the app cannot be loaded or has problems (every one listed),
+            or a function name is not a valid folder name.
     """
     if isinstance(app, (str, os.PathLike)):
         from ..app.loader import load_app
 
-        app = load_app(app, apply_settings=False)
+        with load_app(app, apply_settings=False) as loaded:
+            return export(loaded, out, python=python, forwarding=forwarding)
+    environ = {**app.settings, **os.environ}
+    findings = _problems(app, environ)
+    errors = [f for f in findings if f.code not in WARNING_CODES]
+    if errors:
+        count = len(errors)
+        raise FunctionLoadError(
+            f"cannot export {app.root}: {count} problem{'s' if count != 1 else ''} "
+            "(azfunc check lists them):\n" + "\n".join(f"  {f}" for f in errors)
+        )
     target = Path(out).resolve() if out is not None else app.root
-    if target != app.root:
-        _copy_app(app.root, target)
-    written: list[Path] = []
-    for name, info in sorted(app.functions.items()):
+    for name in app.functions:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             raise FunctionLoadError(f"cannot export {name!r}: not a valid folder name")
+    host = custom_handler_host_json(dict(app.host_json), python=python, forwarding=forwarding)
+    result = Export(target, python, forwarding_enabled(host, environ),
+                    warnings=[f for f in findings if f.code in WARNING_CODES])
+    if target != app.root:
+        _copy_app(app.root, target)
+    for name, info in sorted(app.functions.items()):
         document = info.to_function_json()
+        document["bindings"] = _bindings(info, result.renamed)
         script = Path(info.script_file)
         if not script.is_absolute():
             source_dir = info.directory or app.root
@@ -100,9 +200,20 @@ def export_app(app: LoadedApp | str | os.PathLike[str], out: str | os.PathLike[s
         document["scriptFile"] = os.path.relpath(script, (target / name).resolve())
         path = target / name / "function.json"
         atomic_write(path, (json.dumps(document, indent=2) + "\n").encode(), durable=False)
-        written.append(path)
-    host = custom_handler_host_json(dict(app.host_json), python=python, forwarding=forwarding)
+        result.written.append(path)
     host_path = target / "host.json"
     atomic_write(host_path, (json.dumps(host, indent=2) + "\n").encode(), durable=False)
-    written.append(host_path)
-    return written
+    result.written.append(host_path)
+    return result
+
+
+def export_app(app: LoadedApp | str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
+               *, python: str = "python", forwarding: bool = False) -> list[Path]:
+    """Write ``function.json`` files and ``host.json``; returns the files written
+    (:func:`export` also returns the summary).
+
+    Raises:
+        FunctionLoadError: if the app cannot be loaded or has problems, or a function name
+            is not a valid folder name.
+    """
+    return export(app, out, python=python, forwarding=forwarding).written

@@ -10,6 +10,7 @@ import pytest
 from azfunc.app.loader import load_app
 from azfunc.cli import main
 from azfunc.host.export import custom_handler_host_json, export_app
+from azfunc.wire.custom_handler import host_binding_name
 from tests.conftest import VECTORS
 
 
@@ -19,7 +20,10 @@ def test_export_writes_folder_layout(app_dir: Path, tmp_path: Path) -> None:
     app = load_app(app_dir, apply_settings=False)
     for name, info in app.functions.items():
         document = json.loads((out / name / "function.json").read_text())
-        assert document["bindings"] == info.to_function_json()["bindings"]
+        expected = info.to_function_json()["bindings"]
+        for entry in expected:  # Python names the host refuses get the host's spelling
+            entry["name"] = host_binding_name(entry["name"])
+        assert document["bindings"] == expected
         assert (out / name / document["scriptFile"]).resolve() == (
             out / "function_app.py").resolve()
     host = json.loads((out / "host.json").read_text())
@@ -87,3 +91,48 @@ def test_worker_port_from_the_host(monkeypatch: pytest.MonkeyPatch, app_dir: Pat
     assert (type(worker).__name__, worker_host, worker_port) == (
         "CustomHandlerWorker", "127.0.0.1", 45678)
     assert (type(local).__name__, local_port) == ("LocalHost", 7072)
+
+
+_CLASHING_APP = '''
+import azfunc as func
+
+app = func.FunctionApp()
+
+
+@app.queue_trigger(arg_name="in_msg", queue_name="q", connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="inMsg", queue_name="o", connection="AzureWebJobsStorage")
+def relay(in_msg: str, inMsg: func.Out[str]) -> None:
+    inMsg.set(in_msg)
+'''
+
+
+def test_export_refuses_names_it_cannot_map(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "function_app.py").write_text(_CLASHING_APP)
+    assert main(["export", str(app), str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "'in_msg'" in err
+    assert "inMsg" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_summary_names_renames_and_keeps_case_insensitive_sections(
+    app_dir: Path, tmp_path: Path
+) -> None:
+    from azfunc.host.export import export
+
+    (app_dir / "host.json").write_text(json.dumps({
+        "version": "2.0", "CustomHandler": {"EnableForwardingHttpRequest": "true"},
+        "ExtensionBundle": {"id": "x", "version": "1"}}))
+    result = export(app_dir, tmp_path / "out", python="/usr/bin/python3")
+    host = json.loads((tmp_path / "out" / "host.json").read_text())
+    assert set(host) == {"version", "customHandler", "extensionBundle"}
+    assert host["customHandler"]["enableForwardingHttpRequest"] is True
+    assert host["extensionBundle"] == {"id": "x", "version": "1"}
+    summary = result.summary()
+    assert "/usr/bin/python3 -m azfunc worker" in summary
+    assert "forwarded" in summary
+    assert all(f"{old!r} of {function} is {new!r}" in summary
+               for function, old, new in result.renamed)
