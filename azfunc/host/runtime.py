@@ -48,11 +48,12 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from .._context import Context, RetryContext
 from .._errors import ArgumentValueError
 from .._ids import new_invocation_id
-from ..app.invocation import invoke_function
+from ..app.invocation import invoke_direct, invoke_function
 
 if TYPE_CHECKING:
+    from .._datum import Datum
     from .._registry import BindingRegistry
-    from ..app.invocation import InvocationResult
+    from ..app.invocation import DirectCall, InvocationResult
     from ..app.model import FunctionInfo
 
 __all__ = [
@@ -622,6 +623,45 @@ class Runtime:
             logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id,
                          (time.perf_counter() - started) * 1000)
         return result
+
+    async def invoke_direct(
+        self, info: FunctionInfo, call: DirectCall, value: Any, *, invocation_id: str
+    ) -> Datum | None:
+        """:meth:`invoke` for a function whose one input ``value`` is decoded already (see
+        :func:`azfunc.app.invocation.invoke_direct`): the encoded return value. Tracked,
+        its records and a failure logged, as :meth:`invoke` does.
+
+        Raises:
+            Exception: whatever the function or encoding its return value raised.
+        """
+        self._active += 1
+        if self._idle is not None:
+            self._idle.clear()
+        started = time.perf_counter()
+        try:
+            datum, records = await invoke_direct(
+                info, call, value, invocation_id=invocation_id,
+                function_directory=str(info.directory) if info.directory else self.root,
+                registry=self.registry, executor=self.executor,
+            )
+            if records:
+                prefix = f"[{info.name}] ({invocation_id})"
+                for record in records:
+                    logger.log(record.levelno, "%s %s", prefix, record.getMessage())
+        except Exception:
+            logger.exception(
+                "[%s] (%s) failed after %.1f ms", info.name, invocation_id,
+                (time.perf_counter() - started) * 1000,
+            )
+            raise
+        finally:
+            self._active -= 1
+            if self._active == 0 and self._idle is not None:
+                self._idle.set()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id,
+                         (time.perf_counter() - started) * 1000)
+        return datum
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine as a tracked background task."""
