@@ -547,9 +547,12 @@ async def invoke_direct(
     function_directory: str,
     registry: BindingRegistry | None = None,
     executor: concurrent.futures.Executor | None = None,
-) -> tuple[Datum | None, list[logging.LogRecord]]:
+    keep: type | None = None,
+) -> tuple[Any, list[logging.LogRecord]]:
     """:func:`invoke_function` for a :class:`DirectCall` whose input ``value`` the caller
-    decoded already: the encoded ``$return`` value and the invocation's log records.
+    decoded already: the encoded ``$return`` value (a Datum or ``None``; a return value
+    that is an instance of ``keep`` as it is, for a caller that sends it itself) and the
+    invocation's log records.
 
     The same rules hold (thread hop for ``def``, logs captured, the user's exception
     unchanged, the return value encoded by the registry's converter); what is skipped is
@@ -574,6 +577,8 @@ async def invoke_direct(
             return_value = await plan.func(**kwargs)
         else:
             return_value = await _call(info, plan, kwargs, executor)
+        if keep is not None and isinstance(return_value, keep):
+            return return_value, records
         datum = _encode(info, call.return_binding, return_value, plan.return_expected, reg)
     finally:
         _end_capture(token)

@@ -344,12 +344,16 @@ class HttpFrontend:
         invocation_id = new_invocation_id()
         start: dict[str, Any] | None = None
         payload = b""
+        # the host's own http converter defers every HttpResponse: skip making the Datum
+        keep = HttpResponse if type(registry.get("http")) is _StreamingHttpConverter else None
         try:
-            datum = await runtime.invoke_direct(info, call, request, invocation_id=invocation_id)
-            answer: Any = None if datum is None else datum.value
-            if type(answer) is DeferredHttpResponse and not answer.response.is_streaming:
+            answer = await runtime.invoke_direct(info, call, request,
+                                                 invocation_id=invocation_id, keep=keep)
+            if type(answer) is Datum and type(answer.value) is DeferredHttpResponse:
+                answer = answer.value.response
+            if isinstance(answer, HttpResponse) and not answer.is_streaming:
                 # an HttpResponse with its body: sent from the object, no copy of it
-                response = answer.response
+                response = answer
                 payload = response.get_body()
                 raw_headers, sized = _wire_headers(response)
                 if not sized:
@@ -357,7 +361,9 @@ class HttpFrontend:
                 start = {"type": "http.response.start", "status": response.status_code,
                          "headers": raw_headers}
             else:
-                parts = response_parts(datum, threaded=self._driver(target))
+                if isinstance(answer, HttpResponse):
+                    answer = Datum(DeferredHttpResponse(answer), "http")
+                parts = response_parts(answer, threaded=self._driver(target))
         except Exception as exc:
             await _send_failure(send, info, invocation_id, exc)
             return

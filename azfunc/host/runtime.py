@@ -51,7 +51,6 @@ from .._ids import new_invocation_id
 from ..app.invocation import invoke_direct, invoke_function
 
 if TYPE_CHECKING:
-    from .._datum import Datum
     from .._registry import BindingRegistry
     from ..app.invocation import DirectCall, InvocationResult
     from ..app.model import FunctionInfo
@@ -625,10 +624,12 @@ class Runtime:
         return result
 
     async def invoke_direct(
-        self, info: FunctionInfo, call: DirectCall, value: Any, *, invocation_id: str
-    ) -> Datum | None:
+        self, info: FunctionInfo, call: DirectCall, value: Any, *, invocation_id: str,
+        keep: type | None = None,
+    ) -> Any:
         """:meth:`invoke` for a function whose one input ``value`` is decoded already (see
-        :func:`azfunc.app.invocation.invoke_direct`): the encoded return value. Tracked,
+        :func:`azfunc.app.invocation.invoke_direct`): the encoded return value (a Datum or
+        ``None``), or the return value itself if it is an instance of ``keep``. Tracked,
         its records and a failure logged, as :meth:`invoke` does.
 
         Raises:
@@ -642,7 +643,7 @@ class Runtime:
             datum, records = await invoke_direct(
                 info, call, value, invocation_id=invocation_id,
                 function_directory=str(info.directory) if info.directory else self.root,
-                registry=self.registry, executor=self.executor,
+                registry=self.registry, executor=self.executor, keep=keep,
             )
             if records:
                 prefix = f"[{info.name}] ({invocation_id})"
