@@ -544,13 +544,14 @@ async def invoke_direct(
     value: Any,
     *,
     invocation_id: str,
-    function_directory: str,
+    root: str = "",
     registry: BindingRegistry | None = None,
     executor: concurrent.futures.Executor | None = None,
     keep: type | None = None,
 ) -> tuple[Any, list[logging.LogRecord]]:
     """:func:`invoke_function` for a :class:`DirectCall` whose input ``value`` the caller
-    decoded already: the encoded ``$return`` value (a Datum or ``None``; a return value
+    decoded already (``root``: the ``function_directory`` of a function without a folder):
+    the encoded ``$return`` value (a Datum or ``None``; a return value
     that is an instance of ``keep`` as it is, for a caller that sends it itself) and the
     invocation's log records.
 
@@ -571,7 +572,7 @@ async def invoke_direct(
         if call.context_name is not None:
             kwargs[call.context_name] = Context(
                 invocation_id=invocation_id, function_name=info.name,
-                function_directory=function_directory,
+                function_directory=str(info.directory) if info.directory else root,
             )
         if plan.is_async:
             return_value = await plan.func(**kwargs)

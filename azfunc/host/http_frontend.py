@@ -337,8 +337,9 @@ class HttpFrontend:
         host = headers.get("host")
         url = request_url(scope, None if host is None else host.value,
                           bytes(scope.get("query_string", b"")).decode("latin-1"))
+        method = str(scope.get("method", "GET"))
         request = HttpRequest._from_wire(
-            str(scope.get("method", "GET")), url, headers, None,
+            method, url, headers, None,
             {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
         )
         invocation_id = new_invocation_id()
@@ -370,7 +371,7 @@ class HttpFrontend:
         if start is not None:
             await send(start)
             await send({"type": "http.response.body",
-                        "body": b"" if request.method == "HEAD" else payload})
+                        "body": b"" if method.upper() == "HEAD" else payload})
             return
         await self._send(send, scope, info, invocation_id, *parts)
 

@@ -641,9 +641,9 @@ class Runtime:
         started = time.perf_counter()
         try:
             datum, records = await invoke_direct(
-                info, call, value, invocation_id=invocation_id,
-                function_directory=str(info.directory) if info.directory else self.root,
-                registry=self.registry, executor=self.executor, keep=keep,
+                info, call, value, invocation_id=invocation_id, root=self.root,
+                registry=self.registry,
+                executor=None if call.plan.is_async else self.executor, keep=keep,
             )
             if records:
                 prefix = f"[{info.name}] ({invocation_id})"

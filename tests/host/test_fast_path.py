@@ -36,9 +36,10 @@ def _serve(
     *,
     registry: BindingRegistry | None = None,
     max_body_size: int = 1 << 20,
+    root: str | None = None,
 ) -> list[list[dict[str, Any]]]:
     """The messages sent for each request (scope overrides: path, method, headers, body...)."""
-    runtime = Runtime(threads=2, registry=registry or streaming_registry())
+    runtime = Runtime(threads=2, registry=registry or streaming_registry(), root=root)
     frontend = HttpFrontend(functions, runtime=runtime, max_body_size=max_body_size)
     answers: list[list[dict[str, Any]]] = []
 
@@ -301,16 +302,19 @@ def test_logs_are_captured_per_invocation_and_the_context_names_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     ids: list[str] = []
+    directories: set[str] = set()
 
     def handler(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
         ids.append(context.invocation_id)
+        directories.add(context.function_directory)
         logging.getLogger("user").info("serving %s", context.function_name)
         return func.HttpResponse("ok")
 
     caplog.set_level(logging.INFO)
-    _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}, {}])
+    _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}, {}], root="/app")
     lines = [r.getMessage() for r in caplog.records if r.name == "azfunc.host"]
     assert len(set(ids)) == 2
+    assert directories == {"/app"}
     assert lines == [f"[f] ({i}) serving f" for i in ids]
 
 
