@@ -550,7 +550,9 @@ async def invoke_direct(
     keep: type | None = None,
 ) -> tuple[Any, list[logging.LogRecord]]:
     """:func:`invoke_function` for a :class:`DirectCall` whose input ``value`` the caller
-    decoded already (``root``: the ``function_directory`` of a function without a folder):
+    decoded already (``invocation_id`` and ``root``: what a ``context`` parameter's
+    :class:`~azfunc.Context` is given as id and as the ``function_directory`` of a function
+    without a folder):
     the encoded ``$return`` value (a Datum or ``None``; a return value
     that is an instance of ``keep`` as it is, for a caller that sends it itself) and the
     invocation's log records.

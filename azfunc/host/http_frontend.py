@@ -52,7 +52,7 @@ from ._asgi import (
 )
 from .expressions import binding_data
 from .routing import RouteMatch, Router
-from .runtime import InvocationExecutor, new_invocation_id
+from .runtime import InvocationExecutor, LazyInvocationId, new_invocation_id
 
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
@@ -342,7 +342,7 @@ class HttpFrontend:
             method, url, headers, None,
             {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
         )
-        invocation_id = new_invocation_id()
+        invocation_id = LazyInvocationId()
         start: dict[str, Any] | None = None
         payload = b""
         # the host's own http converter defers every HttpResponse: skip making the Datum
@@ -366,14 +366,14 @@ class HttpFrontend:
                     answer = Datum(DeferredHttpResponse(answer), "http")
                 parts = response_parts(answer, threaded=self._driver(target))
         except Exception as exc:
-            await _send_failure(send, info, invocation_id, exc)
+            await _send_failure(send, info, invocation_id.get(), exc)
             return
         if start is not None:
             await send(start)
             await send({"type": "http.response.body",
                         "body": b"" if method.upper() == "HEAD" else payload})
             return
-        await self._send(send, scope, info, invocation_id, *parts)
+        await self._send(send, scope, info, invocation_id.get(), *parts)
 
     def _driver(self, target: _Target) -> Callable[[Iterator[bytes]], AsyncIterator[bytes]] | None:
         """What drives a ``def`` function's response stream: the invocation pool."""

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "InvocationExecutor",
     "InvocationPool",
+    "LazyInvocationId",
     "OutputsHook",
     "Runtime",
     "new_invocation_id",
@@ -514,6 +515,28 @@ def _register_exit(pool: InvocationPool) -> None:
         atexit.register(stop)
 
 
+class LazyInvocationId:
+    """An invocation id made on first :meth:`get` (most invocations never name theirs).
+
+    Example:
+        >>> ids = LazyInvocationId()
+        >>> ids.get() == ids.get()
+        True
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+
+    def get(self) -> str:
+        """The id (a fresh UUID4 string the first time)."""
+        value = self._value
+        if value is None:
+            value = self._value = new_invocation_id()
+        return value
+
+
 class Runtime:
     """Invokes functions with one executor, tracking what is in flight.
 
@@ -624,13 +647,14 @@ class Runtime:
         return result
 
     async def invoke_direct(
-        self, info: FunctionInfo, call: DirectCall, value: Any, *, invocation_id: str,
-        keep: type | None = None,
+        self, info: FunctionInfo, call: DirectCall, value: Any, *,
+        invocation_id: LazyInvocationId, keep: type | None = None,
     ) -> Any:
         """:meth:`invoke` for a function whose one input ``value`` is decoded already (see
         :func:`azfunc.app.invocation.invoke_direct`): the encoded return value (a Datum or
         ``None``), or the return value itself if it is an instance of ``keep``. Tracked,
-        its records and a failure logged, as :meth:`invoke` does.
+        its records and a failure logged, as :meth:`invoke` does; the invocation id is
+        made only when something names the invocation (a ``context``, a log line).
 
         Raises:
             Exception: whatever the function or encoding its return value raised.
@@ -641,17 +665,18 @@ class Runtime:
         started = time.perf_counter()
         try:
             datum, records = await invoke_direct(
-                info, call, value, invocation_id=invocation_id, root=self.root,
+                info, call, value, root=self.root,
+                invocation_id="" if call.context_name is None else invocation_id.get(),
                 registry=self.registry,
                 executor=None if call.plan.is_async else self.executor, keep=keep,
             )
             if records:
-                prefix = f"[{info.name}] ({invocation_id})"
+                prefix = f"[{info.name}] ({invocation_id.get()})"
                 for record in records:
                     logger.log(record.levelno, "%s %s", prefix, record.getMessage())
         except Exception:
             logger.exception(
-                "[%s] (%s) failed after %.1f ms", info.name, invocation_id,
+                "[%s] (%s) failed after %.1f ms", info.name, invocation_id.get(),
                 (time.perf_counter() - started) * 1000,
             )
             raise
@@ -660,7 +685,7 @@ class Runtime:
             if self._active == 0 and self._idle is not None:
                 self._idle.set()
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id,
+            logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id.get(),
                          (time.perf_counter() - started) * 1000)
         return datum
 
