@@ -7,6 +7,16 @@ Rules this module keeps:
   name); ``methods`` are honoured with 405 and an ``Allow`` header; unknown paths are 404.
 * The request reaches the function as the ``http`` Datum :mod:`azfunc.wire.asgi` builds
   (the shape the host sends); the answer is read back through the same codec.
+* The direct path: a function whose bindings are an ``httpTrigger`` and a ``$return``
+  ``http`` output only, whose parameters are the request (annotated ``HttpRequest`` or
+  not annotated) and at most ``context``, served with the built-in ``httpTrigger``
+  converter, gets the same request built straight from the scope (one pass over the
+  headers, no Datum, no ``Query``/``Headers`` metadata: nothing would read them) and its
+  ``HttpResponse`` sent from the object; its invocation id is made only when something
+  names it. Every other function (and one of these when a converter is registered for
+  ``httpTrigger``) takes the general path, with the same answers.
+* A route match without route values is remembered per (path, method), up to
+  :data:`ROUTE_MEMO_SIZE` of them (the routes never change after start).
 * Bodies over ``max_body_size`` answer 413; an exception from the function (or from an
   input conversion) answers 500 and is logged with the function name and invocation id.
 * The response is read from the ``$return`` or ``http`` output binding: an
