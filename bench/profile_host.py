@@ -10,7 +10,10 @@ Rules this script keeps:
   ``bench/cases/host.py`` (the bare ASGI app, Starlette, the local host's ``def`` and
   ``async def`` hello worlds) is called through ASGI ``--requests`` times on one event
   loop, with the same scope a uvicorn request has; the table gives microseconds per
-  request (median of 5 batches). For the local host it then times each stage of the
+  request (median of 5 batches) and the Python function calls per request (cProfile's
+  count: exact, so the noise-free guide on a busy machine); the local host serves inside
+  the log-capture hold its lifespan keeps, as under ``azfunc start``. For the local host
+  it then times each stage of the
   request path by wrapping the functions that make it (routing, body read, request
   building, metadata, decode, log capture, the function call or thread hop, encode,
   response parts, ASGI send) and reports the rest as glue, and prints the top ``--top``
@@ -101,13 +104,38 @@ def caller(app: Any, path: str) -> tuple[Callable[[int], float], asyncio.Abstrac
 
     def run(n: int) -> float:
         sent.clear()
-        took = loop.run_until_complete(many(n))
+        with _served(app):
+            took = loop.run_until_complete(many(n))
         body = sent[-1].get("body") if sent else None
         if body != b"Hello, world" or sent[0].get("status") != 200:
             raise RuntimeError(f"unexpected answer {sent[:2]!r}")
         return took
 
     return run, loop
+
+
+@contextmanager
+def _served(app: Any) -> Iterator[None]:
+    """What ``azfunc start`` keeps on while it serves (the lifespan's log-capture hold)."""
+    from azfunc.host.local import LocalHost
+
+    if not isinstance(app, LocalHost):
+        yield
+        return
+    from azfunc.app.invocation import hold_log_capture
+
+    with hold_log_capture():
+        yield
+
+
+def calls_per_request(run: Callable[[int], float], n: int) -> float:
+    """Python function calls per request (cProfile's count: exact, unlike the clock)."""
+    run(max(10, n // 10))
+    profile = cProfile.Profile()
+    profile.enable()
+    run(n)
+    profile.disable()
+    return pstats.Stats(profile).total_calls / n  # type: ignore[attr-defined, no-any-return]
 
 
 def per_request_us(run: Callable[[int], float], n: int, batches: int = 5) -> float:
@@ -156,19 +184,23 @@ class Stages:
 #: (stage, module, attribute path, async?): leaves of the request path, none inside another.
 STAGE_POINTS: tuple[tuple[str, str, str, bool], ...] = (
     ("routing", "azfunc.host.http_frontend", "HttpFrontend.handles", False),
-    ("routing", "azfunc.host.routing", "Router.match", False),
+    ("routing", "azfunc.host.http_frontend", "HttpFrontend._match", False),
     ("body read", "azfunc.host.http_frontend", "read_body", True),
-    ("request building", "azfunc.host.http_frontend", "_request_parts", False),
-    ("request building", "azfunc.host.http_frontend", "_http_datum", False),
+    ("body read", "azfunc.host.http_frontend", "read_declared_body", True),
+    ("request building", "azfunc.host.http_frontend", "request_parts", False),
+    ("request building", "azfunc.host.http_frontend", "request_datum", False),
+    ("request building", "azfunc.host.http_frontend", "request_url", False),
     ("invocation id", "azfunc.host.http_frontend", "new_invocation_id", False),
+    ("metadata (to Datums)", "azfunc.host.http_frontend", "request_metadata", False),
     ("metadata (to Datums)", "azfunc.app.invocation", "_metadata", False),
     ("decode (Datum -> HttpRequest)", "azfunc.app.invocation", "_decode", False),
     ("log capture", "azfunc.app.invocation", "_begin_capture", False),
     ("log capture", "azfunc.app.invocation", "_end_capture", False),
     ("thread hop + def call", "azfunc.host.runtime", "InvocationPool.run_async", True),
     ("encode (return -> Datum)", "azfunc.app.invocation", "_encode", False),
-    ("response parts", "azfunc.host.http_frontend", "_response_parts", False),
+    ("response parts", "azfunc.host.http_frontend", "response_parts", False),
     ("response parts", "azfunc.host.http_frontend", "encode_headers", False),
+    ("response parts", "azfunc.host.http_frontend", "_wire_headers", False),
 )
 
 
@@ -184,7 +216,10 @@ def staged(stages: Stages) -> Iterator[None]:
             *parents, name = attr.split(".")
             for parent in parents:
                 owner = getattr(owner, parent)
-            original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+            holder = owner.__dict__ if isinstance(owner, type) else vars(owner)
+            if name not in holder:
+                continue  # a stage this version of the path does not have
+            original = holder[name]
             wrap = stages.wrap_async if is_async else stages.wrap_sync
             if isinstance(owner, type) and name == "run_async":
                 # returns an awaitable: time until it completes, i.e. the whole hop
@@ -266,9 +301,10 @@ def _py_spy() -> str | None:
 SPY_STAGES: tuple[tuple[str, frozenset[str]], ...] = (
     ("routing", frozenset({"handles", "match"})),
     ("body read", frozenset({"read_body"})),
-    ("request building", frozenset({"_request_parts", "_http_datum", "build_http_datum"})),
+    ("request building", frozenset({"request_parts", "_request_parts", "request_datum",
+                                    "request_url", "_from_wire"})),
     ("invocation id", frozenset({"new_invocation_id", "_new_invocation_id"})),
-    ("metadata (to Datums)", frozenset({"_metadata", "to_datum"})),
+    ("metadata (to Datums)", frozenset({"_metadata", "to_datum", "request_metadata"})),
     ("decode (Datum -> HttpRequest)", frozenset({"_decode"})),
     ("log capture", frozenset({"begin", "end"})),
     ("user function", frozenset({"hello", "hello_async"})),
@@ -276,8 +312,9 @@ SPY_STAGES: tuple[tuple[str, frozenset[str]], ...] = (
                                               "_next", "post", "drain", "_check", "_watch",
                                               "_settle_concurrent"})),
     ("encode (return -> Datum)", frozenset({"_encode"})),
-    ("response parts", frozenset({"_response_parts", "encode_headers"})),
-    ("invoke glue (Runtime.invoke, invoke_function)", frozenset({"invoke_function"})),
+    ("response parts", frozenset({"response_parts", "encode_headers", "_wire_headers"})),
+    ("invoke glue (Runtime.invoke, invoke_function)", frozenset({"invoke_function",
+                                                                  "invoke_direct"})),
 )
 
 
@@ -413,8 +450,9 @@ def main(argv: list[str]) -> int:
             continue
         run, loop = caller(app, path)
         totals[kind] = per_request_us(run, args.requests)
+        calls = calls_per_request(run, min(args.requests, 2000))
         loop.close()
-        print(f"  {label:<28} {totals[kind]:8.2f} us/request")
+        print(f"  {label:<28} {totals[kind]:8.2f} us/request {calls:8.1f} calls/request")
     for kind, label, path in APPS:
         if not kind.startswith("host") or (only and kind not in only):
             continue

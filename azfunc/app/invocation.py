@@ -71,7 +71,14 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("azfunc.invocation")
 
-__all__ = ["InvocationResult", "hold_log_capture", "invoke_function", "to_datum"]
+__all__ = [
+    "InvocationResult",
+    "direct_call",
+    "hold_log_capture",
+    "invoke_direct",
+    "invoke_function",
+    "to_datum",
+]
 
 
 @dataclass
@@ -476,3 +483,106 @@ async def invoke_function(
     finally:
         _end_capture(token)
     return result
+
+
+# --- the direct path: one input decoded by the caller ----------------------------------------
+
+#: where a function's DirectCall is kept, with the plan and input name it was made for.
+_DIRECT_KEY: Final = "_azfunc_direct_call"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCall:
+    """How to call a function whose parameters are one input (and maybe ``context``) and
+    whose answer is its ``$return`` value: what a host's fast path needs, made once."""
+
+    plan: _Plan
+    #: the parameter receiving the input, and the ``pytype`` it is annotated with.
+    input_name: str
+    pytype: Any
+    #: the parameter receiving the :class:`~azfunc.Context`, if the function takes one.
+    context_name: str | None
+    return_binding: BindingInfo
+
+
+def direct_call(info: FunctionInfo, input_name: str) -> DirectCall | None:
+    """The :class:`DirectCall` of ``info``, or ``None`` when :func:`invoke_direct` cannot
+    run it (other parameters than ``input_name`` and ``context``, output parameters, no
+    ``$return`` binding, other input bindings). Follows the plan: a re-planned function
+    gets a new one.
+
+    Raises:
+        AnnotationError: if the function's annotations cannot be resolved.
+    """
+    plan = _plan(info)
+    cached = info.__dict__.get(_DIRECT_KEY)
+    if cached is not None and cached[0] is plan and cached[1] == input_name:
+        direct: DirectCall | None = cached[2]
+        return direct
+    direct = None
+    ret = plan.return_binding
+    inputs = [p for p in plan.params if p.role == _INPUT]
+    others = [p for p in plan.params if p.role != _INPUT and p.role != _CONTEXT]
+    contexts = [p.name for p in plan.params if p.role == _CONTEXT]
+    if (
+        ret is not None
+        and not others
+        and plan.inputs == frozenset((input_name,))
+        and len(inputs) == 1
+        and inputs[0].name == input_name
+        and len(contexts) <= 1
+    ):
+        direct = DirectCall(plan, input_name, inputs[0].pytype,
+                            contexts[0] if contexts else None, ret)
+    info.__dict__[_DIRECT_KEY] = (plan, input_name, direct)
+    return direct
+
+
+async def invoke_direct(
+    info: FunctionInfo,
+    call: DirectCall,
+    value: Any,
+    *,
+    invocation_id: str,
+    root: str = "",
+    registry: BindingRegistry | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    keep: type | None = None,
+) -> tuple[Any, list[logging.LogRecord]]:
+    """:func:`invoke_function` for a :class:`DirectCall` whose input ``value`` the caller
+    decoded already (``invocation_id`` and ``root``: what a ``context`` parameter's
+    :class:`~azfunc.Context` is given as id and as the ``function_directory`` of a function
+    without a folder):
+    the encoded ``$return`` value (a Datum or ``None``; a return value
+    that is an instance of ``keep`` as it is, for a caller that sends it itself) and the
+    invocation's log records.
+
+    The same rules hold (thread hop for ``def``, logs captured, the user's exception
+    unchanged, the return value encoded by the registry's converter); what is skipped is
+    the per-call work a single decoded input makes unnecessary (raw-value and metadata
+    conversion, the parameter loop, the :class:`InvocationResult`).
+
+    Raises:
+        ConversionError: if the return value cannot be encoded.
+        Exception: whatever the function itself raises, unchanged.
+    """
+    reg = registry or get_binding_registry()
+    plan = call.plan
+    records, token = _begin_capture()
+    try:
+        kwargs: dict[str, Any] = {call.input_name: value}
+        if call.context_name is not None:
+            kwargs[call.context_name] = Context(
+                invocation_id=invocation_id, function_name=info.name,
+                function_directory=str(info.directory) if info.directory else root,
+            )
+        if plan.is_async:
+            return_value = await plan.func(**kwargs)
+        else:
+            return_value = await _call(info, plan, kwargs, executor)
+        if keep is not None and isinstance(return_value, keep):
+            return return_value, records
+        datum = _encode(info, call.return_binding, return_value, plan.return_expected, reg)
+    finally:
+        _end_capture(token)
+    return datum, records

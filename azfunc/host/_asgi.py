@@ -21,7 +21,16 @@ from typing import Any
 
 from .._errors import LimitExceededError
 
-__all__ = ["Receive", "Scope", "Send", "read_body", "send_chunks", "send_json", "send_text"]
+__all__ = [
+    "Receive",
+    "Scope",
+    "Send",
+    "read_body",
+    "read_declared_body",
+    "send_chunks",
+    "send_json",
+    "send_text",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,6 +62,19 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             declared = bytes(value).decode("latin-1")
         elif name == b"transfer-encoding":
             chunked = True
+    return await read_declared_body(receive, limit, declared, chunked)
+
+
+async def read_declared_body(
+    receive: Receive, limit: int, declared: str | None, chunked: bool
+) -> bytes:
+    """:func:`read_body` for a caller that scanned the headers already: ``declared`` is the
+    ``Content-Length`` value (``None`` if absent), ``chunked`` whether a
+    ``Transfer-Encoding`` header was sent.
+
+    Raises:
+        LimitExceededError: if the body is (or announces itself) larger than ``limit``.
+    """
     if declared is None and not chunked:
         return b""  # HTTP/1.1: no Content-Length and no Transfer-Encoding means no body
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:

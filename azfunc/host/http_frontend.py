@@ -7,6 +7,16 @@ Rules this module keeps:
   name); ``methods`` are honoured with 405 and an ``Allow`` header; unknown paths are 404.
 * The request reaches the function as the ``http`` Datum :mod:`azfunc.wire.asgi` builds
   (the shape the host sends); the answer is read back through the same codec.
+* The direct path: a function whose bindings are an ``httpTrigger`` and a ``$return``
+  ``http`` output only, whose parameters are the request (annotated ``HttpRequest`` or
+  not annotated) and at most ``context``, served with the built-in ``httpTrigger``
+  converter, gets the same request built straight from the scope (one pass over the
+  headers, no Datum, no ``Query``/``Headers`` metadata: nothing would read them) and its
+  ``HttpResponse`` sent from the object; its invocation id is made only when something
+  names it. Every other function (and one of these when a converter is registered for
+  ``httpTrigger``) takes the general path, with the same answers.
+* A route match without route values is remembered per (path, method), up to
+  :data:`ROUTE_MEMO_SIZE` of them (the routes never change after start).
 * Bodies over ``max_body_size`` answer 413; an exception from the function (or from an
   input conversion) answers 500 and is logged with the function name and invocation id.
 * The response is read from the ``$return`` or ``http`` output binding: an
@@ -27,8 +37,17 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from .._datum import Datum
 from .._errors import LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
+from ..app.invocation import direct_call
+from ..http._converters import HttpRequestConverter
+from ..http.request import HttpRequest
 from ..http.response import HttpResponse
-from ..wire.asgi import request_datum, request_metadata, request_parts, response_parts
+from ..wire.asgi import (
+    request_datum,
+    request_metadata,
+    request_parts,
+    request_url,
+    response_parts,
+)
 from ..wire.http import DeferredHttpResponse
 from ._asgi import (
     Receive,
@@ -36,13 +55,14 @@ from ._asgi import (
     Send,
     encode_headers,
     read_body,
+    read_declared_body,
     send_chunks,
     send_json,
     send_text,
 )
 from .expressions import binding_data
-from .routing import Router
-from .runtime import InvocationExecutor, new_invocation_id
+from .routing import RouteMatch, Router
+from .runtime import InvocationExecutor, LazyInvocationId, new_invocation_id
 
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
@@ -52,6 +72,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "HttpFrontend", "route_prefix", "streaming_registry"]
 
 DEFAULT_MAX_BODY_SIZE: Final = 100 * 1024 * 1024
+#: how many (path, method) -> function answers of parameterless routes are remembered.
+ROUTE_MEMO_SIZE: Final = 1024
 logger = logging.getLogger("azfunc.host")
 
 #: called after a successful invocation with (function, result, binding data), except for
@@ -164,6 +186,8 @@ class _Target:
     output: BindingInfo | None
     plain: bool  # only HTTP bindings: no binding data or extra inputs needed
     threaded: bool  # a def function: its response stream is iterated on a thread
+    #: an ``httpTrigger`` and a ``$return`` ``http`` binding only: may take the direct path
+    direct: bool = False
 
 
 class HttpFrontend:
@@ -185,6 +209,8 @@ class HttpFrontend:
         extra_inputs: InputHook | None = None,
     ) -> None:
         self.prefix = prefix.strip("/")
+        self._lowered_prefix = "/" + self.prefix.lower() if self.prefix else ""
+        self._lowered_prefix_slash = self._lowered_prefix + "/"
         self.max_body_size = max_body_size
         self.runtime = runtime
         self.on_outputs = on_outputs
@@ -194,12 +220,16 @@ class HttpFrontend:
             trigger = http_trigger(info)
             if trigger is None or info.disabled:
                 continue
+            output = http_output(info)
+            plain = all(b.type.lower() in ("httptrigger", "http") for b in info.bindings)
             target = _Target(
                 info=info,
                 trigger=trigger,
-                output=http_output(info),
-                plain=all(b.type.lower() in ("httptrigger", "http") for b in info.bindings),
+                output=output,
+                plain=plain,
                 threaded=not info.is_async,
+                direct=plain and len(info.bindings) == 2 and output is not None
+                and output.is_return,
             )
             route = trigger.properties.get("route") or info.name
             methods = trigger.properties.get("methods") or None
@@ -207,36 +237,161 @@ class HttpFrontend:
                 methods = [methods]
             names = [str(getattr(m, "value", m)) for m in methods] if methods else None
             self.router.add(str(route), target, methods=names)
+        #: (path, method) -> the function of a match without route values (the router's
+        #: answer, remembered; bounded, never evicted: the routes do not change).
+        self._memo: dict[tuple[str, str], _Target] = {}
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` lies under the route prefix."""
-        if not self.prefix:
+        prefix = self._lowered_prefix
+        if not prefix:
             return True
         lowered = path.lower()
-        prefix = "/" + self.prefix.lower()
-        return lowered == prefix or lowered.startswith(prefix + "/")
+        return lowered == prefix or lowered.startswith(self._lowered_prefix_slash)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request (404 / 405 / 413 / 500 / the function's answer)."""
         path = scope.get("path", "/")
         method = str(scope.get("method", "GET")).upper()
-        sub = path[len(self.prefix) + 1 :] if self.prefix else path
-        found = self.router.match(sub, method)
-        if found.target is None:
-            if found.allowed:
-                allow = ", ".join(sorted(found.allowed))
-                await send_text(send, 405, f"method {method} not allowed; allowed: {allow}\n",
-                                headers=[("allow", allow)])
-            else:
-                await send_text(send, 404, f"no function serves {path}\n")
+        target = self._memo.get((path, method))
+        params: Mapping[str, str]
+        if target is None:
+            found = self._match(path, method)
+            if found.target is None:
+                if found.allowed:
+                    allow = ", ".join(sorted(found.allowed))
+                    await send_text(send, 405,
+                                    f"method {method} not allowed; allowed: {allow}\n",
+                                    headers=[("allow", allow)])
+                else:
+                    await send_text(send, 404, f"no function serves {path}\n")
+                return
+            target, params = found.target, found.params
+        else:
+            params = {}
+        if target.direct:
+            await self._direct(target, scope, receive, params, send)
             return
-        target = found.target
         try:
             body = await read_body(scope, receive, self.max_body_size)
         except LimitExceededError as exc:
             await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
             return
-        await self.invoke(target, scope, body, found.params, send)
+        await self.invoke(target, scope, body, params, send)
+
+    def _match(self, path: str, method: str) -> RouteMatch[_Target]:
+        """The router's answer for ``path``; a match without route values is remembered."""
+        sub = path[len(self.prefix) + 1 :] if self.prefix else path
+        found = self.router.match(sub, method)
+        if found.target is not None and not found.params and len(self._memo) < ROUTE_MEMO_SIZE:
+            self._memo[(path, method)] = found.target
+        return found
+
+    async def _direct(
+        self, target: _Target, scope: Scope, receive: Receive, params: Mapping[str, str],
+        send: Send,
+    ) -> None:
+        """Serve a function with only an ``httpTrigger`` and a ``$return`` ``http`` binding.
+
+        The request is built from the scope in one pass over its headers (no ``http``
+        Datum, no ``Query``/``Headers`` metadata: the built-in ``httpTrigger`` converter
+        does not read them and the function has no other binding whose expressions
+        could) and an ``HttpResponse`` answer goes out from the object. Whenever that is
+        not what the general path would do (a converter registered for ``httpTrigger``,
+        a request subclass annotated, other parameters than the request and
+        ``context``), the request takes the general path.
+        """
+        assert self.runtime is not None, "HttpFrontend needs a runtime to invoke functions"
+        runtime = self.runtime
+        info = target.info
+        try:
+            call = direct_call(info, target.trigger.name)
+        except Exception:  # unresolvable annotations: the general path answers the 500
+            call = None
+        registry = runtime.registry or get_binding_registry()
+        if (
+            call is None
+            or (call.pytype is not None and call.pytype is not HttpRequest)
+            or type(registry.get("httpTrigger")) is not HttpRequestConverter
+        ):
+            try:
+                body = await read_body(scope, receive, self.max_body_size)
+            except LimitExceededError as exc:
+                await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+                return
+            await self.invoke(target, scope, body, params, send)
+            return
+        headers: dict[str, Datum] = {}
+        declared: str | None = None
+        chunked = False
+        for raw_name, raw_value in scope.get("headers", ()):
+            name = (raw_name if type(raw_name) is bytes else bytes(raw_name)).decode(
+                "latin-1").lower()
+            value = (raw_value if type(raw_value) is bytes else bytes(raw_value)).decode(
+                "latin-1")
+            seen = headers.get(name)
+            if seen is None:
+                headers[name] = Datum(value, "string")
+            else:
+                joined = f"{seen.value}{'; ' if name == 'cookie' else ', '}{value}"
+                headers[name] = Datum(joined, "string")
+            if name == "content-length":
+                declared = value
+            elif name == "transfer-encoding":
+                chunked = True
+        try:
+            body = await read_declared_body(receive, self.max_body_size, declared, chunked)
+        except LimitExceededError as exc:
+            await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+            return
+        host = headers.get("host")
+        url = request_url(scope, None if host is None else host.value,
+                          bytes(scope.get("query_string", b"")).decode("latin-1"))
+        method = str(scope.get("method", "GET"))
+        request = HttpRequest._from_wire(
+            method, url, headers, None,
+            {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
+        )
+        invocation_id = LazyInvocationId()
+        start: dict[str, Any] | None = None
+        payload = b""
+        # the host's own http converter defers every HttpResponse: skip making the Datum
+        keep = HttpResponse if type(registry.get("http")) is _StreamingHttpConverter else None
+        try:
+            answer = await runtime.invoke_direct(info, call, request,
+                                                 invocation_id=invocation_id, keep=keep)
+            if type(answer) is Datum and type(answer.value) is DeferredHttpResponse:
+                answer = answer.value.response
+            if isinstance(answer, HttpResponse) and not answer.is_streaming:
+                # an HttpResponse with its body: sent from the object, no copy of it
+                response = answer
+                payload = response.get_body()
+                raw_headers, sized = _wire_headers(response)
+                if not sized:
+                    raw_headers.append((b"content-length", str(len(payload)).encode()))
+                start = {"type": "http.response.start", "status": response.status_code,
+                         "headers": raw_headers}
+            else:
+                if isinstance(answer, HttpResponse):
+                    answer = Datum(DeferredHttpResponse(answer), "http")
+                parts = response_parts(answer, threaded=self._driver(target))
+        except Exception as exc:
+            await _send_failure(send, info, invocation_id.get(), exc)
+            return
+        if start is not None:
+            await send(start)
+            await send({"type": "http.response.body",
+                        "body": b"" if method.upper() == "HEAD" else payload})
+            return
+        await self._send(send, scope, info, invocation_id.get(), *parts)
+
+    def _driver(self, target: _Target) -> Callable[[Iterator[bytes]], AsyncIterator[bytes]] | None:
+        """What drives a ``def`` function's response stream: the invocation pool."""
+        if not target.threaded:
+            return None
+        assert self.runtime is not None
+        pool = self.runtime.executor
+        return lambda chunks: _threaded_chunks(chunks, pool)
 
     async def invoke(
         self,
@@ -272,19 +427,23 @@ class HttpFrontend:
                 out_datum = result.return_data
             else:
                 out_datum = result.output_data.get(out.name)
-            pool = self.runtime.executor
-            status, pairs, payload = response_parts(
-                out_datum,
-                threaded=(lambda chunks: _threaded_chunks(chunks, pool)) if target.threaded
-                else None,
-            )
+            answer = response_parts(out_datum, threaded=self._driver(target))
         except Exception as exc:
-            await send_json(send, 500, {
-                "error": f"{type(exc).__name__}: {exc}",
-                "function": info.name,
-                "invocationId": invocation_id,
-            })
+            await _send_failure(send, info, invocation_id, exc)
             return
+        await self._send(send, scope, info, invocation_id, *answer)
+
+    @staticmethod
+    async def _send(
+        send: Send,
+        scope: Scope,
+        info: FunctionInfo,
+        invocation_id: str,
+        status: int,
+        pairs: list[tuple[str, str]],
+        payload: bytes | AsyncIterator[bytes],
+    ) -> None:
+        """Send an answer: a body with its length, or a stream chunk by chunk."""
         head = scope.get("method", "GET").upper() == "HEAD"
         if isinstance(payload, bytes):
             for k, _ in pairs:
@@ -302,3 +461,30 @@ class HttpFrontend:
         except Exception:
             logger.exception("[%s] (%s) the streamed response failed", info.name, invocation_id)
             raise
+
+
+async def _send_failure(send: Send, info: FunctionInfo, invocation_id: str,
+                        exc: Exception) -> None:
+    """The 500 answer of a failed invocation (logged by the runtime already)."""
+    await send_json(send, 500, {
+        "error": f"{type(exc).__name__}: {exc}",
+        "function": info.name,
+        "invocationId": invocation_id,
+    })
+
+
+def _wire_headers(response: HttpResponse) -> tuple[list[tuple[bytes, bytes]], bool]:
+    """The header lines of ``response`` as ASGI byte pairs (every line, names lower-cased;
+    see :func:`~azfunc.host._asgi.encode_headers`), and whether one is ``Content-Length``."""
+    out: list[tuple[bytes, bytes]] = []
+    sized = False
+    for name, value in response.headers.items():
+        lowered = name.lower()
+        if lowered == "content-length":
+            sized = True
+        try:
+            raw_value = value.encode("latin-1")
+        except UnicodeEncodeError:
+            raw_value = value.encode("utf-8")
+        out.append((lowered.encode("latin-1"), raw_value))
+    return out, sized

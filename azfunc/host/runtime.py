@@ -48,16 +48,17 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from .._context import Context, RetryContext
 from .._errors import ArgumentValueError
 from .._ids import new_invocation_id
-from ..app.invocation import invoke_function
+from ..app.invocation import invoke_direct, invoke_function
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry
-    from ..app.invocation import InvocationResult
+    from ..app.invocation import DirectCall, InvocationResult
     from ..app.model import FunctionInfo
 
 __all__ = [
     "InvocationExecutor",
     "InvocationPool",
+    "LazyInvocationId",
     "OutputsHook",
     "Runtime",
     "new_invocation_id",
@@ -514,6 +515,28 @@ def _register_exit(pool: InvocationPool) -> None:
         atexit.register(stop)
 
 
+class LazyInvocationId:
+    """An invocation id made on first :meth:`get` (most invocations never name theirs).
+
+    Example:
+        >>> ids = LazyInvocationId()
+        >>> ids.get() == ids.get()
+        True
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+
+    def get(self) -> str:
+        """The id (a fresh UUID4 string the first time)."""
+        value = self._value
+        if value is None:
+            value = self._value = new_invocation_id()
+        return value
+
+
 class Runtime:
     """Invokes functions with one executor, tracking what is in flight.
 
@@ -622,6 +645,49 @@ class Runtime:
             logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id,
                          (time.perf_counter() - started) * 1000)
         return result
+
+    async def invoke_direct(
+        self, info: FunctionInfo, call: DirectCall, value: Any, *,
+        invocation_id: LazyInvocationId, keep: type | None = None,
+    ) -> Any:
+        """:meth:`invoke` for a function whose one input ``value`` is decoded already (see
+        :func:`azfunc.app.invocation.invoke_direct`): the encoded return value (a Datum or
+        ``None``), or the return value itself if it is an instance of ``keep``. Tracked,
+        its records and a failure logged, as :meth:`invoke` does; the invocation id is
+        made only when something names the invocation (a ``context``, a log line).
+
+        Raises:
+            Exception: whatever the function or encoding its return value raised.
+        """
+        self._active += 1
+        if self._idle is not None:
+            self._idle.clear()
+        started = time.perf_counter()
+        try:
+            datum, records = await invoke_direct(
+                info, call, value, root=self.root,
+                invocation_id="" if call.context_name is None else invocation_id.get(),
+                registry=self.registry,
+                executor=None if call.plan.is_async else self.executor, keep=keep,
+            )
+            if records:
+                prefix = f"[{info.name}] ({invocation_id.get()})"
+                for record in records:
+                    logger.log(record.levelno, "%s %s", prefix, record.getMessage())
+        except Exception:
+            logger.exception(
+                "[%s] (%s) failed after %.1f ms", info.name, invocation_id.get(),
+                (time.perf_counter() - started) * 1000,
+            )
+            raise
+        finally:
+            self._active -= 1
+            if self._active == 0 and self._idle is not None:
+                self._idle.set()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id.get(),
+                         (time.perf_counter() - started) * 1000)
+        return datum
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine as a tracked background task."""

@@ -3,9 +3,11 @@
 Rules this module keeps:
 
 * The ``Content-Type`` header is the one source of truth for :attr:`HttpResponse.mimetype`
-  and :attr:`HttpResponse.charset`: reading either parses the header, setting either
-  rewrites it. Defaults follow azure-functions: ``text/plain`` and ``utf-8``; a ``text/*``
-  type always carries its charset, other types only when one is set explicitly.
+  and :attr:`HttpResponse.charset`: reading either parses the header (the charset of the
+  last value parsed is kept, so reading it again for the same value costs a compare),
+  setting either rewrites it. Defaults follow azure-functions: ``text/plain`` and
+  ``utf-8``; a ``text/*`` type always carries its charset, other types only when one is
+  set explicitly.
 * ``json=value`` serialises ``value`` (UTF-8, ``application/json``) and cannot be combined
   with a body.
 * A body is ``str`` (encoded in the current charset when read), bytes-like, or a sync/async
@@ -27,6 +29,8 @@ import json as _json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+from multidict import CIMultiDict
 
 from .._body import charset_from_content_type, decode_json_body
 from .._errors import ArgumentTypeError, ArgumentValueError, ConversionError
@@ -52,6 +56,9 @@ BodyInput: TypeAlias = (
 _UNSET: Final[Any] = object()
 _DEFAULT_MIMETYPE: Final = "text/plain"
 _DEFAULT_CHARSET: Final = "utf-8"
+#: the Content-Type of a response given no headers, mimetype or charset (a valid value).
+_DEFAULT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
+_set_header: Final = CIMultiDict.__setitem__  # a write of a value known to be valid
 
 
 def _content_type(mimetype: str, charset: str | None) -> str:
@@ -97,6 +104,8 @@ class HttpResponse:
         "_body_key",
         "_body_text",
         "_body_text_bytes",
+        "_charset",
+        "_charset_of",
         "_consumed",
         "_headers",
         "_status",
@@ -121,6 +130,14 @@ class HttpResponse:
         self._body_text_bytes = b""
         self._stream: Iterable[Any] | AsyncIterable[Any] | None = None
         self._consumed = False
+        #: the Content-Type value :attr:`charset` was last read from, and that charset
+        self._charset_of: str | None = None
+        self._charset = _DEFAULT_CHARSET
+        if headers is None and mimetype is None and charset is None and json is _UNSET:
+            self._set_body(body)
+            _set_header(self._headers, "Content-Type", _DEFAULT_CONTENT_TYPE)
+            self._charset_of = _DEFAULT_CONTENT_TYPE
+            return
         if json is not _UNSET:
             if body is not None:
                 raise ArgumentValueError("HttpResponse takes a body or json=, not both")
@@ -209,7 +226,13 @@ class HttpResponse:
         Raises:
             HeaderError: on setting a value with control characters.
         """
-        return self._split_content_type(self._headers.get("content-type"))[1] or _DEFAULT_CHARSET
+        content_type = self._headers.get("content-type")
+        if content_type is not None and content_type == self._charset_of:
+            return self._charset
+        charset = charset_from_content_type(content_type) or _DEFAULT_CHARSET
+        self._charset_of = content_type
+        self._charset = charset
+        return charset
 
     @charset.setter
     def charset(self, value: str) -> None:
@@ -277,8 +300,9 @@ class HttpResponse:
             f"a streaming response body yielded {type(chunk).__name__}; expected bytes or str"
         )
 
-    def _encode_text(self, text: str) -> bytes:
-        charset = self.charset
+    def _encode_text(self, text: str, charset: str | None = None) -> bytes:
+        if charset is None:
+            charset = self.charset
         try:
             return text.encode(charset)
         except LookupError:
@@ -309,7 +333,7 @@ class HttpResponse:
             charset = self.charset
             if self._body_key != charset:
                 self._body_key = charset
-                self._body_text_bytes = self._encode_text(self._body_text or "")
+                self._body_text_bytes = self._encode_text(self._body_text or "", charset)
             return self._body_text_bytes
         return self._body
 

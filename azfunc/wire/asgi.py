@@ -25,7 +25,14 @@ from .._datum import Datum
 from .._errors import WireFormatError
 from .http import EMPTY_MAP, DeferredHttpResponse, HttpRequestData, HttpResponseData
 
-__all__ = ["ResponseParts", "request_datum", "request_metadata", "request_parts", "response_parts"]
+__all__ = [
+    "ResponseParts",
+    "request_datum",
+    "request_metadata",
+    "request_parts",
+    "request_url",
+    "response_parts",
+]
 
 #: (status, header pairs, body bytes or an async iterator of chunks)
 ResponseParts = tuple[int, list[tuple[str, str]], "bytes | AsyncIterator[bytes]"]
@@ -53,16 +60,25 @@ def request_parts(scope: MutableMapping[str, Any]) -> tuple[dict[str, str], dict
     if query_string:
         for key, value in parse_qsl(query_string, keep_blank_values=False):
             query[key] = f"{query[key]},{value}" if key in query else value
-    host = headers.get("host")
+    return headers, query, request_url(scope, headers.get("host"), query_string)
+
+
+def request_url(scope: MutableMapping[str, Any], host: str | None, query_string: str) -> str:
+    """The full URL of an ASGI request (``host``: its joined ``Host`` header, if any;
+    ``query_string``: the scope's, decoded as latin-1).
+
+    Example:
+        >>> request_url({"path": "/api/x", "server": ("127.0.0.1", 7071)}, None, "a=1")
+        'http://127.0.0.1:7071/api/x?a=1'
+    """
     if host is None:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     raw_path = scope.get("raw_path")
     path = bytes(raw_path).decode("latin-1") if raw_path else scope.get("path", "/")
-    url = f"{scope.get('scheme', 'http')}://{host}{path}"
     if query_string:
-        url += "?" + query_string
-    return headers, query, url
+        return f"{scope.get('scheme', 'http')}://{host}{path}?{query_string}"
+    return f"{scope.get('scheme', 'http')}://{host}{path}"
 
 
 def request_datum(

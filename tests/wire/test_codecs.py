@@ -149,8 +149,10 @@ def test_custom_handler_refuses_an_http_datum_that_holds_no_response() -> None:
 # --- ASGI ------------------------------------------------------------------------------------
 
 
-@given(method=st.sampled_from(["GET", "POST"]), headers=_headers, body=st.binary(max_size=64),
-       query=st.lists(st.tuples(_token, _token), max_size=4))
+@given(method=st.sampled_from(["GET", "POST"]),
+       # the scope's own Host header is the one the URL is built from: none generated
+       headers=_headers.map(lambda h: {k: v for k, v in h.items() if k != "host"}),
+       body=st.binary(max_size=64), query=st.lists(st.tuples(_token, _token), max_size=4))
 def test_asgi_request_round_trips_through_the_converter(
     method: str, headers: dict[str, str], body: bytes, query: list[tuple[str, str]]
 ) -> None:

@@ -1,0 +1,374 @@
+"""The frontend's direct path (an ``httpTrigger`` and a ``$return`` ``http`` binding only):
+the same answers as the general path, and the general path whenever it must be taken."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import azfunc as func
+from azfunc._registry import BindingRegistry
+from azfunc.app.invocation import direct_call
+from azfunc.app.model import BindingInfo, FunctionInfo
+from azfunc.host.http_frontend import HttpFrontend, streaming_registry
+from azfunc.host.runtime import Runtime
+from azfunc.http._converters import HttpRequestConverter, HttpResponseConverter
+
+RETURN = BindingInfo("$return", "http", "out")
+
+
+def _trigger(route: str, methods: list[str] | None = None) -> BindingInfo:
+    props: dict[str, Any] = {"route": route}
+    if methods:
+        props["methods"] = methods
+    return BindingInfo("req", "httpTrigger", "in", properties=props)
+
+
+def _serve(
+    functions: list[FunctionInfo],
+    requests: list[dict[str, Any]],
+    *,
+    registry: BindingRegistry | None = None,
+    max_body_size: int = 1 << 20,
+    root: str | None = None,
+) -> list[list[dict[str, Any]]]:
+    """The messages sent for each request (scope overrides: path, method, headers, body...)."""
+    runtime = Runtime(threads=2, registry=registry or streaming_registry(), root=root)
+    frontend = HttpFrontend(functions, runtime=runtime, max_body_size=max_body_size)
+    answers: list[list[dict[str, Any]]] = []
+
+    async def main() -> None:
+        for spec in requests:
+            body = spec.pop("body", b"")
+            path = spec.get("path", "/api/x")
+            scope = {"type": "http", "method": "GET", "path": path,
+                     "raw_path": path.encode(), "query_string": b"", "scheme": "http",
+                     "server": ("127.0.0.1", 7071), "headers": [(b"host", b"h")], **spec}
+            sent: list[dict[str, Any]] = []
+
+            async def receive(body: bytes = body) -> dict[str, Any]:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
+                sent.append(message)
+
+            await frontend(scope, receive, send)
+            answers.append(sent)
+
+    try:
+        asyncio.run(main())
+    finally:
+        runtime.close()
+    return answers
+
+
+def _body(messages: list[dict[str, Any]]) -> bytes:
+    return b"".join(m.get("body", b"") for m in messages[1:])
+
+
+def _headers(messages: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
+    return list(messages[0]["headers"])
+
+
+class _CountingRequests(HttpRequestConverter):
+    """A user converter for httpTrigger: the built-in one, counting its calls."""
+
+    def __init__(self) -> None:
+        self.metadata: list[Any] = []
+
+    def decode(self, datum: func.Datum, *, trigger_metadata: Any = None,
+               pytype: Any = None) -> Any:
+        self.metadata.append(trigger_metadata)
+        return super().decode(datum, trigger_metadata=trigger_metadata, pytype=pytype)
+
+
+def _general_registry() -> tuple[BindingRegistry, _CountingRequests]:
+    registry = streaming_registry()
+    counting = _CountingRequests()
+    registry.register("httpTrigger", counting)
+    return registry, counting
+
+
+# --- which functions take it ----------------------------------------------------------------
+
+
+def test_direct_call_is_made_only_for_one_input_and_an_optional_context() -> None:
+    def plain(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    def with_context(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    def with_extra(req: func.HttpRequest, other: str) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    assert direct_call(FunctionInfo("a", plain, (_trigger("a"), RETURN)), "req") is not None
+    call = direct_call(FunctionInfo("b", with_context, (_trigger("b"), RETURN)), "req")
+    assert call is not None
+    assert call.context_name == "context"
+    assert direct_call(FunctionInfo("c", with_extra, (_trigger("c"), RETURN)), "req") is None
+    assert direct_call(FunctionInfo("d", plain, (_trigger("d"),)), "req") is None
+
+
+def test_a_replanned_function_gets_a_new_direct_call() -> None:
+    def plain(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    info = FunctionInfo("a", plain, (_trigger("a"), RETURN))
+    first = direct_call(info, "req")
+    assert direct_call(info, "req") is first
+    plain.__annotations__ = {"req": func.HttpRequest, "return": str}
+    second = direct_call(info, "req")
+    assert second is not None
+    assert second is not first
+
+
+# --- same answers as the general path -------------------------------------------------------
+
+_token = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10)
+_value = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=16).map(str.strip)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT"]),
+    headers=st.lists(st.tuples(_token.filter(lambda t: t not in ("host", "content-length",
+                                                                  "transfer-encoding")),
+                               _value), max_size=5),
+    query=st.lists(st.tuples(_token, st.text("ab%+= 1", max_size=4)), max_size=3),
+    body=st.binary(max_size=32),
+    name=_token,
+)
+def test_the_function_sees_the_request_the_general_path_builds(
+    method: str, headers: list[tuple[str, str]], query: list[tuple[str, str]], body: bytes,
+    name: str,
+) -> None:
+    seen: list[tuple[Any, ...]] = []
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        seen.append((req.method, req.url, sorted(req.headers.items()),
+                     list(req.params.items()), dict(req.route_params), req.get_body(),
+                     req.headers.get("x-missing")))
+        return func.HttpResponse("ok")
+
+    info = FunctionInfo("f", handler, (_trigger("items/{name}"), RETURN))
+    query_string = "&".join(f"{k}={v}" for k, v in query).encode("latin-1")
+    raw = [(b"host", b"h:1"), *((k.encode(), v.encode("latin-1")) for k, v in headers),
+           (b"content-length", str(len(body)).encode())]
+    spec = {"method": method, "path": f"/api/items/{name}", "headers": raw,
+            "query_string": query_string, "body": body}
+    registry, counting = _general_registry()
+    direct = _serve([info], [dict(spec)])
+    general = _serve([info], [dict(spec)], registry=registry)
+    assert counting.metadata, "the general path was taken"
+    assert direct[0][0]["status"] == general[0][0]["status"] == 200
+    assert seen[0] == seen[1]
+
+
+def test_a_converter_registered_for_http_trigger_is_used_with_the_metadata() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(req.params["q"])
+
+    registry, counting = _general_registry()
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))],
+                     [{"query_string": b"q=1"}], registry=registry)
+    assert _body(answers[0]) == b"1"
+    (metadata,) = counting.metadata
+    assert metadata["Query"].value == '{"q": "1"}'
+    assert "Headers" in metadata
+
+
+def test_a_converter_registered_for_the_http_output_is_used() -> None:
+    class Shouting(HttpResponseConverter):
+        def encode(self, obj: Any, *, expected_type: Any = None) -> Any:
+            return super().encode(func.HttpResponse(obj.get_body().upper()),
+                                  expected_type=expected_type)
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("hello")
+
+    registry = streaming_registry()
+    registry.register("http", Shouting())
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}],
+                     registry=registry)
+    assert _body(answers[0]) == b"HELLO"
+
+
+class MyRequest(func.HttpRequest):
+    def shout(self) -> str:
+        return self.method + "!"
+
+
+def test_a_request_subclass_annotation_gets_the_subclass() -> None:
+    def handler(req: MyRequest) -> func.HttpResponse:
+        return func.HttpResponse(req.shout())
+
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert _body(answers[0]) == b"GET!"
+
+
+def test_a_str_return_is_answered_as_the_converter_encoded_it() -> None:
+    async def handler(req: func.HttpRequest) -> str:
+        return "plain"
+
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert answers[0][0]["status"] == 200
+    assert (b"content-type", b"text/plain; charset=utf-8") in _headers(answers[0])
+    assert _body(answers[0]) == b"plain"
+
+
+# --- what an answer keeps ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_streams_stream_and_cookies_stay_separate_lines(asynchronous: bool) -> None:
+    def stream() -> Any:
+        yield b"a"
+        yield "b"
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        response = func.HttpResponse(stream(), headers={"Content-Length": "2"})
+        response.set_cookie("a", "1")
+        response.set_cookie("b", "2")
+        return response
+
+    async def async_handler(req: func.HttpRequest) -> func.HttpResponse:
+        return handler(req)
+
+    info = FunctionInfo("f", async_handler if asynchronous else handler,
+                        (_trigger("x"), RETURN))
+    (messages,) = _serve([info], [{}])
+    assert [m.get("body") for m in messages[1:]] == [b"a", b"b", b""]
+    headers = _headers(messages)
+    assert [v for k, v in headers if k == b"set-cookie"] == [b"a=1; Path=/", b"b=2; Path=/"]
+    assert all(k != b"content-length" for k, _ in headers)
+
+
+def test_a_sized_answer_has_one_content_length_and_head_has_no_body() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        response = func.HttpResponse("héllo", headers={"X-Note": "ü"})
+        response.set_cookie("a", "1")
+        response.set_cookie("b", "2")
+        return response
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    get, head = _serve([info], [{}, {"method": "HEAD"}])
+    headers = _headers(get)
+    assert (b"content-length", b"6") in headers
+    assert (b"x-note", "ü".encode("latin-1")) in headers
+    assert [v for k, v in headers if k == b"set-cookie"] == [b"a=1; Path=/", b"b=2; Path=/"]
+    assert _body(get) == "héllo".encode()
+    assert _headers(head) == headers
+    assert _body(head) == b""
+
+
+def test_a_failure_answers_500_with_the_invocation_id_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        logging.getLogger("user").warning("about to fail")
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.INFO, logger="azfunc.host")
+    (messages,) = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert messages[0]["status"] == 500
+
+    answer = json.loads(messages[1]["body"])
+    assert answer["error"] == "RuntimeError: boom"
+    assert answer["function"] == "f"
+    failed = [r for r in caplog.records if "failed after" in r.getMessage()]
+    assert len(failed) == 1
+    assert answer["invocationId"] in failed[0].getMessage()
+    assert failed[0].exc_info is not None
+    assert failed[0].exc_info[1] is not None
+
+
+def test_an_unencodable_answer_answers_500() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("ü", charset="ascii")
+
+    (messages,) = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert messages[0]["status"] == 500
+    assert b"ConversionError" in messages[1]["body"]
+
+
+def test_logs_are_captured_per_invocation_and_the_context_names_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ids: list[str] = []
+    directories: set[str] = set()
+
+    def handler(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+        ids.append(context.invocation_id)
+        directories.add(context.function_directory)
+        logging.getLogger("user").info("serving %s", context.function_name)
+        return func.HttpResponse("ok")
+
+    caplog.set_level(logging.INFO)
+    _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}, {}], root="/app")
+    lines = [r.getMessage() for r in caplog.records if r.name == "azfunc.host"]
+    assert len(set(ids)) == 2
+    assert directories == {"/app"}
+    assert lines == [f"[f] ({i}) serving f" for i in ids]
+
+
+def test_unresolvable_annotations_answer_500() -> None:
+    def handler(req: NoSuchType) -> func.HttpResponse:  # type: ignore[name-defined]  # noqa: F821
+        return func.HttpResponse("never")
+
+    (messages,) = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert messages[0]["status"] == 500
+    assert b"AnnotationError" in messages[1]["body"]
+
+
+def test_an_unbound_parameter_still_fails_as_the_general_path_says() -> None:
+    def handler(req: func.HttpRequest, other: str) -> func.HttpResponse:
+        return func.HttpResponse("never")
+
+    (messages,) = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert messages[0]["status"] == 500
+    assert b"'other' has no binding" in messages[1]["body"]
+
+
+def test_the_body_is_read_and_limited() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(req.get_body())
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    small, chunked, large = _serve([info], [
+        {"method": "POST", "headers": [(b"content-length", b"3")], "body": b"abc"},
+        {"method": "POST", "headers": [(b"transfer-encoding", b"chunked")], "body": b"de"},
+        {"method": "POST", "headers": [(b"content-length", b"99")], "body": b"x" * 99},
+    ], max_body_size=10)
+    assert _body(small) == b"abc"
+    assert _body(chunked) == b"de"
+    assert large[0]["status"] == 413
+
+
+# --- routing ----------------------------------------------------------------------------
+
+
+def test_remembered_routes_answer_as_the_router_does() -> None:
+    def literal(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("literal")
+
+    def by_id(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("id " + req.route_params["id"])
+
+    functions = [
+        FunctionInfo("literal", literal, (_trigger("items/new", ["GET"]), RETURN)),
+        FunctionInfo("by_id", by_id, (_trigger("items/{id}"), RETURN)),
+    ]
+    paths = ["/api/items/new", "/api/items/7", "/api/items/8"]
+    answers = _serve(functions, [
+        *({"path": p} for p in paths), *({"path": p} for p in paths),
+        {"path": "/api/items/new", "method": "POST"}, {"path": "/api/ITEMS/NEW"},
+    ])
+    bodies = [_body(a) for a in answers]
+    assert bodies == [b"literal", b"id 7", b"id 8"] * 2 + [b"id new", b"literal"]
