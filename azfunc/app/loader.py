@@ -353,7 +353,7 @@ def _load_decorator_app(
                 "define one and register blueprints into it",
             )
         )
-    functions = [dataclasses.replace(f, directory=root) for f in apps[0].get_functions()]
+    functions = [dataclasses.replace(f, directory=root) for f in apps[0].collect_functions()]
     return functions, findings
 
 
