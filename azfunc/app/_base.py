@@ -35,10 +35,17 @@ from enum import Enum
 from typing import Any, Final, TypeVar
 
 from .._errors import ArgumentTypeError, FunctionLoadError
-from .enums import AccessRights, AuthLevel, Cardinality, DataType, enum_value
+from .enums import (
+    AccessRights,
+    AuthLevel,
+    Cardinality,
+    CosmosDBChangeFeedMode,
+    DataType,
+    enum_value,
+)
 from .model import BindingInfo, FunctionInfo, fold_name
 
-__all__ = ["SCRIPT_FILE_NAME", "F", "DecoratorBase"]
+__all__ = ["SCRIPT_FILE_NAME", "Adapter", "F", "DecoratorBase"]
 
 #: the script a decorator app lives in (``app_script_file``).
 SCRIPT_FILE_NAME: Final = "function_app.py"
@@ -50,6 +57,7 @@ _ENUM_KEYWORDS: Final[Mapping[str, type[Enum]]] = {
     "cardinality": Cardinality,
     "access_rights": AccessRights,
     "auth_level": AuthLevel,
+    "change_feed_mode": CosmosDBChangeFeedMode,
 }
 
 #: adapts a user's function (and its bindings) into the callable the host invokes.
@@ -135,11 +143,16 @@ class _Entry:
     #: turns the user's function into the callable the host invokes (see the module rules).
     adapter: Adapter | None = None
     script_file: str = SCRIPT_FILE_NAME
+    #: bindings worked out from the whole entry at build time (``mcp_tool()``).
+    late_specs: list[Callable[[_Entry], _Spec]] = field(default_factory=list)
+    #: ``mcp_tool_property(...)`` overrides by parameter name.
+    mcp_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def build(self, auth_level: str) -> FunctionInfo:
         py_name = str(getattr(self.func, "__name__", "function"))
         name = self.name or py_name
         ordered = list(reversed(self.specs))  # decorators apply bottom-up
+        ordered.extend(late(self) for late in self.late_specs)
         ordered.sort(key=lambda spec: not spec.type.lower().endswith("trigger"))
         bindings = tuple(spec.build(name, auth_level) for spec in ordered)
         func = self.func if self.adapter is None else self.adapter(self.func, bindings)
@@ -246,7 +259,7 @@ class DecoratorBase:
 
         return decorator
 
-    def _binding(
+    def _spec(
         self,
         binding_type: str,
         direction: str,
@@ -254,10 +267,8 @@ class DecoratorBase:
         data_type: Any = None,
         properties: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
-        *,
-        default_route: bool = False,
-        default_auth: bool = False,
-    ) -> Callable[[F], F]:
+    ) -> _Spec:
+        """One binding, its keywords checked and rendered (see the module rules)."""
         if not isinstance(arg_name, str):
             raise ArgumentTypeError(f"arg_name must be a non-empty string, got {arg_name!r}")
         if not arg_name:
@@ -280,15 +291,24 @@ class DecoratorBase:
                 )
             if value is not None:
                 props[key] = _normalise(keyword, value, arg_name)
-        spec = _Spec(
-            arg_name,
-            binding_type,
-            direction,
-            _data_type(data_type, arg_name),
-            props,
-            default_route=default_route,
-            default_auth=default_auth,
-        )
+        return _Spec(arg_name, binding_type, direction, _data_type(data_type, arg_name), props)
+
+    def _binding(
+        self,
+        binding_type: str,
+        direction: str,
+        arg_name: str,
+        data_type: Any = None,
+        properties: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        *,
+        default_route: bool = False,
+        default_auth: bool = False,
+    ) -> Callable[[F], F]:
+        """A decorator adding one binding (see the module rules)."""
+        spec = self._spec(binding_type, direction, arg_name, data_type, properties, extra)
+        spec.default_route = default_route
+        spec.default_auth = default_auth
 
         def decorator(func: F) -> F:
             self._entry(func).specs.append(spec)

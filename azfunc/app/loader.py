@@ -189,10 +189,13 @@ class LoadedApp:
         /,
         *,
         trigger_metadata: Mapping[str, object] | None = None,
-        context: Context | None = None,
+        context: Context | object | None = None,
         **inputs: object,
     ) -> InvocationResult:
         """Run one invocation of ``name`` from synchronous code (in its own event loop).
+
+        ``context`` is the invocation :class:`~azfunc.Context`; any other value is the input
+        of a binding named ``context`` (the Durable and MCP triggers' convention).
 
         Raises:
             RuntimeError: if called while an event loop is running (use :meth:`invoke_async`).
@@ -218,16 +221,25 @@ class LoadedApp:
         /,
         *,
         trigger_metadata: Mapping[str, object] | None = None,
-        context: Context | None = None,
+        context: Context | object | None = None,
         **inputs: object,
     ) -> InvocationResult:
         """Run one invocation of ``name`` on the running event loop.
+
+        ``context`` is the invocation :class:`~azfunc.Context`; any other value is the input
+        of a binding named ``context`` (the Durable and MCP triggers' convention).
 
         Raises:
             FunctionNotFoundError: if the app has no such function.
             ConversionError: if an input, output or return value cannot be converted.
         """
         info = self.function(name)
+        from .._context import Context
+
+        if context is not None and not isinstance(context, Context):
+            # a binding named "context" (Durable's and MCP's convention) takes the value
+            inputs = {**inputs, "context": context}
+            context = None
         return await invoke_function(
             info, inputs, trigger_metadata=trigger_metadata, context=context,
             registry=self.registry,
