@@ -425,6 +425,27 @@ def _select(
     ]
 
 
+def _drop_duplicates(
+    functions: list[FunctionInfo],
+) -> tuple[list[FunctionInfo], list[Finding]]:
+    """Functions whose name no other function has; a finding per name two or more share
+    (the host refuses such an app: neither is kept, so invoking the name raises)."""
+    counts: dict[str, int] = {}
+    for info in functions:
+        counts[fold_name(info.name)] = counts.get(fold_name(info.name), 0) + 1
+    kept = [f for f in functions if counts[fold_name(f.name)] == 1]
+    findings = []
+    for info in functions:
+        count = counts.pop(fold_name(info.name), 1)
+        if count > 1:
+            findings.append(Finding(
+                info.name, None, "duplicate-function",
+                f"cannot load the {info.name} function: {count} functions have this name; "
+                "function names must be unique (use function_name(...) to rename one)",
+            ))
+    return kept, findings
+
+
 def load_app(
     path: str | os.PathLike[str],
     *,
@@ -453,6 +474,8 @@ def load_app(
     else:
         functions, problems = load_folder_app(root)
     errors.extend(problems)
+    functions, duplicated = _drop_duplicates(functions)
+    errors.extend(duplicated)
     app = LoadedApp(
         root=root,
         kind=kind,

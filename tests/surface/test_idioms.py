@@ -181,3 +181,21 @@ def test_prompt_arguments_are_written_as_the_json_list_the_host_reads() -> None:
     assert result.return_data == func.Datum("Hello Ada", "string")
     with pytest.raises(func.ConversionError):
         loaded.invoke("greet", context="not json")
+
+
+def test_load_app_keeps_neither_of_two_functions_of_one_name(tmp_path: Any) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azfunc as func\n"
+        "app = func.FunctionApp()\n"
+        "@app.function_name('Same')\n"
+        "@app.queue_trigger(arg_name='msg', queue_name='a', connection='C')\n"
+        "def one(msg: str) -> str:\n    return 'one'\n"
+        "@app.function_name('same')\n"
+        "@app.queue_trigger(arg_name='msg', queue_name='b', connection='C')\n"
+        "def two(msg: str) -> str:\n    return 'two'\n"
+    )
+    with func.load_app(tmp_path, apply_settings=False) as app:
+        assert list(app.functions) == []
+        with pytest.raises(FunctionLoadError, match="2 functions have this name"):
+            app.invoke("Same", msg="x")
+        assert [f.code for f in app.check()] == ["duplicate-function"]
