@@ -21,6 +21,7 @@ from azfunc.testing.durable import (
 )
 
 APP = Path(__file__).resolve().parent / "sdk_app"
+V1 = Path(__file__).resolve().parent / "v1_app"
 
 
 def _result(result: OrchestrationResult) -> dict[str, Any]:
@@ -90,7 +91,25 @@ def main() -> None:
         out["invoke_client"] = loaded.invoke("http_start", req=request,
                                              client=json.dumps(client)).return_value
         out["user_function_is_plain"] = loaded.function("say_hello").func("X")
+    _v1(out)
     print(json.dumps(out))
+
+
+def _v1(out: dict[str, Any]) -> None:
+    """The Durable v1 templates (folder apps), written for the SDK, run by azfunc."""
+    out["v1_check"] = [(f.code, f.function) for f in azfunc.check_app(V1)]
+    with azfunc.load_app(V1) as loaded:
+        history = History().task_scheduled("Hello", "Tokyo").task_completed("Hello Tokyo!")
+        out["v1_replay"] = _result(run_orchestrator(loaded.function("HelloOrchestrator").func,
+                                                    history))
+        invoked = loaded.invoke("HelloOrchestrator", context=orchestration_context(history))
+        out["v1_invoke_orchestrator"] = json.loads(invoked.return_data.value)  # type: ignore
+        out["v1_activity"] = loaded.invoke("Hello", name="Oslo").return_data.value  # type: ignore
+        entity = {"self": {"name": "counter", "key": "c"}, "state": None, "exists": False,
+                  "batch": [{"name": "add", "signal": False, "input": json.dumps("5")},
+                            {"name": "get", "signal": False, "input": None}]}
+        result = loaded.invoke("Counter", context=json.dumps(entity)).return_data
+        out["v1_entity"] = json.loads(result.value)  # type: ignore[union-attr]
 
 
 if __name__ == "__main__":

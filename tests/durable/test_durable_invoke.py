@@ -102,3 +102,17 @@ def test_an_activity_result_that_is_not_json_is_a_conversion_error() -> None:
     with pytest.raises(func.ConversionError) as info:
         _loaded(app).invoke("bad", payload="1")
     assert info.value.function == "bad"
+
+
+def test_the_sdk_handles_annotation_with_upstreams_context_is_accepted() -> None:
+    """``Orchestrator.create``'s handle is annotated ``azure.functions.OrchestrationContext``;
+    azfunc's context (same ``body``) is what it receives."""
+    from azfunc.bindings.durable import OrchestrationTriggerConverter
+
+    upstream = type("OrchestrationContext", (), {"__module__": "azure.functions._durable"})
+    impostor = type("OrchestrationContext", (), {"__module__": "elsewhere"})
+    converter = OrchestrationTriggerConverter()
+    assert converter.check_input_type_annotation(upstream)
+    assert not converter.check_input_type_annotation(impostor)
+    decoded = converter.decode(func.Datum('{"history": []}', "string"), pytype=upstream)
+    assert decoded.body == '{"history": []}'

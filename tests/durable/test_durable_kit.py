@@ -86,6 +86,18 @@ def test_sdk_functions_run_through_invoke(driven: dict[str, Any]) -> None:
     assert driven["user_function_is_plain"] == "Hello X"
 
 
+def test_the_durable_v1_templates_run(driven: dict[str, Any]) -> None:
+    """Microsoft's v1 Durable templates (orchestrator, activity, entity, HTTP starter) as a
+    folder app: checked clean, replayed, invoked."""
+    assert driven["v1_check"] == []
+    assert driven["v1_replay"]["actions"] == [[_call("Hello", "Tokyo")],
+                                              [_call("Hello", "Seattle")]]
+    assert driven["v1_invoke_orchestrator"]["actions"] == driven["v1_replay"]["actions"]
+    assert json.loads(driven["v1_activity"]) == "Hello Oslo!"
+    results = [json.loads(r["result"]) for r in driven["v1_entity"]["results"]]
+    assert results == [5, 5]
+
+
 # --- the history builder alone (no SDK needed) ------------------------------------------
 
 
