@@ -41,9 +41,25 @@ if TYPE_CHECKING:
     from ._context import Context, RetryContext, RpcException, TraceContext
     from ._datum import Datum
     from ._out import Out
-    from ._registry import BindingRegistry, Converter, get_binding_registry
+    from ._registry import BindingRegistry, Converter, get_binding_registry, register_converter
     from .app.decorators import Blueprint, FunctionApp
-    from .app.enums import AccessRights, AuthLevel, BlobSource, Cardinality, DataType
+    from .app.enums import (
+        AccessRights,
+        AuthLevel,
+        BlobSource,
+        Cardinality,
+        CosmosDBChangeFeedMode,
+        DataType,
+        InputType,
+        McpPropertyType,
+        OpenAIModels,
+    )
+    from .app.extensions import (
+        AppExtensionBase,
+        ExtensionMeta,
+        FuncExtensionBase,
+        FunctionExtensionException,
+    )
     from .app.invocation import InvocationResult
     from .app.loader import AppChanges, LoadedApp, check_app, load_app
     from .app.validation import Finding
@@ -53,6 +69,7 @@ if TYPE_CHECKING:
     from .bindings.eventgrid import CloudEvent, EventGridEvent, EventGridOutputEvent
     from .bindings.eventhub import EventHubEvent
     from .bindings.kafka import KafkaEvent
+    from .bindings.mcp import MCPToolContext, PromptArgument, PromptInvocationContext
     from .bindings.queue import QueueMessage
     from .bindings.servicebus import ServiceBusMessage, ServiceBusOutputMessage
     from .bindings.sql import MySqlRow, MySqlRowList, SqlRow, SqlRowList
@@ -118,12 +135,26 @@ _LAZY: dict[str, str] = {
     "InvocationResult": "azfunc.app.invocation",
     "check_app": "azfunc.app.loader",
     "Finding": "azfunc.app.validation",
+    # names ported code uses (surface)
+    "register_converter": "azfunc._registry",
+    "CosmosDBChangeFeedMode": "azfunc.app.enums",
+    "McpPropertyType": "azfunc.app.enums",
+    "OpenAIModels": "azfunc.app.enums",
+    "InputType": "azfunc.app.enums",
+    "MCPToolContext": "azfunc.bindings.mcp",
+    "PromptInvocationContext": "azfunc.bindings.mcp",
+    "PromptArgument": "azfunc.bindings.mcp",
+    "AppExtensionBase": "azfunc.app.extensions",
+    "FuncExtensionBase": "azfunc.app.extensions",
+    "ExtensionMeta": "azfunc.app.extensions",
+    "FunctionExtensionException": "azfunc.app.extensions",
 }
 
 __all__ = [
     "AccessRights",
     "AnnotationError",
     "AppChanges",
+    "AppExtensionBase",
     "ArgumentTypeError",
     "ArgumentValueError",
     "AuthLevel",
@@ -139,6 +170,7 @@ __all__ = [
     "Context",
     "ConversionError",
     "Converter",
+    "CosmosDBChangeFeedMode",
     "DataType",
     "Datum",
     "Document",
@@ -147,11 +179,14 @@ __all__ = [
     "EventGridEvent",
     "EventGridOutputEvent",
     "EventHubEvent",
+    "ExtensionMeta",
     "Finding",
     "FormFile",
     "FormLimits",
     "ForwardingRequiredError",
+    "FuncExtensionBase",
     "FunctionApp",
+    "FunctionExtensionException",
     "FunctionLoadError",
     "FunctionNotFoundError",
     "HeaderError",
@@ -159,15 +194,21 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "InputStream",
+    "InputType",
     "InvocationResult",
     "KafkaEvent",
     "LeaseLostError",
     "LimitExceededError",
     "LoadedApp",
+    "MCPToolContext",
+    "McpPropertyType",
     "MySqlRow",
     "MySqlRowList",
+    "OpenAIModels",
     "OrchestrationContext",
     "Out",
+    "PromptArgument",
+    "PromptInvocationContext",
     "QueueMessage",
     "RequestError",
     "RetryContext",
@@ -186,6 +227,7 @@ __all__ = [
     "check_app",
     "get_binding_registry",
     "load_app",
+    "register_converter",
 ]
 
 

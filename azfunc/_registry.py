@@ -33,6 +33,7 @@ __all__ = [
     "BindingRegistry",
     "Converter",
     "get_binding_registry",
+    "register_converter",
 ]
 
 
@@ -162,6 +163,9 @@ BUILTIN_BINDINGS: Final[Mapping[str, str]] = {
     "entitytrigger": "azfunc.bindings.durable",
     "activitytrigger": "azfunc.bindings.durable",
     "durableclient": "azfunc.bindings.durable",
+    "mcptooltrigger": "azfunc.bindings.mcp",
+    "mcpresourcetrigger": "azfunc.bindings.mcp",
+    "mcpprompttrigger": "azfunc.bindings.mcp",
     "generic": "azfunc.bindings.generic",
 }
 
@@ -268,3 +272,22 @@ _DEFAULT = BindingRegistry(builtins=BUILTIN_BINDINGS)
 def get_binding_registry() -> BindingRegistry:
     """The process-wide default registry, holding every built-in binding."""
     return _DEFAULT
+
+
+def register_converter(binding: str, converter: Converter, *, replace: bool = True) -> None:
+    """Register ``converter`` for ``binding`` in the default registry (the ``azure-functions``
+    spelling of ``get_binding_registry().register(...)``).
+
+    Example:
+        >>> class Upper(Converter):
+        ...     binding = "upperDemo"
+        >>> register_converter("upperDemo", Upper())
+        >>> get_binding_registry().get("upperdemo").binding
+        'upperDemo'
+        >>> get_binding_registry().unregister("upperDemo")
+
+    Raises:
+        ArgumentTypeError: if ``converter`` lacks both ``decode`` and ``encode``.
+        ArgumentValueError: if ``replace`` is false and one is registered already.
+    """
+    _DEFAULT.register(binding, converter, replace=replace)

@@ -12,21 +12,43 @@ Rules this module keeps:
   spelling of one; anything else raises :class:`~azfunc.FunctionLoadError` at decoration.
 * Bindings are listed trigger first, then in the order the decorators are written (top to
   bottom).
+* The decorated function stays a plain function; it gains one attribute, ``build``, so the
+  unit-test idiom of Microsoft's docs works: ``my_function.build().get_user_function()``
+  returns the function the host would call (callables that take no attributes go without).
+* :meth:`DecoratorBase.index` is where indexing fails as ``azure-functions`` fails: a
+  function without a trigger or with two, and two functions of one name (compared
+  case-insensitively, as the host compares them), raise :class:`~azfunc.FunctionLoadError`
+  naming the function.
+* A function's code may be *adapted* at build time (an MCP tool, a Durable orchestrator or
+  entity written with ``azure-functions-durable``): :attr:`_Entry.adapter` turns the user's
+  function into the callable the host invokes, while the decorator still returns the
+  user's function.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, TypeVar
 
 from .._errors import ArgumentTypeError, FunctionLoadError
-from .enums import AccessRights, AuthLevel, Cardinality, DataType, enum_value
-from .model import BindingInfo, FunctionInfo
+from .enums import (
+    AccessRights,
+    AuthLevel,
+    Cardinality,
+    CosmosDBChangeFeedMode,
+    DataType,
+    enum_value,
+)
+from .model import BindingInfo, FunctionInfo, fold_name
 
-__all__ = ["F", "DecoratorBase"]
+__all__ = ["SCRIPT_FILE_NAME", "Adapter", "F", "DecoratorBase"]
+
+#: the script a decorator app lives in (``app_script_file``).
+SCRIPT_FILE_NAME: Final = "function_app.py"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +57,11 @@ _ENUM_KEYWORDS: Final[Mapping[str, type[Enum]]] = {
     "cardinality": Cardinality,
     "access_rights": AccessRights,
     "auth_level": AuthLevel,
+    "change_feed_mode": CosmosDBChangeFeedMode,
 }
+
+#: adapts a user's function (and its bindings) into the callable the host invokes.
+Adapter = Callable[[Callable[..., Any], tuple[BindingInfo, ...]], Callable[..., Any]]
 
 _RESERVED_KEYS: Final = frozenset({"name", "type", "direction", "dataType"})
 
@@ -112,20 +138,33 @@ class _Entry:
     specs: list[_Spec] = field(default_factory=list)
     name: str | None = None
     retry: dict[str, Any] | None = None
+    #: ``http_type(...)``: how the worker serves an HTTP function (function, asgi, wsgi).
+    http_type: str = "function"
+    #: turns the user's function into the callable the host invokes (see the module rules).
+    adapter: Adapter | None = None
+    script_file: str = SCRIPT_FILE_NAME
+    #: bindings worked out from the whole entry at build time (``mcp_tool()``).
+    late_specs: list[Callable[[_Entry], _Spec]] = field(default_factory=list)
+    #: ``mcp_tool_property(...)`` overrides by parameter name.
+    mcp_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def build(self, auth_level: str) -> FunctionInfo:
         py_name = str(getattr(self.func, "__name__", "function"))
         name = self.name or py_name
         ordered = list(reversed(self.specs))  # decorators apply bottom-up
+        ordered.extend(late(self) for late in self.late_specs)
         ordered.sort(key=lambda spec: not spec.type.lower().endswith("trigger"))
+        bindings = tuple(spec.build(name, auth_level) for spec in ordered)
+        func = self.func if self.adapter is None else self.adapter(self.func, bindings)
         return FunctionInfo(
             name=name,
-            func=self.func,
-            bindings=tuple(spec.build(name, auth_level) for spec in ordered),
+            func=func,
+            bindings=bindings,
             directory=None,
-            script_file="function_app.py",
+            script_file=self.script_file,
             entry_point=py_name,
             retry=self.retry,
+            http_type=self.http_type,
         )
 
 
@@ -137,16 +176,90 @@ class DecoratorBase:
 
     def __init__(self) -> None:
         self._entries: dict[Callable[..., Any], _Entry] = {}
+        self._app_script_file: str = SCRIPT_FILE_NAME
+
+    @property
+    def app_script_file(self) -> str:
+        """The script the functions are written in (``function_app.py``)."""
+        return self._app_script_file
+
+    def _default_auth_level(self) -> str:
+        return self._auth_level or AuthLevel.FUNCTION.value
 
     def _entry(self, func: Callable[..., Any]) -> _Entry:
         if not callable(func):
             raise ArgumentTypeError(f"a decorator was applied to {func!r}, which is not callable")
         entry = self._entries.get(func)
         if entry is None:
-            entry = self._entries[func] = _Entry(func)
+            entry = self._entries[func] = _Entry(func, script_file=self._app_script_file)
+            with contextlib.suppress(AttributeError, TypeError):  # builtins, bound methods
+                func.build = lambda auth_level=None: entry.build(  # type: ignore[attr-defined]
+                    self._default_auth_level() if auth_level is None
+                    else _normalise("auth_level", auth_level, entry.name or "function")
+                )
         return entry
 
-    def _binding(
+    def _adapt(self, adapter: Adapter) -> Callable[[F], F]:
+        def decorator(func: F) -> F:
+            self._entry(func).adapter = adapter
+            return func
+
+        return decorator
+
+    def index(self, functions: Iterable[FunctionInfo]) -> list[FunctionInfo]:
+        """Check ``functions`` as the worker's indexing does and return them as a list.
+
+        Raises:
+            FunctionLoadError: for a function without a trigger or with several, and for two
+                functions of one name (``function`` names it).
+        """
+        items = list(functions)
+        for info in items:
+            triggers = info.triggers
+            if len(triggers) != 1:
+                found = ", ".join(repr(b.name) for b in triggers)
+                raise FunctionLoadError(
+                    f"the {info.name} function has {len(triggers)} triggers"
+                    f"{' (' + found + ')' if found else ''}; a function has exactly one "
+                    "(add a trigger decorator, or split the function)",
+                    function=info.name,
+                )
+        self.validate_function_names(items)
+        return items
+
+    def validate_function_names(self, functions: Iterable[FunctionInfo]) -> None:
+        """Check that no two of ``functions`` share a name (compared case-insensitively).
+
+        Raises:
+            FunctionLoadError: naming the first duplicated function.
+        """
+        seen: dict[str, str] = {}
+        for info in functions:
+            key = fold_name(info.name)
+            if key in seen:
+                raise FunctionLoadError(
+                    f"the {info.name} function does not have a unique name "
+                    f"({seen[key]!r} is taken); rename one with function_name(...)",
+                    function=info.name,
+                )
+            seen[key] = info.name
+
+    def http_type(self, http_type: str) -> Callable[[F], F]:
+        """Set how the worker serves an HTTP function (``function``, ``asgi`` or ``wsgi``).
+
+        Raises:
+            ArgumentTypeError: if ``http_type`` is not a string.
+        """
+        if not isinstance(http_type, str):
+            raise ArgumentTypeError(f"http_type must be a string, got {http_type!r}")
+
+        def decorator(func: F) -> F:
+            self._entry(func).http_type = http_type
+            return func
+
+        return decorator
+
+    def _spec(
         self,
         binding_type: str,
         direction: str,
@@ -154,10 +267,8 @@ class DecoratorBase:
         data_type: Any = None,
         properties: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
-        *,
-        default_route: bool = False,
-        default_auth: bool = False,
-    ) -> Callable[[F], F]:
+    ) -> _Spec:
+        """One binding, its keywords checked and rendered (see the module rules)."""
         if not isinstance(arg_name, str):
             raise ArgumentTypeError(f"arg_name must be a non-empty string, got {arg_name!r}")
         if not arg_name:
@@ -180,15 +291,24 @@ class DecoratorBase:
                 )
             if value is not None:
                 props[key] = _normalise(keyword, value, arg_name)
-        spec = _Spec(
-            arg_name,
-            binding_type,
-            direction,
-            _data_type(data_type, arg_name),
-            props,
-            default_route=default_route,
-            default_auth=default_auth,
-        )
+        return _Spec(arg_name, binding_type, direction, _data_type(data_type, arg_name), props)
+
+    def _binding(
+        self,
+        binding_type: str,
+        direction: str,
+        arg_name: str,
+        data_type: Any = None,
+        properties: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        *,
+        default_route: bool = False,
+        default_auth: bool = False,
+    ) -> Callable[[F], F]:
+        """A decorator adding one binding (see the module rules)."""
+        spec = self._spec(binding_type, direction, arg_name, data_type, properties, extra)
+        spec.default_route = default_route
+        spec.default_auth = default_auth
 
         def decorator(func: F) -> F:
             self._entry(func).specs.append(spec)

@@ -15,13 +15,50 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, Final
 
+from .._errors import FunctionLoadError
+from ._adapters import (
+    entity_adapter,
+    mcp_description,
+    mcp_tool_adapter,
+    mcp_tool_properties,
+    orchestrator_adapter,
+)
 from ._base import DecoratorBase, F
+from .enums import McpPropertyType
 
-__all__ = ["KAFKA_CLIENT_KEYWORDS", "TriggerDecorators", "kafka_properties"]
+__all__ = ["KAFKA_CLIENT_KEYWORDS", "TriggerDecorators", "given", "kafka_properties"]
+
+
+def given(arguments: Mapping[str, Any], *skip: str) -> dict[str, Any]:
+    """The keywords of a decorator, in order, from its ``locals()`` (``self``, ``kwargs``
+    and ``skip`` left out).
+
+    Example:
+        >>> given({"self": 0, "arg_name": "x", "table_name": "t", "kwargs": {}}, "arg_name")
+        {'table_name': 't'}
+    """
+    left_out = {"self", "kwargs", *skip}
+    return {k: v for k, v in arguments.items() if k not in left_out}
+
+
+_given = given
+
+
+def _prompt_argument(arg: Any, binding: str) -> dict[str, Any]:
+    to_dict = getattr(arg, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    if isinstance(arg, Mapping):
+        return dict(arg)
+    raise FunctionLoadError(
+        f"prompt_arguments holds a {type(arg).__name__}; give PromptArgument objects",
+        binding=binding,
+    )
 
 _DataType = Any  # DataType | str | None
 
@@ -258,9 +295,11 @@ class TriggerDecorators(DecoratorBase):
         lease_acquire_interval: int | None = None, lease_expiration_interval: int | None = None,
         lease_renew_interval: int | None = None, max_items_per_invocation: int | None = None,
         start_from_beginning: Any = None, start_from_time: Any = None,
-        preferred_locations: str | None = None, data_type: _DataType = None, **kwargs: Any,
+        preferred_locations: str | None = None, change_feed_mode: Any = None,
+        data_type: _DataType = None, **kwargs: Any,
     ) -> Callable[[F], F]:
-        """A Cosmos DB change-feed trigger (extension 4.x keywords).
+        """A Cosmos DB change-feed trigger (extension 4.x keywords; ``change_feed_mode`` a
+        :class:`~azfunc.CosmosDBChangeFeedMode`).
 
         Raises:
             FunctionLoadError: for an invalid keyword value.
@@ -283,8 +322,265 @@ class TriggerDecorators(DecoratorBase):
             "start_from_beginning": start_from_beginning,
             "start_from_time": start_from_time,
             "preferred_locations": preferred_locations,
+            "change_feed_mode": change_feed_mode,
         }
         return self._binding("cosmosDBTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def cosmos_db_trigger_v3(
+        self, arg_name: str, database_name: str, collection_name: str,
+        connection_string_setting: str, lease_collection_name: str | None = None,
+        lease_connection_string_setting: str | None = None,
+        lease_database_name: str | None = None,
+        create_lease_collection_if_not_exists: bool | None = None,
+        leases_collection_throughput: int | None = None,
+        lease_collection_prefix: str | None = None, checkpoint_interval: int | None = None,
+        checkpoint_document_count: int | None = None, feed_poll_delay: int | None = None,
+        lease_renew_interval: int | None = None, lease_acquire_interval: int | None = None,
+        lease_expiration_interval: int | None = None,
+        max_items_per_invocation: int | None = None, start_from_beginning: bool | None = None,
+        preferred_locations: str | None = None, data_type: _DataType = None, **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """A Cosmos DB change-feed trigger (extension 3.x keywords: collections).
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = _given(locals(), "arg_name", "data_type")
+        return self._binding("cosmosDBTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def sql_trigger(
+        self, arg_name: str, table_name: str, connection_string_setting: str,
+        leases_table_name: str | None = None, data_type: _DataType = None, **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """An Azure SQL change trigger on ``table_name``.
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = _given(locals(), "arg_name", "data_type")
+        return self._binding("sqlTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def mysql_trigger(
+        self, arg_name: str, table_name: str, connection_string_setting: str,
+        leases_table_name: str | None = None, data_type: _DataType = None, **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """An Azure Database for MySQL change trigger on ``table_name``.
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = _given(locals(), "arg_name", "data_type")
+        return self._binding("mysqlTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def connector_trigger(
+        self, arg_name: str, data_type: _DataType = None, **kwargs: Any
+    ) -> Callable[[F], F]:
+        """A Logic Apps connector trigger (every keyword becomes a property).
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        return self._binding("connectorTrigger", "in", arg_name, data_type, None, kwargs)
+
+    # --- Durable Functions -------------------------------------------------------------
+
+    def orchestration_trigger(
+        self, context_name: str, orchestration: str | None = None
+    ) -> Callable[[F], F]:
+        """A Durable orchestrator. A generator function (written with
+        ``azure-functions-durable``) is run through the SDK's replay when invoked.
+
+        Raises:
+            FunctionLoadError: for an empty ``context_name``.
+        """
+        trigger = self._binding(
+            "orchestrationTrigger", "in", context_name, None, {"orchestration": orchestration}
+        )
+        adapt = self._adapt(orchestrator_adapter)
+        return lambda func: adapt(trigger(func))
+
+    def activity_trigger(self, input_name: str, activity: str | None = None) -> Callable[[F], F]:
+        """A Durable activity; its return value is the activity's result.
+
+        Raises:
+            FunctionLoadError: for an empty ``input_name``.
+        """
+        return self._binding("activityTrigger", "in", input_name, None, {"activity": activity})
+
+    def entity_trigger(
+        self, context_name: str, entity_name: str | None = None
+    ) -> Callable[[F], F]:
+        """A Durable entity. One whose context is annotated with an SDK type (or not at
+        all) is run through ``azure-functions-durable``'s ``Entity`` when invoked.
+
+        Raises:
+            FunctionLoadError: for an empty ``context_name``.
+        """
+        trigger = self._binding(
+            "entityTrigger", "in", context_name, None, {"entity_name": entity_name}
+        )
+        adapt = self._adapt(entity_adapter)
+        return lambda func: adapt(trigger(func))
+
+    # --- Dapr ----------------------------------------------------------------------------
+
+    def dapr_service_invocation_trigger(
+        self, arg_name: str, method_name: str, data_type: _DataType = None, **kwargs: Any
+    ) -> Callable[[F], F]:
+        """A Dapr service invocation trigger.
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = {"method_name": method_name}
+        return self._binding(
+            "daprServiceInvocationTrigger", "in", arg_name, data_type, props, kwargs
+        )
+
+    def dapr_binding_trigger(
+        self, arg_name: str, binding_name: str, data_type: _DataType = None, **kwargs: Any
+    ) -> Callable[[F], F]:
+        """A Dapr input binding trigger.
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = {"binding_name": binding_name}
+        return self._binding("daprBindingTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def dapr_topic_trigger(
+        self, arg_name: str, pub_sub_name: str, topic: str, route: str | None = None,
+        data_type: _DataType = None, **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """A Dapr topic trigger (``route`` defaults to ``topic``).
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = {"pub_sub_name": pub_sub_name, "topic": topic, "route": route or topic}
+        return self._binding("daprTopicTrigger", "in", arg_name, data_type, props, kwargs)
+
+    # --- OpenAI --------------------------------------------------------------------------
+
+    def assistant_skill_trigger(
+        self, arg_name: str, function_description: str, function_name: str | None = None,
+        parameter_description_json: str | None = None, data_type: _DataType = None,
+        **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """An OpenAI assistant skill (a function the assistant may call).
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = _given(locals(), "arg_name", "data_type")
+        return self._binding("assistantSkillTrigger", "in", arg_name, data_type, props, kwargs)
+
+    # --- MCP -----------------------------------------------------------------------------
+
+    def mcp_tool_trigger(
+        self, arg_name: str, tool_name: str, description: str | None = None,
+        tool_properties: str | None = None, data_type: _DataType = None, **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """An MCP tool, its properties given as JSON text.
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = {**_given(locals(), "arg_name", "data_type"), "use_result_schema": False}
+        return self._binding("mcpToolTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def mcp_tool(
+        self, metadata: str | None = None, use_result_schema: bool | None = False
+    ) -> Callable[[F], F]:
+        """An MCP tool read from the function itself: its name, its docstring as the
+        description, its parameters as the tool's properties (``mcp_tool_property`` adds
+        descriptions). The host calls it with the request's arguments.
+
+        Raises:
+            FunctionLoadError: if the function takes ``*args``/``**kwargs`` only.
+        """
+        structured = bool(use_result_schema)
+
+        def late(entry: Any) -> Any:
+            skip = {spec.name for spec in entry.specs}
+            props = mcp_tool_properties(entry.func, skip, entry.mcp_properties)
+            return self._spec("mcpToolTrigger", "in", "context", None, {
+                "tool_name": getattr(entry.func, "__name__", "tool"),
+                "description": mcp_description(entry.func),
+                "tool_properties": json.dumps(props),
+                "metadata": metadata,
+                "use_result_schema": structured,
+            })
+
+        def decorator(func: F) -> F:
+            entry = self._entry(func)
+            entry.late_specs.append(late)
+            entry.adapter = mcp_tool_adapter(structured)
+            return func
+
+        return decorator
+
+    def mcp_tool_property(
+        self, arg_name: str, description: str | None = None, property_type: Any = None,
+        is_required: bool | None = True, as_array: bool | None = False,
+    ) -> Callable[[F], F]:
+        """Describe one parameter of an ``mcp_tool()`` (its description, type, whether it
+        is required, whether it is a list).
+
+        Raises:
+            FunctionLoadError: for an unknown ``property_type``.
+        """
+        kind = None
+        if property_type is not None:
+            try:
+                kind = McpPropertyType(property_type).value
+            except ValueError:
+                raise FunctionLoadError(
+                    f"property_type={property_type!r} is not an McpPropertyType",
+                    binding=arg_name,
+                ) from None
+        override = {"description": description, "propertyType": kind,
+                    "isRequired": is_required, "isArray": as_array}
+
+        def decorator(func: F) -> F:
+            self._entry(func).mcp_properties[arg_name] = override
+            return func
+
+        return decorator
+
+    def mcp_resource_trigger(
+        self, arg_name: str, uri: str, resource_name: str, title: str | None = None,
+        description: str | None = None, mime_type: str | None = None, size: int | None = None,
+        metadata: str | None = None, data_type: _DataType = None, **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """An MCP resource at ``uri``.
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value.
+        """
+        props = _given(locals(), "arg_name", "data_type")
+        return self._binding("mcpResourceTrigger", "in", arg_name, data_type, props, kwargs)
+
+    def mcp_prompt_trigger(
+        self, arg_name: str, prompt_name: str, prompt_arguments: list[Any] | None = None,
+        title: str | None = None, description: str | None = None,
+        metadata: str | None = None, icons: str | None = None, data_type: _DataType = None,
+        **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """An MCP prompt; ``prompt_arguments`` is a list of :class:`~azfunc.PromptArgument`
+        (written as the JSON list the host reads).
+
+        Raises:
+            FunctionLoadError: for an invalid keyword value or a prompt argument that is not
+                a PromptArgument or a mapping.
+        """
+        props = _given(locals(), "arg_name", "data_type", "prompt_arguments")
+        if prompt_arguments:
+            props["prompt_arguments"] = json.dumps(
+                [_prompt_argument(arg, arg_name) for arg in prompt_arguments],
+                separators=(",", ":"),
+            )
+        return self._binding("mcpPromptTrigger", "in", arg_name, data_type, props, kwargs)
 
     def kafka_trigger(
         self, arg_name: str, topic: str, broker_list: str,

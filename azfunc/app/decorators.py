@@ -11,7 +11,8 @@ Rules this module keeps:
 * ``route`` triggers without an ``auth_level`` take the ``http_auth_level`` of the app that
   lists them: the blueprint's own if it was given one, else the registering app's.
 * :meth:`FunctionApp.get_functions` renders the model (:class:`~azfunc.app.model.FunctionInfo`)
-  for every function of the app and its registered blueprints.
+  for every function of the app and its registered blueprints, and fails as the worker's
+  indexing fails (no trigger, two triggers, two functions of one name).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ class Blueprint(BindingDecorators):
 
     def get_functions(self) -> list[FunctionInfo]:
         """Every function decorated through this object, in definition order."""
-        level = self._auth_level or AuthLevel.FUNCTION.value
-        return [entry.build(level) for entry in self._entries.values()]
+        level = self._default_auth_level()
+        return self.index(entry.build(level) for entry in self._entries.values())
 
 
 class FunctionApp(BindingDecorators):
@@ -109,8 +110,19 @@ class FunctionApp(BindingDecorators):
     register_blueprint = register_functions
 
     def get_functions(self) -> list[FunctionInfo]:
-        """Every function of the app and of its registered blueprints."""
-        level = self._auth_level or AuthLevel.FUNCTION.value
+        """Every function of the app and of its registered blueprints, checked as the
+        worker's indexing checks them.
+
+        Raises:
+            FunctionLoadError: for a function without a trigger or with several, or two
+                functions of one name (``function`` names it).
+        """
+        return self.index(self.collect_functions())
+
+    def collect_functions(self) -> list[FunctionInfo]:
+        """Every function of the app and of its registered blueprints, unchecked (what
+        ``azfunc check`` reads, so that it can report every problem, not the first)."""
+        level = self._default_auth_level()
         functions = [entry.build(level) for entry in self._entries.values()]
         for container in self._blueprints:
             own = container._auth_level or level

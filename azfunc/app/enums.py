@@ -14,7 +14,18 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-__all__ = ["AccessRights", "AuthLevel", "BlobSource", "Cardinality", "DataType", "enum_value"]
+__all__ = [
+    "AccessRights",
+    "AuthLevel",
+    "BlobSource",
+    "Cardinality",
+    "CosmosDBChangeFeedMode",
+    "DataType",
+    "InputType",
+    "McpPropertyType",
+    "OpenAIModels",
+    "enum_value",
+]
 
 
 class _StrEnum(str, Enum):
@@ -94,6 +105,65 @@ class BlobSource(_StrEnum):
 
     EVENT_GRID = "EventGrid"
     LOGS_AND_CONTAINER_SCAN = "LogsAndContainerScan"
+
+
+class CosmosDBChangeFeedMode(_StrEnum):
+    """Which changes a Cosmos DB trigger sees (``cosmos_db_trigger(change_feed_mode=...)``).
+
+    Example:
+        >>> CosmosDBChangeFeedMode("all_versions_and_deletes").value
+        'AllVersionsAndDeletes'
+    """
+
+    LATEST_VERSION = "LatestVersion"
+    ALL_VERSIONS_AND_DELETES = "AllVersionsAndDeletes"
+
+
+class McpPropertyType(_StrEnum):
+    """The type of an MCP tool property (``mcp_tool_property(property_type=...)``).
+
+    Example:
+        >>> McpPropertyType.DATETIME is McpPropertyType.STRING
+        True
+    """
+
+    INTEGER = "integer"
+    FLOAT = "float"
+    STRING = "string"
+    BOOLEAN = "boolean"
+    OBJECT = "object"
+    DATETIME = "string"
+
+
+class OpenAIModels(_StrEnum):
+    """The models the OpenAI extension's bindings default to.
+
+    Example:
+        >>> str(OpenAIModels.DefaultChatModel)
+        'gpt-3.5-turbo'
+    """
+
+    DefaultChatModel = "gpt-3.5-turbo"
+    DefaultEmbeddingsModel = "text-embedding-ada-002"
+
+
+class InputType(_StrEnum):
+    """What the ``input`` of an embeddings binding is.
+
+    Example:
+        >>> InputType("raw_text") is InputType.RawText
+        True
+    """
+
+    RawText = "RawText"
+    FilePath = "FilePath"
+    Url = "Url"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if isinstance(value, str):
+            return super()._missing_(value.replace("_", ""))
+        return None
 
 
 def enum_value(value: Any) -> Any:

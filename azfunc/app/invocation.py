@@ -38,6 +38,11 @@ Rules this module keeps:
   invocation runs; a host that invokes continuously wraps its serving in
   :func:`hold_log_capture` so that this is not switched on every invocation (see
   :mod:`azfunc.app._logcapture`).
+* A function without a ``$return`` binding whose trigger has an implicit output (Durable
+  orchestrator, entity and activity triggers, MCP triggers) sends its return value as that
+  output: :attr:`InvocationResult.return_data` holds it, as the worker sends it.
+* Extension hooks (:mod:`azfunc.app.extensions`) run around the call of the function only
+  when an extension is registered; otherwise the path pays one falsy check.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from ._logcapture import begin as _begin_capture
 from ._logcapture import end as _end_capture
 from ._logcapture import hold as hold_log_capture
 from .annotations import EMPTY, is_out, out_argument, resolve_signature
+from .extensions import HOOKS as _HOOKS
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry, Converter
@@ -70,6 +76,8 @@ if TYPE_CHECKING:
 
 
 _log = logging.getLogger("azfunc.invocation")
+#: the logger extension hooks are handed (the Python worker hands its function logger).
+_user_log = logging.getLogger("azfunc.function")
 
 __all__ = [
     "InvocationResult",
@@ -405,6 +413,17 @@ async def _call(
     return return_value
 
 
+def _implicit_output(info: FunctionInfo, reg: BindingRegistry) -> BindingInfo | None:
+    """The trigger that takes the return value as its output (``has_implicit_output``)."""
+    trigger = info.trigger
+    if trigger is None:
+        return None
+    converter = reg.get(trigger.type)
+    if converter is None or not converter.has_implicit_output():
+        return None
+    return trigger
+
+
 def _collect(
     info: FunctionInfo, plan: _Plan, result: InvocationResult, outs: _Outs, reg: BindingRegistry
 ) -> None:
@@ -413,6 +432,11 @@ def _collect(
     return_value = result.return_value
     if ret is not None:
         result.return_data = _encode(info, ret, return_value, plan.return_expected, reg)
+    elif return_value is not None and _implicit_output(info, reg) is not None:
+        # a trigger whose result is the return value (Durable, MCP): sent as the worker does
+        trigger = _implicit_output(info, reg)
+        assert trigger is not None
+        result.return_data = _encode(info, trigger, return_value, plan.return_expected, reg)
     elif return_value is not None:
         # The Python worker drops such a value silently (the developer guide's queue
         # example returns a str without "$return"); say so in the invocation's log.
@@ -433,6 +457,23 @@ def _collect(
         encoded = _encode(info, param.binding, value, param.pytype, reg)
         if encoded is not None:
             result.output_data[param.name] = encoded
+
+
+async def _call_with_hooks(
+    info: FunctionInfo,
+    plan: _Plan,
+    kwargs: dict[str, Any],
+    executor: concurrent.futures.Executor | None,
+    context: Context | None,
+    invocation_id: str,
+) -> Any:
+    """:func:`_call` between the extensions' pre- and post-invocation hooks."""
+    ctx = _context(info, context, invocation_id)
+    _HOOKS.function_loaded(info.name, ctx.function_directory)
+    _HOOKS.before(info.name, _user_log, ctx, kwargs)
+    return_value = await _call(info, plan, kwargs, executor)
+    _HOOKS.after(info.name, _user_log, ctx, kwargs, return_value)
+    return return_value
 
 
 async def invoke_function(
@@ -477,7 +518,11 @@ async def invoke_function(
     records, token = _begin_capture()
     try:
         kwargs, outs = _arguments(info, plan, inputs, metadata, context, invocation_id, reg)
-        return_value = await _call(info, plan, kwargs, executor)
+        if _HOOKS.active:  # the one check the path pays when no extension is registered
+            return_value = await _call_with_hooks(info, plan, kwargs, executor, context,
+                                                  invocation_id)
+        else:
+            return_value = await _call(info, plan, kwargs, executor)
         result = InvocationResult(info.name, invocation_id, return_value, logs=records)
         _collect(info, plan, result, outs, reg)
     finally:
@@ -576,7 +621,12 @@ async def invoke_direct(
                 invocation_id=invocation_id, function_name=info.name,
                 function_directory=str(info.directory) if info.directory else root,
             )
-        if plan.is_async:
+        if _HOOKS.active:  # extensions see direct-path invocations too
+            return_value = await _call_with_hooks(
+                info, plan, kwargs, executor,
+                kwargs.get(call.context_name) if call.context_name else None, invocation_id,
+            )
+        elif plan.is_async:
             return_value = await plan.func(**kwargs)
         else:
             return_value = await _call(info, plan, kwargs, executor)

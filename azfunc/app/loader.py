@@ -189,10 +189,13 @@ class LoadedApp:
         /,
         *,
         trigger_metadata: Mapping[str, object] | None = None,
-        context: Context | None = None,
+        context: Context | object | None = None,
         **inputs: object,
     ) -> InvocationResult:
         """Run one invocation of ``name`` from synchronous code (in its own event loop).
+
+        ``context`` is the invocation :class:`~azfunc.Context`; any other value is the input
+        of a binding named ``context`` (the Durable and MCP triggers' convention).
 
         Raises:
             RuntimeError: if called while an event loop is running (use :meth:`invoke_async`).
@@ -218,16 +221,25 @@ class LoadedApp:
         /,
         *,
         trigger_metadata: Mapping[str, object] | None = None,
-        context: Context | None = None,
+        context: Context | object | None = None,
         **inputs: object,
     ) -> InvocationResult:
         """Run one invocation of ``name`` on the running event loop.
+
+        ``context`` is the invocation :class:`~azfunc.Context`; any other value is the input
+        of a binding named ``context`` (the Durable and MCP triggers' convention).
 
         Raises:
             FunctionNotFoundError: if the app has no such function.
             ConversionError: if an input, output or return value cannot be converted.
         """
         info = self.function(name)
+        from .._context import Context
+
+        if context is not None and not isinstance(context, Context):
+            # a binding named "context" (Durable's and MCP's convention) takes the value
+            inputs = {**inputs, "context": context}
+            context = None
         return await invoke_function(
             info, inputs, trigger_metadata=trigger_metadata, context=context,
             registry=self.registry,
@@ -353,7 +365,7 @@ def _load_decorator_app(
                 "define one and register blueprints into it",
             )
         )
-    functions = [dataclasses.replace(f, directory=root) for f in apps[0].get_functions()]
+    functions = [dataclasses.replace(f, directory=root) for f in apps[0].collect_functions()]
     return functions, findings
 
 
@@ -413,6 +425,27 @@ def _select(
     ]
 
 
+def _drop_duplicates(
+    functions: list[FunctionInfo],
+) -> tuple[list[FunctionInfo], list[Finding]]:
+    """Functions whose name no other function has; a finding per name two or more share
+    (the host refuses such an app: neither is kept, so invoking the name raises)."""
+    counts: dict[str, int] = {}
+    for info in functions:
+        counts[fold_name(info.name)] = counts.get(fold_name(info.name), 0) + 1
+    kept = [f for f in functions if counts[fold_name(f.name)] == 1]
+    findings = []
+    for info in functions:
+        count = counts.pop(fold_name(info.name), 1)
+        if count > 1:
+            findings.append(Finding(
+                info.name, None, "duplicate-function",
+                f"cannot load the {info.name} function: {count} functions have this name; "
+                "function names must be unique (use function_name(...) to rename one)",
+            ))
+    return kept, findings
+
+
 def load_app(
     path: str | os.PathLike[str],
     *,
@@ -441,6 +474,8 @@ def load_app(
     else:
         functions, problems = load_folder_app(root)
     errors.extend(problems)
+    functions, duplicated = _drop_duplicates(functions)
+    errors.extend(duplicated)
     app = LoadedApp(
         root=root,
         kind=kind,

@@ -175,6 +175,8 @@ class FunctionInfo:
     disabled: bool = False
     #: the retry policy (``function.json`` ``retry`` object), if any.
     retry: Mapping[str, Any] | None = None
+    #: how the worker serves an HTTP function: ``function`` (default), ``asgi`` or ``wsgi``.
+    http_type: str = "function"
 
     @property
     def trigger(self) -> BindingInfo | None:

@@ -173,6 +173,16 @@ class _DurableTrigger(Converter):
         return Datum(_dumps(self, obj), "json")
 
 
+def _upstream_context(pytype: Any, context_type: type) -> bool:
+    """``azure.functions``' own context class (what the Durable SDK's ``Orchestrator.create``
+    handle is annotated with): it receives azfunc's, which has the same ``body``."""
+    return (
+        isinstance(pytype, type)
+        and pytype.__name__ == context_type.__name__
+        and str(pytype.__module__).startswith("azure.functions")
+    )
+
+
 class _ContextTrigger(_DurableTrigger):
     context_type: type[_JsonTextContext] = _JsonTextContext
 
@@ -181,7 +191,7 @@ class _ContextTrigger(_DurableTrigger):
         pytype = unwrap_optional(pytype)
         return pytype is None or (
             isinstance(pytype, type) and issubclass(pytype, (self.context_type, str))
-        )
+        ) or _upstream_context(pytype, self.context_type)
 
     def decode(
         self,

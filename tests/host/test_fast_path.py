@@ -372,3 +372,33 @@ def test_remembered_routes_answer_as_the_router_does() -> None:
     ])
     bodies = [_body(a) for a in answers]
     assert bodies == [b"literal", b"id 7", b"id 8"] * 2 + [b"id new", b"literal"]
+
+
+def test_extension_hooks_run_on_the_direct_path_too() -> None:
+    from azfunc.app.extensions import HOOKS
+
+    seen: list[Any] = []
+
+    def hello(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("hi")
+
+    info = FunctionInfo("Hello", hello, (_trigger("x"), RETURN))
+    assert direct_call(info, "req") is not None  # the function takes the direct path
+    HOOKS.clear()
+    try:
+        class Recorder(func.AppExtensionBase):
+            @classmethod
+            def pre_invocation_app_level(cls, logger: Any, context: Any,
+                                         func_args: Any = None, *a: Any, **k: Any) -> None:
+                seen.append(("pre", context.function_name, sorted(func_args)))
+
+            @classmethod
+            def post_invocation_app_level(cls, logger: Any, context: Any, func_args: Any = None,
+                                          func_ret: Any = None, *a: Any, **k: Any) -> None:
+                seen.append(("post", type(func_ret).__name__))
+
+        (answer,) = _serve([info], [{}])
+    finally:
+        HOOKS.clear()
+    assert answer[0]["status"] == 200
+    assert seen == [("pre", "Hello", ["req"]), ("post", "HttpResponse")]
