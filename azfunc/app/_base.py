@@ -43,7 +43,7 @@ from .enums import (
     DataType,
     enum_value,
 )
-from .model import BindingInfo, FunctionInfo, fold_name
+from .model import BindingInfo, FunctionInfo, fold_name, several_triggers
 
 __all__ = ["SCRIPT_FILE_NAME", "Adapter", "F", "DecoratorBase"]
 
@@ -215,15 +215,12 @@ class DecoratorBase:
         """
         items = list(functions)
         for info in items:
-            triggers = info.triggers
-            if len(triggers) != 1:
-                found = ", ".join(repr(b.name) for b in triggers)
-                raise FunctionLoadError(
-                    f"the {info.name} function has {len(triggers)} triggers"
-                    f"{' (' + found + ')' if found else ''}; a function has exactly one "
-                    "(add a trigger decorator, or split the function)",
-                    function=info.name,
-                )
+            problem = several_triggers(info) if info.triggers else (
+                f"cannot load the {info.name} function: it has no trigger; add a trigger "
+                "decorator"
+            )
+            if problem is not None:
+                raise FunctionLoadError(problem, function=info.name)
         self.validate_function_names(items)
         return items
 

@@ -33,7 +33,15 @@ from typing import Any, Final
 
 from .._errors import FunctionLoadError, FunctionNotFoundError
 
-__all__ = ["DIRECTIONS", "RETURN", "BindingInfo", "FunctionIndex", "FunctionInfo", "fold_name"]
+__all__ = [
+    "DIRECTIONS",
+    "RETURN",
+    "BindingInfo",
+    "FunctionIndex",
+    "FunctionInfo",
+    "fold_name",
+    "several_triggers",
+]
 
 #: the name of the binding that receives the function's return value.
 RETURN: Final = "$return"
@@ -250,6 +258,23 @@ class FunctionInfo:
         if self.retry is not None:
             out["retry"] = dict(self.retry)
         return out
+
+
+def several_triggers(info: FunctionInfo) -> str | None:
+    """Why ``info`` has more than one trigger, in the one wording indexing, ``azfunc check``
+    and the worker bridge share; ``None`` with at most one.
+
+    Example (``...`` stands for "a function has exactly one"):
+        >>> t = BindingInfo("a", "queueTrigger"), BindingInfo("b", "timerTrigger")
+        >>> print(several_triggers(FunctionInfo("f", lambda a, b: None, t)))
+        cannot load the f function: it has 2 triggers ('a' (queueTrigger), 'b' (timerTrigger)); ...
+    """
+    triggers = info.triggers
+    if len(triggers) <= 1:
+        return None
+    listed = ", ".join(f"{b.name!r} ({b.type})" for b in triggers)
+    return (f"cannot load the {info.name} function: it has {len(triggers)} triggers "
+            f"({listed}); a function has exactly one")
 
 
 def fold_name(name: str) -> str:

@@ -58,7 +58,7 @@ from ..wire.custom_handler import (
 )
 from .annotations import EMPTY, is_context, is_list_like, is_out, out_argument, resolve_signature
 from .findings import Finding
-from .model import fold_name
+from .model import fold_name, several_triggers
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry, Converter
@@ -99,15 +99,8 @@ def _check_bindings(info: FunctionInfo) -> Iterator[Finding]:
             f"cannot load the {name} function: it has no trigger; add exactly one binding "
             "whose type ends with \"Trigger\"",
         )
-    elif len(triggers) > 1:
-        listed = ", ".join(f"{b.name!r} ({b.type})" for b in triggers)
-        yield Finding(
-            name,
-            triggers[1].name,
-            "several-triggers",
-            f"cannot load the {name} function: it has {len(triggers)} triggers ({listed}); "
-            "a function has exactly one",
-        )
+    elif (problem := several_triggers(info)) is not None:
+        yield Finding(name, triggers[1].name, "several-triggers", problem)
     for binding_name, count in Counter(b.name for b in info.bindings).items():
         if count > 1:
             yield Finding(

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from .._errors import ArgumentValueError
 from .._registry import get_binding_registry
-from ..app.model import FunctionInfo
+from ..app.model import FunctionInfo, several_triggers
 from ..app.validation import Finding
 from .converters import is_azfunc_annotation
 
@@ -146,15 +146,12 @@ def trigger_problem(info: FunctionInfo) -> str | None:
     """Why a function does not have exactly one trigger, or ``None``.
 
     The worker indexes such a function and the host then refuses the whole app; azfunc's
-    bridge refuses it while the worker indexes, with this message, so the failure names
-    the function.
+    bridge refuses it while the worker indexes (through ``FunctionApp.index``, whose
+    wording this is), so the failure names the function.
     """
-    triggers = info.triggers
-    if len(triggers) == 1:
-        return None
-    listed = ", ".join(f"{b.name!r} ({b.type})" for b in triggers) or "none"
-    return (f"cannot load the {info.name} function: it has {len(triggers)} triggers "
-            f"({listed}); a function has exactly one")
+    if not info.triggers:
+        return f"cannot load the {info.name} function: it has no trigger; add a trigger decorator"
+    return several_triggers(info)
 
 
 def _verdict(info: FunctionInfo, checker: _Checker) -> None:
