@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from .bindings.durable import EntityContext, OrchestrationContext
     from .bindings.eventgrid import CloudEvent, EventGridEvent, EventGridOutputEvent
     from .bindings.eventhub import EventHubEvent
-    from .bindings.kafka import KafkaEvent
+    from .bindings.kafka import KafkaConverter, KafkaEvent, KafkaTriggerConverter
     from .bindings.mcp import MCPToolContext, PromptArgument, PromptInvocationContext
     from .bindings.queue import QueueMessage
     from .bindings.servicebus import ServiceBusMessage, ServiceBusOutputMessage
@@ -118,7 +118,9 @@ _LAZY: dict[str, str] = {
     "SqlRowList": "azfunc.bindings.sql",
     "MySqlRow": "azfunc.bindings.sql",
     "MySqlRowList": "azfunc.bindings.sql",
+    "KafkaConverter": "azfunc.bindings.kafka",
     "KafkaEvent": "azfunc.bindings.kafka",
+    "KafkaTriggerConverter": "azfunc.bindings.kafka",
     "OrchestrationContext": "azfunc.bindings.durable",
     "EntityContext": "azfunc.bindings.durable",
     # function apps
@@ -196,7 +198,9 @@ __all__ = [
     "InputStream",
     "InputType",
     "InvocationResult",
+    "KafkaConverter",
     "KafkaEvent",
+    "KafkaTriggerConverter",
     "LeaseLostError",
     "LimitExceededError",
     "LoadedApp",

@@ -92,9 +92,11 @@ def decode_json_body(body: bytes | str, charset: str | None = None) -> Any:
                 ) from None
             except RecursionError:
                 raise BodyDecodeError(_TOO_DEEP) from None
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 if not body.strip():
                     raise BodyDecodeError("the body is empty; expected JSON") from None
+                raise _invalid(exc) from None
+            except ValueError as exc:
                 raise BodyDecodeError(f"the body is not valid JSON: {exc}") from None
         text = decode_text_body(body, charset)
     if not text.strip():
@@ -103,5 +105,10 @@ def decode_json_body(body: bytes | str, charset: str | None = None) -> Any:
         return json.loads(text)
     except RecursionError:
         raise BodyDecodeError(_TOO_DEEP) from None
-    except ValueError as exc:
-        raise BodyDecodeError(f"the body is not valid JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise _invalid(exc) from None
+
+
+def _invalid(exc: json.JSONDecodeError) -> BodyDecodeError:
+    """The documented error for invalid JSON, pointing where ``json`` stopped."""
+    return BodyDecodeError(f"the body is not valid JSON: {exc}", doc=exc.doc, pos=exc.pos)

@@ -14,7 +14,7 @@ The tree::
     ├── ConversionError(ValueError)        a converter cannot turn a value into the asked form
     │   ├── WireFormatError                the raw wire payload itself is malformed
     │   └── ForwardingRequiredError        an HTTP answer the custom-handler JSON cannot carry
-    ├── BodyDecodeError(ValueError)        get_json()/text decoding: empty, invalid, undecodable
+    ├── BodyDecodeError(JSONDecodeError)   get_json()/text decoding: empty, invalid, undecodable
     ├── RequestError(ValueError)           an HTTP request that cannot be parsed (forms) [400]
     │   └── LimitExceededError             a limit (parts, field size, body bytes) was hit [413]
     ├── HeaderError(ValueError)            an invalid header name or value (CR/LF, controls)
@@ -39,6 +39,7 @@ every ``Mapping`` does, and a closed stream's ``read()`` raises ``ValueError`` a
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 __all__ = [
@@ -127,8 +128,33 @@ class ForwardingRequiredError(ConversionError):
     sending it wrong."""
 
 
-class BodyDecodeError(AzFuncError, ValueError):
-    """A body cannot be decoded as asked: it is empty, not valid JSON, or not in its charset."""
+class BodyDecodeError(AzFuncError, json.JSONDecodeError):
+    """A body cannot be decoded as asked: it is empty, not valid JSON, or not in its charset.
+
+    It is also a :class:`json.JSONDecodeError` (a ``ValueError``), so code written for
+    ``json.loads`` (``except json.JSONDecodeError``) keeps working; ``doc``/``pos``/``lineno``/
+    ``colno`` point into the text where ``json`` stopped (empty and position 0 when the body
+    was not JSON text at all).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        doc: str = "",
+        pos: int = 0,
+        function: str | None = None,
+        binding: str | None = None,
+    ) -> None:
+        Exception.__init__(self, message)
+        self.msg = message
+        self.doc = doc
+        self.pos = pos
+        self.lineno = doc.count("\n", 0, pos) + 1
+        self.colno = pos - doc.rfind("\n", 0, pos)
+        self.function = function
+        self.binding = binding
+        self.http_status = self.default_http_status
 
 
 class RequestError(AzFuncError, ValueError):

@@ -155,7 +155,7 @@ class InputStream(io.BufferedIOBase):
         """Always ``False``: the stream is read-only."""
         return False
 
-    def read(self, size: int | None = -1, /) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all that is left when negative or ``None``).
 
         Raises:
@@ -164,7 +164,7 @@ class InputStream(io.BufferedIOBase):
         self._check_open()
         return bytes(self._raw.read(-1 if size is None else size))
 
-    def read1(self, size: int = -1, /) -> bytes:
+    def read1(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes with at most one call to the underlying data.
 
         Raises:

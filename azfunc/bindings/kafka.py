@@ -41,7 +41,13 @@ from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import BatchTriggerConverter
 from ._value import BindingValue, body_bytes
 
-__all__ = ["CONVERTERS", "KafkaEvent", "KafkaOutputConverter", "KafkaTriggerConverter"]
+__all__ = [
+    "CONVERTERS",
+    "KafkaConverter",
+    "KafkaEvent",
+    "KafkaOutputConverter",
+    "KafkaTriggerConverter",
+]
 
 _SINGLE_KEYS: Final = ("Offset", "Partition", "Topic", "Key", "Timestamp")
 
@@ -274,3 +280,7 @@ CONVERTERS: Final[dict[str, Converter]] = {
     "kafkaTrigger": KafkaTriggerConverter(),
     "kafka": _OUTPUT,
 }
+
+
+#: azure-functions' name for the ``kafka`` (output) binding's converter.
+KafkaConverter = KafkaOutputConverter

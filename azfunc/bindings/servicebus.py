@@ -32,12 +32,12 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final
 
 from .._body import charset_from_content_type, decode_json_body
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ConversionError
 from .._metadata import (
     metadata_datetime,
     metadata_dict,
@@ -107,8 +107,17 @@ _FIELDS: Final[tuple[tuple[str, str, str], ...]] = (
 _DATETIME_FIELDS: Final = frozenset(a for a, _, k in _FIELDS if k == "datetime")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+def _aware(value: datetime | date | None) -> datetime | None:
+    """A timezone-aware datetime: naive values are UTC, a ``date`` is its midnight (UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        if not isinstance(value, date):
+            raise ArgumentTypeError(
+                f"a ServiceBusMessage time must be a datetime or date, got {type(value).__name__}"
+            )
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
 
@@ -207,8 +216,8 @@ class ServiceBusMessage(_MessageBody):
     dead_letter_error_description: str | None
     state: int | None
     transaction_partition_key: str | None
-    application_properties: dict[str, Any] | None
-    user_properties: dict[str, Any] | None
+    application_properties: dict[str, Any]
+    user_properties: dict[str, Any]
     force_persistence: bool | None
 
     def __init__(  # one keyword per broker property, as in azure-functions
@@ -221,16 +230,16 @@ class ServiceBusMessage(_MessageBody):
         content_type: str | None = None,
         correlation_id: str | None = None,
         delivery_count: int | None = None,
-        enqueued_time_utc: datetime | None = None,
-        expires_at_utc: datetime | None = None,
-        locked_until: datetime | None = None,
+        enqueued_time_utc: datetime | date | None = None,
+        expires_at_utc: datetime | date | None = None,
+        locked_until: datetime | date | None = None,
         lock_token: str | None = None,
         sequence_number: int | None = None,
         enqueued_sequence_number: int | None = None,
         partition_key: str | None = None,
         reply_to: str | None = None,
         reply_to_session_id: str | None = None,
-        scheduled_enqueue_time_utc: datetime | None = None,
+        scheduled_enqueue_time_utc: datetime | date | None = None,
         time_to_live: timedelta | None = None,
         to: str | None = None,
         subject: str | None = None,
@@ -275,8 +284,9 @@ class ServiceBusMessage(_MessageBody):
             application_properties = dict(user_properties)
         elif user_properties is None and application_properties is not None:
             user_properties = dict(application_properties)
-        self.application_properties = application_properties
-        self.user_properties = user_properties
+        # azure-functions' defaults: empty mappings, never None
+        self.application_properties = application_properties or {}
+        self.user_properties = user_properties or {}
         self._metadata: dict[str, Any] | None = None
         self._shared: SharedMetadata | None = None
 

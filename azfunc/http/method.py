@@ -32,6 +32,8 @@ class HttpMethod(str, enum.Enum):
     OPTIONS = "OPTIONS"
     TRACE = "TRACE"
     CONNECT = "CONNECT"
+    #: the safe, body-carrying QUERY method (IETF httpbis draft); azure-functions 2.x has it.
+    QUERY = "QUERY"
 
     def __str__(self) -> str:
         return self.value

@@ -32,7 +32,7 @@ def test_method_is_upper_cased_and_compares_with_the_enum() -> None:
     assert str(func.HttpMethod.DELETE) == "DELETE"
     assert isinstance(func.HttpMethod.GET, str)
     assert [m.value for m in func.HttpMethod] == [
-        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT"
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT", "QUERY"
     ]
 
 

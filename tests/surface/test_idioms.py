@@ -199,3 +199,45 @@ def test_load_app_keeps_neither_of_two_functions_of_one_name(tmp_path: Any) -> N
         with pytest.raises(FunctionLoadError, match="2 functions have this name"):
             app.invoke("Same", msg="x")
         assert [f.code for f in app.check()] == ["duplicate-function"]
+
+
+# --- small idioms ported code relies on -------------------------------------------------------
+
+
+def test_input_stream_read_takes_size_as_a_keyword() -> None:
+    stream = func.InputStream(data=b"abcdef")
+    assert stream.read(size=2) == b"ab"
+    assert stream.read1(size=2) == b"cd"
+
+
+def test_service_bus_properties_default_to_empty_dicts_and_dates_are_accepted() -> None:
+    import datetime
+
+    msg = func.ServiceBusMessage(body=b"x", enqueued_time_utc=datetime.date(2024, 1, 2))
+    assert msg.application_properties == {}
+    assert msg.user_properties == {}
+    assert msg.enqueued_time_utc == datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc)
+    with pytest.raises(func.ArgumentTypeError, match="datetime or date"):
+        func.ServiceBusMessage(body=b"x", enqueued_time_utc="2024-01-02")  # type: ignore[arg-type]
+
+
+def test_get_json_errors_are_also_json_decode_errors() -> None:
+    import json
+
+    req = func.HttpRequest("POST", "http://h/", body=b'{"a": 1,,}')
+    with pytest.raises(json.JSONDecodeError) as info:
+        req.get_json()
+    error = info.value
+    assert isinstance(error, func.BodyDecodeError)
+    assert isinstance(error, ValueError)
+    assert (error.doc, error.pos, error.lineno) == ('{"a": 1,,}', 8, 1)
+    with pytest.raises(json.JSONDecodeError, match="empty"):
+        func.HttpRequest("POST", "http://h/").get_json()
+
+
+def test_the_2x_names_exist() -> None:
+    assert func.HttpMethod.QUERY == "QUERY"
+    assert func.KafkaTriggerConverter.binding == "kafkaTrigger"
+    assert func.KafkaConverter.binding == "kafka"
+    with pytest.raises(func.ArgumentTypeError):
+        func.HttpResponse(1)  # type: ignore[arg-type]
