@@ -106,9 +106,9 @@ def _decorators(cls: type) -> dict[str, inspect.Signature]:
     }
 
 
-def test_every_upstream_decorator_exists_with_its_parameters(upstream: Path) -> None:
-    """azfunc's FunctionApp has every public method of upstream's, with the same parameter
-    names in the same order and the same defaults."""
+def _upstream_decorators(python: Path) -> dict[str, list[list[Any]]]:
+    """Every public method of upstream's ``FunctionApp`` in the environment of ``python``:
+    parameter names in order, with their defaults."""
     script = (
         "import inspect, json, azure.functions as f\n"
         "out = {}\n"
@@ -120,10 +120,16 @@ def test_every_upstream_decorator_exists_with_its_parameters(upstream: Path) -> 
         "'value', p.default))] for p in ps]\n"
         "print(json.dumps(out))\n"
     )
-    done = subprocess.run([str(upstream), "-c", script], capture_output=True, text=True,
+    done = subprocess.run([str(python), "-c", script], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
-    theirs: dict[str, list[list[Any]]] = json.loads(done.stdout)
+    return dict(json.loads(done.stdout))
+
+
+def test_every_upstream_decorator_exists_with_its_parameters(upstream: Path) -> None:
+    """azfunc's FunctionApp has every public method of upstream's, with the same parameter
+    names in the same order and the same defaults."""
+    theirs = _upstream_decorators(upstream)
     ours = _decorators(azfunc.FunctionApp)
     missing = sorted(set(theirs) - set(ours))
     assert not missing
@@ -138,6 +144,24 @@ def test_every_upstream_decorator_exists_with_its_parameters(upstream: Path) -> 
         if mine != params:
             differing[name] = (mine, params)
     assert not differing
+
+
+def test_every_2x_decorator_exists_with_its_parameter_names() -> None:
+    """The same against ``azure-functions`` 2.x (Python 3.13+ only), in the environment the
+    tests against Microsoft's worker use (``.venv-worker313``)."""
+    from tests.msworker.harness import worker_python
+
+    theirs = _upstream_decorators(worker_python())
+    ours = _decorators(azfunc.FunctionApp)
+    assert len(theirs) >= 70
+    assert sorted(set(theirs) - set(ours)) == []
+    differing = {
+        name: names
+        for name, params in theirs.items()
+        if (names := ([p.name for p in ours[name].parameters.values()], [p[0] for p in params]))
+        and names[0] != names[1]
+    }
+    assert differing == {}
 
 
 #: parameters azfunc has from ``azure-functions`` 2.x, newer than the pinned upstream.
