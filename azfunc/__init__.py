@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from ._datum import Datum
     from ._out import Out
     from ._registry import BindingRegistry, Converter, get_binding_registry
+    from .adapters.apps import AsgiFunctionApp, ExternalHttpFunctionApp, WsgiFunctionApp
+    from .adapters.asgi import AsgiMiddleware
+    from .adapters.wsgi import WsgiMiddleware
     from .app.decorators import Blueprint, FunctionApp
     from .app.enums import AccessRights, AuthLevel, BlobSource, Cardinality, DataType
     from .app.invocation import InvocationResult
@@ -116,6 +119,12 @@ _LAZY: dict[str, str] = {
     "InvocationResult": "azfunc.app.invocation",
     "check_app": "azfunc.app.validation",
     "Finding": "azfunc.app.validation",
+    # web frameworks inside functions
+    "AsgiMiddleware": "azfunc.adapters.asgi",
+    "WsgiMiddleware": "azfunc.adapters.wsgi",
+    "AsgiFunctionApp": "azfunc.adapters.apps",
+    "WsgiFunctionApp": "azfunc.adapters.apps",
+    "ExternalHttpFunctionApp": "azfunc.adapters.apps",
 }
 
 __all__ = [
@@ -123,6 +132,8 @@ __all__ = [
     "AnnotationError",
     "ArgumentTypeError",
     "ArgumentValueError",
+    "AsgiFunctionApp",
+    "AsgiMiddleware",
     "AuthLevel",
     "AzFuncError",
     "BindingNotFoundError",
@@ -144,6 +155,7 @@ __all__ = [
     "EventGridEvent",
     "EventGridOutputEvent",
     "EventHubEvent",
+    "ExternalHttpFunctionApp",
     "Finding",
     "FormFile",
     "FormLimits",
@@ -178,6 +190,8 @@ __all__ = [
     "TraceContext",
     "WarmUpContext",
     "WireFormatError",
+    "WsgiFunctionApp",
+    "WsgiMiddleware",
     "__version__",
     "check_app",
     "get_binding_registry",
@@ -186,7 +200,7 @@ __all__ = [
 
 
 #: submodules reachable as attributes (``azfunc.meta``) without an explicit import.
-_SUBMODULES = frozenset({"meta", "testing", "http", "bindings", "app", "host"})
+_SUBMODULES = frozenset({"meta", "testing", "http", "bindings", "app", "host", "adapters"})
 
 
 def __getattr__(name: str) -> Any:
