@@ -200,7 +200,7 @@ class _Exchange:
             logger.error("the ASGI app raised after its response was complete",
                          exc_info=error)
         queue = self.queue
-        if queue is not None and not self.sent_body:
+        if queue is not None and not self.sent_body and not self.finished.is_set():
             self.sent_body = True
             # the stream must end even if the app failed: the consumer sees the error
             marker = error if error is not None else _END
@@ -215,6 +215,7 @@ async def _stream(first: list[bytes], exchange: _Exchange,
     """The chunks of a streaming response, as the app sends them."""
     queue = exchange.queue
     assert queue is not None
+    complete = False
     try:
         for chunk in first:
             yield chunk
@@ -225,10 +226,11 @@ async def _stream(first: list[bytes], exchange: _Exchange,
             if isinstance(item, BaseException):
                 raise item
             yield item
+        complete = True
     finally:
         exchange.finished.set()
-        if not task.done():
-            task.cancel()
+        if not complete and not task.done():
+            task.cancel()  # the consumer gave up: so does the app
 
 
 def _close_loops(loops: list[asyncio.AbstractEventLoop]) -> None:

@@ -141,6 +141,7 @@ class Lifespan:
         try:
             await self.app(scope, self._receive, self._send)
         except BaseException as exc:
+            ending = isinstance(exc, (KeyboardInterrupt, SystemExit, asyncio.CancelledError))
             if self._reply is not None and not self._reply.done():
                 if self._received:
                     self._reply.set_result(
@@ -148,9 +149,9 @@ class Lifespan:
                     )
                 else:
                     self._reply.set_result({"type": "unsupported", "message": repr(exc)})
-            elif self.started and self.supported:
+            elif self.started and self.supported and not ending:
                 logger.exception("the ASGI app's lifespan task failed")
-            if isinstance(exc, (KeyboardInterrupt, SystemExit, asyncio.CancelledError)):
+            if ending:
                 raise
         else:
             if self._reply is not None and not self._reply.done():

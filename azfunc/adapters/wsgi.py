@@ -26,6 +26,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import contextvars
 import io
 import logging
 import threading
@@ -55,6 +56,8 @@ ExcInfo = tuple[type[BaseException], BaseException, "TracebackType | None"]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+Context_ = contextvars.Context
+_DONE: Final[Any] = object()
 _errors_log = logging.getLogger("azfunc.wsgi")
 _SPECIAL: Final = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _HTTP_NAMES: dict[str, str] = {}
@@ -152,17 +155,24 @@ def _close(result: object) -> None:
         close()
 
 
-def _rest(first: bytes, iterator: Iterator[bytes], result: object, *,
+def _rest(first: bytes, iterator: Iterator[bytes], result: object, context: Context_, *,
           head: bool) -> Iterator[bytes]:
-    """The chunks of a streaming response: the first, then the app's, closing it at the end."""
+    """The chunks of a streaming response: the first, then the app's, closing it at the end.
+
+    Every step runs in ``context``, the one the app ran in: an iterable that set context
+    variables (Flask's ``stream_with_context``) finds them, whichever thread iterates it.
+    """
     try:
         if not head:
             yield first
-        for chunk in iterator:
+        while True:
+            chunk = context.run(next, iterator, _DONE)
+            if chunk is _DONE:
+                return
             if chunk and not head:
                 yield chunk
     finally:
-        _close(result)
+        context.run(_close, result)
 
 
 class WsgiMiddleware:
@@ -290,13 +300,16 @@ class WsgiMiddleware:
             ConversionError: if the app never calls ``start_response`` or gives a bad status.
         """
         environ = self.environ(req, context, body=body)
-        head = req.method == "HEAD"
+        run = contextvars.copy_context()
+        return run.run(self._call, environ, req.method == "HEAD", run)
+
+    def _call(self, environ: dict[str, Any], head: bool, run: Context_) -> HttpResponse:
         start = _Start()
         result = self._app(environ, start)
         try:
             if isinstance(result, (list, tuple)):
                 chunks = [*start.written, *result]
-                whole: bytes | None = b"".join(chunks)
+                whole: bytes = b"".join(chunks)
             else:
                 iterator = iter(result)
                 first = b""
@@ -312,7 +325,7 @@ class WsgiMiddleware:
                     if start.status is None:
                         raise ConversionError("the WSGI app did not call start_response")
                     start.committed = True
-                    return self._response(start, _rest(first, iterator, result, head=head))
+                    return self._response(start, _rest(first, iterator, result, run, head=head))
                 whole = first
         except BaseException:
             _close(result)

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
@@ -44,12 +44,14 @@ async def echo(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @api.post("/form")
-async def form(name: str = Form(...), tags: list[str] = Form(...)) -> dict[str, Any]:
+async def form(name: Annotated[str, Form()], tags: Annotated[list[str], Form()]) -> dict[str, Any]:
     return {"name": name, "tags": tags}
 
 
 @api.post("/upload")
-async def upload(file: UploadFile = File(...), note: str = Form("")) -> dict[str, Any]:
+async def upload(
+    file: Annotated[UploadFile, File()], note: Annotated[str, Form()] = ""
+) -> dict[str, Any]:
     data = await file.read()
     return {"filename": file.filename, "size": len(data), "head": data[:4].hex(), "note": note}
 
