@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / "bench" / ".venvs"
 
 #: installed into every benchmark venv besides azfunc and the baseline.
-TOOLS = ("pyperf>=2.6", "httpx>=0.25", "python-multipart>=0.0.9")
+TOOLS = ("pyperf>=2.6", "httpx>=0.25", "python-multipart>=0.0.9",
+         # bench/cases/frameworks.py: the apps and the servers that serve them directly
+         "fastapi>=0.100", "flask>=2.3", "gunicorn>=21")
 #: azfunc extras installed (editable) into every benchmark venv.
 EXTRAS = "host"
 

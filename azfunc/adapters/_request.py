@@ -16,14 +16,14 @@ Rules this module keeps:
 * The mount point (``root_path``/``SCRIPT_NAME``) is the decoded path minus the value of
   the catch-all route parameter (``{*route}``): the part of the URL the function's route
   consumed (``/api`` for the default route prefix). A fixed ``root_path`` replaces that.
+* Headers are read through a getter (``req.headers.get``): only the few names needed.
 * Nothing here raises: a malformed URL or header gives the nearest sensible value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import Final, NamedTuple
 from urllib.parse import unquote, unquote_to_bytes
 
 __all__ = [
@@ -52,8 +52,7 @@ def to_bytes(text: str) -> bytes:
         return text.encode("utf-8")
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """The parts of a request's URL an adapter needs."""
 
     scheme: str
@@ -63,55 +62,58 @@ class Target:
     query: str
 
 
-def parse_target(
-    url: str, first_header: Mapping[str, str | None], *, trust_forwarded: bool = True
-) -> Target:
+HeaderGetter = Callable[[str], "str | None"]
+
+
+def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True) -> Target:
     """Split ``url`` and apply the ``Host`` and ``X-Forwarded-*`` headers.
 
-    ``first_header`` maps lower-case header names to their first value (or ``None``).
+    ``header`` returns the first value of a lower-case header name, or ``None``.
 
     Example:
-        >>> t = parse_target("https://example.org:8443/api/a%20b?x=1&x=2#f", {})
+        >>> t = parse_target("https://example.org:8443/api/a%20b?x=1&x=2#f", {}.get)
         >>> t.scheme, t.host, t.port, t.raw_path, t.query
         ('https', 'example.org', 8443, '/api/a%20b', 'x=1&x=2')
-        >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"})
+        >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"}.get)
         Target(scheme='https', host='h', port=81, raw_path='/api/x', query='')
     """
     scheme = "http"
     authority = ""
     rest = url
-    head, sep, tail = url.partition("://")
-    if sep and "/" not in head and "?" not in head:
-        scheme = head.lower() or "http"
-        slash = len(tail)
-        for mark in "/?#":
-            found = tail.find(mark)
-            if 0 <= found < slash:
-                slash = found
-        authority, rest = tail[:slash], tail[slash:]
-    if "#" in rest:
-        rest = rest.partition("#")[0]
+    mark = url.find("://")
+    if mark > 0 and url.find("/", 0, mark) < 0 and url.find("?", 0, mark) < 0:
+        scheme = url[:mark].lower()
+        begin = mark + 3
+        end = len(url)
+        for stop in "/?#":
+            found = url.find(stop, begin, end)
+            if found >= 0:
+                end = found
+        authority, rest = url[begin:end], url[end:]
+    hash_at = rest.find("#")
+    if hash_at >= 0:
+        rest = rest[:hash_at]
     raw_path, _, query = rest.partition("?")
     if not raw_path.startswith("/"):
         raw_path = "/" + raw_path
     if "@" in authority:
         authority = authority.rpartition("@")[2]
     if not authority:
-        authority = first_header.get("host") or ""
+        authority = header("host") or ""
+    forwarded_port = None
     if trust_forwarded:
-        proto = first_header.get("x-forwarded-proto")
+        proto = header("x-forwarded-proto")
         if proto:
             scheme = proto.partition(",")[0].strip().lower() or scheme
-        forwarded_host = first_header.get("x-forwarded-host")
+        forwarded_host = header("x-forwarded-host")
         if forwarded_host:
             authority = forwarded_host.partition(",")[0].strip() or authority
+        forwarded_port = header("x-forwarded-port")
     host, port = _split_authority(authority, scheme)
-    if trust_forwarded:
-        forwarded_port = first_header.get("x-forwarded-port")
-        if forwarded_port:
-            value = forwarded_port.partition(",")[0].strip()
-            if value.isdigit() and int(value) < 65536:
-                port = int(value)
+    if forwarded_port:
+        value = forwarded_port.partition(",")[0].strip()
+        if value.isdigit() and int(value) < 65536:
+            port = int(value)
     return Target(scheme, host, port, raw_path, query)
 
 
@@ -178,16 +180,16 @@ def mount_point(path: str, route_params: Mapping[str, str], route_param: str | N
     return ""
 
 
-def client_address(first_header: Mapping[str, str | None]) -> tuple[str, int] | None:
+def client_address(header: HeaderGetter) -> tuple[str, int] | None:
     """The client's ``(address, port)`` from ``X-Forwarded-For`` (port 0 when not given).
 
     Example:
-        >>> client_address({"x-forwarded-for": "203.0.113.7:5133, 10.0.0.1"})
+        >>> client_address({"x-forwarded-for": "203.0.113.7:5133, 10.0.0.1"}.get)
         ('203.0.113.7', 5133)
-        >>> client_address({"x-forwarded-for": "[2001:db8::1]:80"}), client_address({})
+        >>> client_address({"x-forwarded-for": "[2001:db8::1]:80"}.get), client_address({}.get)
         (('2001:db8::1', 80), None)
     """
-    forwarded = first_header.get("x-forwarded-for")
+    forwarded = header("x-forwarded-for")
     if not forwarded:
         return None
     first = forwarded.partition(",")[0].strip()

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator
@@ -103,44 +104,56 @@ class _Exchange:
     """One request/response between the middleware and the app."""
 
     __slots__ = (
+        "abandoned",
         "body",
         "chunks",
+        "complete",
         "decided",
-        "finished",
         "head",
         "headers",
         "queue",
-        "sent_body",
         "status",
-        "stream",
+        "waiter",
     )
 
-    def __init__(self, body: bytes | AsyncIterable[bytes], *, head: bool, stream: bool) -> None:
+    def __init__(self, body: bytes | AsyncIterable[bytes], *, head: bool,
+                 decided: asyncio.Future[str] | None) -> None:
         self.body: bytes | AsyncIterator[bytes] | None = (
             body if isinstance(body, bytes) else body.__aiter__()
         )
         self.head = head
-        self.stream = stream
         self.status: int | None = None
         self.headers: Any = ()
         self.chunks: list[bytes] = []
-        loop = asyncio.get_running_loop()
-        #: resolves to "whole" or "stream" once the response is decided.
-        self.decided: asyncio.Future[str] = loop.create_future()
-        self.finished = asyncio.Event()
+        #: streaming mode only: resolves to "whole" or "stream" once the answer is decided.
+        self.decided = decided
         self.queue: asyncio.Queue[Any] | None = None
-        self.sent_body = False
+        #: the final body message was sent / the consumer gave up on the stream.
+        self.complete = False
+        self.abandoned = False
+        #: what ``receive`` waits on after the body, created when an app asks.
+        self.waiter: asyncio.Future[None] | None = None
+
+    def finish(self) -> None:
+        """The exchange is over: a pending ``receive`` answers ``http.disconnect``."""
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def receive(self) -> Message:
         body = self.body
         if body is None:
-            await self.finished.wait()
+            if not self.complete and not self.abandoned:
+                waiter = self.waiter
+                if waiter is None:
+                    waiter = self.waiter = asyncio.get_running_loop().create_future()
+                await asyncio.shield(waiter)
             return {"type": "http.disconnect"}
-        if isinstance(body, bytes):
+        if type(body) is bytes:
             self.body = None
             return {"type": "http.request", "body": body, "more_body": False}
         try:
-            chunk = await body.__anext__()
+            chunk = await body.__anext__()  # type: ignore[union-attr]
         except StopAsyncIteration:
             self.body = None
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -151,7 +164,7 @@ class _Exchange:
         if kind == "http.response.body":
             if self.status is None:
                 raise ConversionError("the ASGI app sent a body before http.response.start")
-            if self.sent_body:
+            if self.complete:
                 return
             chunk = message.get("body", b"")
             more = message.get("more_body", False)
@@ -160,48 +173,57 @@ class _Exchange:
                 if chunk and not self.head:
                     await queue.put(bytes(chunk))
                 if not more:
-                    self.sent_body = True
+                    self.complete = True
                     await queue.put(_END)
+                    self.finish()
                 return
             if chunk and not self.head:
-                self.chunks.append(bytes(chunk))
+                self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+            decided = self.decided
             if not more:
-                self.sent_body = True
-                if not self.decided.done():
-                    self.decided.set_result("whole")
-            elif self.stream and not self.decided.done():
+                self.complete = True
+                self.finish()
+                if decided is not None and not decided.done():
+                    decided.set_result("whole")
+            elif decided is not None and not decided.done():
                 self.queue = asyncio.Queue(_STREAM_AHEAD)
-                self.decided.set_result("stream")
+                decided.set_result("stream")
         elif kind == "http.response.start":
             if self.status is not None:
                 raise ConversionError("the ASGI app sent http.response.start twice")
             self.status = int(message["status"])
             self.headers = message.get("headers", ())
 
+    def failed(self, error: BaseException) -> bool:
+        """Whether an error the app raised fails the request (else it is only logged)."""
+        if self.complete and not isinstance(error, asyncio.CancelledError):
+            logger.error("the ASGI app raised after its response was complete",
+                         exc_info=error)
+            return False
+        return not self.complete
+
     def app_done(self, task: asyncio.Future[None]) -> None:
-        """The app returned or raised: settle whatever is still waiting."""
-        if task.cancelled():
-            error: BaseException | None = asyncio.CancelledError()
-        else:
-            error = task.exception()
-        if not self.decided.done():
+        """The app (a task, in streaming mode) returned or raised: settle what waits."""
+        error: BaseException | None
+        error = asyncio.CancelledError() if task.cancelled() else task.exception()
+        if error is not None and not self.failed(error):
+            error = None
+        decided = self.decided
+        assert decided is not None
+        if not decided.done():
             if error is not None:
-                self.decided.set_exception(error)
+                decided.set_exception(error)
             elif self.status is None:
-                self.decided.set_exception(
+                decided.set_exception(
                     ConversionError("the ASGI app returned without sending a response")
                 )
             else:
-                self.sent_body = True
-                self.decided.set_result("whole")
-        elif error is not None and self.sent_body and not isinstance(
-            error, asyncio.CancelledError
-        ):
-            logger.error("the ASGI app raised after its response was complete",
-                         exc_info=error)
+                self.complete = True
+                decided.set_result("whole")
+        self.finish()
         queue = self.queue
-        if queue is not None and not self.sent_body and not self.finished.is_set():
-            self.sent_body = True
+        if queue is not None and not self.complete and not self.abandoned:
+            self.complete = True
             # the stream must end even if the app failed: the consumer sees the error
             marker = error if error is not None else _END
             if queue.full():
@@ -215,7 +237,7 @@ async def _stream(first: list[bytes], exchange: _Exchange,
     """The chunks of a streaming response, as the app sends them."""
     queue = exchange.queue
     assert queue is not None
-    complete = False
+    done = False
     try:
         for chunk in first:
             yield chunk
@@ -226,11 +248,27 @@ async def _stream(first: list[bytes], exchange: _Exchange,
             if isinstance(item, BaseException):
                 raise item
             yield item
-        complete = True
+        done = True
     finally:
-        exchange.finished.set()
-        if not complete and not task.done():
-            task.cancel()  # the consumer gave up: so does the app
+        if not done:
+            exchange.abandoned = True
+            exchange.finish()
+            if not task.done():
+                task.cancel()  # the consumer gave up: so does the app
+
+
+if sys.version_info >= (3, 12):
+
+    def _start(coro: Any) -> asyncio.Future[None]:
+        """Run the app as a task that starts at once (no loop turn before its first step)."""
+        return asyncio.Task(coro, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+
+else:
+
+    def _start(coro: Any) -> asyncio.Future[None]:
+        """Run the app as a task."""
+        task: asyncio.Future[None] = asyncio.ensure_future(coro)
+        return task
 
 
 def _close_loops(loops: list[asyncio.AbstractEventLoop]) -> None:
@@ -376,15 +414,21 @@ class AsgiMiddleware:
             >>> s["path"], s["raw_path"], s["root_path"], s["query_string"], s["server"]
             ('/api/x/y', b'/api/x%2Fy', '/api', b'q=%20', ('h', 443))
         """
-        headers: list[tuple[bytes, bytes]] = []
-        first: dict[str, str | None] = {}
-        for name, value in req.headers.items():
-            lowered = name.lower()
-            if lowered not in first:
-                first[lowered] = value
-            headers.append((to_bytes(lowered), to_bytes(value)))
-        target = parse_target(req.url, first, trust_forwarded=self.trust_forwarded)
-        path = decode_path_utf8(target.raw_path)
+        view = req.headers
+        try:
+            headers = [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in view.items()
+            ]
+        except UnicodeEncodeError:
+            headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
+        get = view.get
+        # the X-Forwarded-* reads only when the request has one (most have none)
+        trust = self.trust_forwarded and any(
+            name.startswith(b"x-forwarded-") for name, _ in headers
+        )
+        scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
+        path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path
         if root is None:
             root = mount_point(path, req.route_params, self.route_param)
@@ -395,19 +439,21 @@ class AsgiMiddleware:
             "asgi": _ASGI,
             "http_version": "1.1",
             "method": req.method,
-            "scheme": target.scheme,
+            "scheme": scheme,
             "path": path,
-            "raw_path": to_bytes(target.raw_path),
-            "query_string": to_bytes(target.query),
+            "raw_path": to_bytes(raw_path),
+            "query_string": to_bytes(query),
             "root_path": root,
             "headers": headers,
-            "client": client_address(first) if self.trust_forwarded else None,
-            "server": (target.host, target.port),
+            "client": client_address(get) if trust else None,
+            "server": (host, port),
             "extensions": {},
+            "azure_functions.context": context,
         }
         if self.lifespan.started:
-            scope["state"] = dict(self.lifespan.state)
-        scope.update(context_keys(context))
+            scope["state"] = self.lifespan.state.copy()
+        if context is not None:
+            scope.update(context_keys(context))
         return scope
 
     async def _call(
@@ -420,27 +466,41 @@ class AsgiMiddleware:
     ) -> HttpResponse:
         scope = self.scope(req, context)
         head = scope["method"] == "HEAD"
-        exchange = _Exchange(req.get_body() if body is None else body, head=head, stream=stream)
-        task: asyncio.Future[None] = asyncio.ensure_future(
-            self._app(scope, exchange.receive, exchange.send)
-        )
+        payload = req.get_body() if body is None else body
+        if not stream:
+            # the whole body is wanted: the app runs right here, no task, no loop turn
+            exchange = _Exchange(payload, head=head, decided=None)
+            try:
+                await self._app(scope, exchange.receive, exchange.send)
+            except BaseException as exc:
+                if exchange.failed(exc):
+                    raise
+            finally:
+                exchange.finish()
+            if exchange.status is None:
+                raise ConversionError("the ASGI app returned without sending a response")
+            return self._whole(exchange)
+        decided: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        exchange = _Exchange(payload, head=head, decided=decided)
+        task = _start(self._app(scope, exchange.receive, exchange.send))
         task.add_done_callback(exchange.app_done)
         try:
-            how = await asyncio.shield(exchange.decided)
+            how = decided.result() if decided.done() else await decided
         except asyncio.CancelledError:
             task.cancel()
             raise
+        if how == "whole":
+            return self._whole(exchange)
         assert exchange.status is not None
         pairs, typed = response_headers(exchange.headers)
-        if how == "whole":
-            exchange.finished.set()
-            if not stream and not task.done():
-                # a private loop stops after this call: let the app finish (background
-                # tasks included); on a host's loop the app goes on after the answer
-                await asyncio.wait([task])
-            chunks = exchange.chunks
-            body_bytes = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            return build_response(exchange.status, pairs, typed, body_bytes)
         return build_response(
             exchange.status, pairs, typed, _stream(exchange.chunks, exchange, task)
         )
+
+    @staticmethod
+    def _whole(exchange: _Exchange) -> HttpResponse:
+        assert exchange.status is not None
+        pairs, typed = response_headers(exchange.headers)
+        chunks = exchange.chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return build_response(exchange.status, pairs, typed, body)

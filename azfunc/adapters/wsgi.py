@@ -235,17 +235,21 @@ class WsgiMiddleware:
             ('/api', '/cafÃ©', 'q=%20', '443')
         """
         environ: dict[str, Any] = {}
-        first: dict[str, str | None] = {}
+        forwarded = False
         for name, value in req.headers.items():
             lowered = name.lower()
             key = _SPECIAL.get(lowered) or _environ_name(lowered)
-            if lowered in first:
+            if key in environ:
                 joiner = "; " if lowered == "cookie" else ", "
                 environ[key] = f"{environ[key]}{joiner}{value}"
             else:
-                first[lowered] = value
                 environ[key] = value
-        target = parse_target(req.url, first, trust_forwarded=self.trust_forwarded)
+                if not forwarded and lowered.startswith("x-forwarded-"):
+                    forwarded = True
+        get = req.headers.get
+        # the X-Forwarded-* reads only when the request has one (most have none)
+        trust = self.trust_forwarded and forwarded
+        target = parse_target(req.url, get, trust_forwarded=trust)
         raw_path = target.raw_path
         path = decode_path_latin1(raw_path)
         root = self.root_path
@@ -281,7 +285,7 @@ class WsgiMiddleware:
             "wsgi.run_once": False,
         })
         environ["REQUEST_URI"] = environ["RAW_URI"]
-        client = client_address(first) if self.trust_forwarded else None
+        client = client_address(get) if trust else None
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]
             environ["REMOTE_PORT"] = str(client[1])

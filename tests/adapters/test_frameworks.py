@@ -26,8 +26,19 @@ def fastapi_loop() -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
+        loop.run_until_complete(settle())
         loop.run_until_complete(fastapi_app.app.shutdown())
         loop.close()
+
+
+async def settle() -> None:
+    """Let the apps finish what they do after their answer (FastAPI closes uploads, Django
+    its body file): a host's loop goes on running, a test's must wait for them."""
+    me = asyncio.current_task()
+    lifespan = fastapi_app.app.middleware.lifespan._task
+    others = [t for t in asyncio.all_tasks() if t is not me and t is not lifespan]
+    if others:
+        await asyncio.wait(others)
 
 
 def fastapi(loop: asyncio.AbstractEventLoop, req: func.HttpRequest) -> func.HttpResponse:
@@ -35,6 +46,7 @@ def fastapi(loop: asyncio.AbstractEventLoop, req: func.HttpRequest) -> func.Http
         response = await fastapi_app.app.middleware.handle_async(req, func.Context())
         if response.is_streaming:
             await response.aget_body()
+        await settle()
         return response
 
     return loop.run_until_complete(call())
@@ -198,7 +210,9 @@ django_asgi = func.AsgiMiddleware(django_app.asgi_api)
 def django_both(req: func.HttpRequest) -> list[func.HttpResponse]:
     async def via_asgi() -> func.HttpResponse:
         await django_asgi.startup()  # Django's handler has no lifespan: startup still works
-        return await django_asgi.handle_async(req)
+        response = await django_asgi.handle_async(req)
+        await settle()
+        return response
 
     return [django_wsgi.handle(req), asyncio.run(via_asgi())]
 
