@@ -12,6 +12,9 @@ Rules this module keeps:
   app.shutdown()`` when it stops. A host that does not (Microsoft's worker) gets the
   startup on the first request instead; a failed startup then fails every request with the
   same error.
+* The framework's function carries its middleware as ``azfunc_middleware``: a host that
+  streams request bodies calls ``middleware.handle_async(req, context, body=chunks)``
+  (ASGI) or ``middleware.handle(req, context, body=stream)`` (WSGI) itself.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class AsgiFunctionApp(ExternalHttpFunctionApp):
                 await self.startup()
             return await middleware.handle_async(req, context)
 
+        http_app_func.azfunc_middleware = middleware  # type: ignore[attr-defined]
         self._route(function_name)(http_app_func)
 
     async def startup(self) -> None:
@@ -145,4 +149,5 @@ class WsgiFunctionApp(ExternalHttpFunctionApp):
         def http_app_func(req: HttpRequest, context: Context) -> HttpResponse:
             return middleware.handle(req, context)
 
+        http_app_func.azfunc_middleware = middleware  # type: ignore[attr-defined]
         self._route(function_name)(http_app_func)

@@ -261,7 +261,8 @@ if sys.version_info >= (3, 12):
 
     def _start(coro: Any) -> asyncio.Future[None]:
         """Run the app as a task that starts at once (no loop turn before its first step)."""
-        return asyncio.Task(coro, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        loop = asyncio.get_running_loop()
+        return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
 
 else:
 

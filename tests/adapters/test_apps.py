@@ -36,6 +36,7 @@ def test_one_catch_all_function_with_every_method(kind: str) -> None:
     assert set(props["methods"]) == {m.value for m in func.HttpMethod}
     assert [b.type for b in fn.bindings] == ["httpTrigger", "http"]
     assert isinstance(app, func.FunctionApp)
+    assert fn.func.azfunc_middleware is app.middleware  # type: ignore[attr-defined]
 
 
 def test_the_function_name_and_auth_level_can_be_chosen() -> None:
