@@ -28,6 +28,7 @@ from urllib.parse import unquote, unquote_to_bytes
 
 __all__ = [
     "Target",
+    "ascii_digits",
     "client_address",
     "decode_path_latin1",
     "decode_path_utf8",
@@ -37,6 +38,11 @@ __all__ = [
 ]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only (``str.isdigit`` also takes ``"¹"``)."""
+    return text.isascii() and text.isdigit()
 
 
 def to_bytes(text: str) -> bytes:
@@ -112,7 +118,7 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
     host, port = _split_authority(authority, scheme)
     if forwarded_port:
         value = forwarded_port.partition(",")[0].strip()
-        if value.isdigit() and int(value) < 65536:
+        if ascii_digits(value) and int(value) < 65536:
             port = int(value)
     return Target(scheme, host, port, raw_path, query)
 
@@ -127,7 +133,7 @@ def _split_authority(authority: str, scheme: str) -> tuple[str, int]:
         port_text = rest[1:] if rest.startswith(":") else ""
     else:
         host, _, port_text = authority.partition(":")
-    if port_text.isdigit() and int(port_text) < 65536:
+    if ascii_digits(port_text) and int(port_text) < 65536:
         return host or "localhost", int(port_text)
     return host or "localhost", default
 
@@ -203,4 +209,4 @@ def client_address(header: HeaderGetter) -> tuple[str, int] | None:
         address, _, port = first.partition(":")
     else:
         address, port = first, ""
-    return address, int(port) if port.isdigit() and int(port) < 65536 else 0
+    return address, int(port) if ascii_digits(port) and int(port) < 65536 else 0

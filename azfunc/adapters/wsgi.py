@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 from .._errors import ConversionError
 from ..http.response import HttpResponse
 from ._request import (
+    ascii_digits,
     client_address,
     decode_path_latin1,
     decode_path_utf8,
@@ -134,7 +135,7 @@ class _Start:
         elif self.status is not None:
             raise ConversionError("the WSGI app called start_response twice without exc_info")
         code = status.partition(" ")[0]
-        if not code.isdigit():
+        if not ascii_digits(code):
             raise ConversionError(f"the WSGI app gave an invalid status {status!r}")
         self.status = int(code)
         self.headers = headers
@@ -145,7 +146,7 @@ def _declared_length(headers: list[tuple[str, str]]) -> int | None:
     for name, value in headers:
         if name.lower() == "content-length":
             value = value.strip()
-            return int(value) if value.isdigit() else None
+            return int(value) if ascii_digits(value) else None
     return None
 
 

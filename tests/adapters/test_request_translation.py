@@ -107,6 +107,13 @@ def test_scheme_host_port_and_client_from_the_url_and_forwarded_headers() -> Non
         "http", ("internal", 7071), None)
 
 
+def test_non_ascii_digits_are_not_ports() -> None:
+    req = host_request("GET", "x", headers=[("X-Forwarded-Port", "\u00b9"),
+                                            ("X-Forwarded-For", "192.0.2.1:\u0661")])
+    scope = asgi.scope(req)
+    assert (scope["server"], scope["client"]) == (("localhost", 7071), ("192.0.2.1", 0))
+
+
 def test_the_client_is_unknown_without_forwarded_for() -> None:
     assert asgi.scope(host_request("GET", "x"))["client"] is None
     assert "REMOTE_ADDR" not in wsgi.environ(host_request("GET", "x"))

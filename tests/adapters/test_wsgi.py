@@ -144,6 +144,15 @@ def test_start_response_twice_without_exc_info_is_refused() -> None:
         func.WsgiMiddleware(app).handle(host_request("GET", "x"))
 
 
+def test_a_status_without_ascii_digits_raises_conversion_error() -> None:
+    def app(environ: Environ, start_response: Any) -> list[bytes]:
+        start_response("\u00b9\u00b2\u00b3 OK", [])
+        return []
+
+    with pytest.raises(func.ConversionError, match="invalid status"):
+        func.WsgiMiddleware(app).handle(host_request("GET", "x"))
+
+
 def test_an_app_that_never_starts_the_response_raises_conversion_error() -> None:
     def app(environ: Environ, start_response: Any) -> list[bytes]:
         return [b"no status"]
