@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from ._datum import Datum
     from ._out import Out
     from ._registry import BindingRegistry, Converter, get_binding_registry, register_converter
+    from .adapters.apps import AsgiFunctionApp, ExternalHttpFunctionApp, WsgiFunctionApp
+    from .adapters.asgi import AsgiMiddleware
+    from .adapters.wsgi import WsgiMiddleware
     from .app.decorators import Blueprint, FunctionApp
     from .app.enums import (
         AccessRights,
@@ -150,6 +153,12 @@ _LAZY: dict[str, str] = {
     "FuncExtensionBase": "azfunc.app.extensions",
     "ExtensionMeta": "azfunc.app.extensions",
     "FunctionExtensionException": "azfunc.app.extensions",
+    # web frameworks inside functions
+    "AsgiMiddleware": "azfunc.adapters.asgi",
+    "WsgiMiddleware": "azfunc.adapters.wsgi",
+    "AsgiFunctionApp": "azfunc.adapters.apps",
+    "WsgiFunctionApp": "azfunc.adapters.apps",
+    "ExternalHttpFunctionApp": "azfunc.adapters.apps",
 }
 
 __all__ = [
@@ -159,6 +168,8 @@ __all__ = [
     "AppExtensionBase",
     "ArgumentTypeError",
     "ArgumentValueError",
+    "AsgiFunctionApp",
+    "AsgiMiddleware",
     "AuthLevel",
     "AzFuncError",
     "BindingNotFoundError",
@@ -182,6 +193,7 @@ __all__ = [
     "EventGridOutputEvent",
     "EventHubEvent",
     "ExtensionMeta",
+    "ExternalHttpFunctionApp",
     "Finding",
     "FormFile",
     "FormLimits",
@@ -227,6 +239,8 @@ __all__ = [
     "TraceContext",
     "WarmUpContext",
     "WireFormatError",
+    "WsgiFunctionApp",
+    "WsgiMiddleware",
     "__version__",
     "check_app",
     "get_binding_registry",
@@ -236,7 +250,7 @@ __all__ = [
 
 
 #: submodules reachable as attributes (``azfunc.meta``) without an explicit import.
-_SUBMODULES = frozenset({"meta", "testing", "http", "bindings", "app", "host"})
+_SUBMODULES = frozenset({"meta", "testing", "http", "bindings", "app", "host", "adapters"})
 
 
 def __getattr__(name: str) -> Any:

@@ -32,10 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / "bench" / ".venvs"
 
-#: installed into every benchmark venv besides azfunc and the baseline; Starlette and
-#: FastAPI are the peers ``host.rps`` serves beside the local host on the same uvicorn.
+#: installed into every benchmark venv besides azfunc and the baseline: Starlette and FastAPI
+#: are the peers ``host.rps`` serves beside the local host on the same uvicorn; Flask and
+#: gunicorn serve ``bench/cases/frameworks.py``'s apps directly.
 TOOLS = ("pyperf>=2.6", "httpx>=0.25", "python-multipart>=0.0.9", "starlette>=0.37",
-         "fastapi>=0.110")
+         "fastapi>=0.110", "flask>=2.3", "gunicorn>=21")
 #: azfunc extras installed (editable) into every benchmark venv.
 EXTRAS = "host"
 

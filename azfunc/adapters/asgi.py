@@ -1,0 +1,507 @@
+"""AsgiMiddleware: serve an ASGI 3 app (FastAPI, Starlette, Django ASGI...) from a function.
+
+Rules this module keeps:
+
+* The scope follows the ASGI HTTP spec 2.3: ``path`` percent-decoded (UTF-8) and starting
+  with ``root_path`` (the part of the URL in front of the catch-all route parameter, see
+  :mod:`azfunc.adapters._request`), ``raw_path`` and ``query_string`` the bytes sent, every
+  header line (repeated ones kept), ``server``/``client``/``scheme`` from the URL and the
+  ``X-Forwarded-*`` headers, the lifespan ``state`` (a shallow copy per request), and the
+  invocation context under ``azure_functions.context`` (plus ``azure_functions.*`` keys for
+  its fields, the names ``azure-functions`` uses).
+* The body reaches the app as one ``http.request`` message, or chunk by chunk when the
+  caller passes ``body=`` an async iterable (a transport that streams). After the body,
+  ``receive`` waits until the response is complete (or abandoned) and then answers
+  ``http.disconnect``, so apps that listen for a disconnect keep streaming.
+* :meth:`AsgiMiddleware.handle_async` answers as soon as the response is decided: a body
+  sent in one message gives an :class:`~azfunc.HttpResponse` with bytes; a first body
+  message with ``more_body`` gives a streaming response whose chunks leave as the app sends
+  them. :meth:`~AsgiMiddleware.handle` (sync) always collects the whole body.
+* Every header line of the response is kept (several ``Set-Cookie``); no ``Content-Type``
+  is added when the app sent none; a ``HEAD`` response has no body.
+* An exception the app raises before its response is complete propagates unchanged (the
+  host answers 500); one raised after a complete response (Starlette's error middleware
+  sends the 500 and re-raises) is logged on ``azfunc.adapters`` and the response stands. An
+  app that returns without a response raises :class:`~azfunc.ConversionError`.
+* Lifespan: :meth:`~AsgiMiddleware.startup`/:meth:`~AsgiMiddleware.shutdown` (and the
+  ``azure-functions`` names ``notify_startup``/``notify_shutdown``) run it once; ``main``
+  starts it on its first call; ``handle``/``handle_async`` never start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import weakref
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import TYPE_CHECKING, Any, Final
+
+from .._errors import ConversionError
+from ..http.response import HttpResponse
+from ._request import (
+    client_address,
+    decode_path_utf8,
+    mount_point,
+    parse_target,
+    to_bytes,
+)
+from .lifespan import AsgiApp, Lifespan, Message
+
+if TYPE_CHECKING:
+    from .._context import Context
+    from ..http.request import HttpRequest
+
+__all__ = ["AsgiMiddleware"]
+
+logger = logging.getLogger("azfunc.adapters")
+
+_ASGI: Final = {"version": "3.0", "spec_version": "2.3"}
+_END: Final[Any] = object()
+#: chunks a streaming app may send ahead of the consumer before ``send`` waits.
+_STREAM_AHEAD: Final = 16
+
+
+def context_keys(context: Context | None) -> dict[str, Any]:
+    """The ``azure_functions.*`` scope/environ keys of an invocation context."""
+    if context is None:
+        return {"azure_functions.context": None}
+    return {
+        "azure_functions.context": context,
+        "azure_functions.function_directory": context.function_directory,
+        "azure_functions.function_name": context.function_name,
+        "azure_functions.invocation_id": context.invocation_id,
+        "azure_functions.thread_local_storage": context.thread_local_storage,
+        "azure_functions.trace_context": context.trace_context,
+        "azure_functions.retry_context": context.retry_context,
+    }
+
+
+def response_headers(raw: Any) -> tuple[list[tuple[str, str]], bool]:
+    """The app's ``[(name, value)]`` byte pairs as text, and whether one is Content-Type."""
+    pairs: list[tuple[str, str]] = []
+    typed = False
+    for name, value in raw:
+        text = bytes(name).decode("latin-1")
+        if not typed and text.lower() == "content-type":
+            typed = True
+        pairs.append((text, bytes(value).decode("latin-1")))
+    return pairs, typed
+
+
+def build_response(
+    status: int, pairs: list[tuple[str, str]], typed: bool, body: Any
+) -> HttpResponse:
+    """An HttpResponse with exactly the app's header lines (none added)."""
+    response = HttpResponse(body, status_code=status, headers=pairs)
+    if not typed:
+        del response.headers["Content-Type"]
+    return response
+
+
+class _Exchange:
+    """One request/response between the middleware and the app."""
+
+    __slots__ = (
+        "abandoned",
+        "body",
+        "chunks",
+        "complete",
+        "decided",
+        "head",
+        "headers",
+        "queue",
+        "status",
+        "waiter",
+    )
+
+    def __init__(self, body: bytes | AsyncIterable[bytes], *, head: bool,
+                 decided: asyncio.Future[str] | None) -> None:
+        self.body: bytes | AsyncIterator[bytes] | None = (
+            body if isinstance(body, bytes) else body.__aiter__()
+        )
+        self.head = head
+        self.status: int | None = None
+        self.headers: Any = ()
+        self.chunks: list[bytes] = []
+        #: streaming mode only: resolves to "whole" or "stream" once the answer is decided.
+        self.decided = decided
+        self.queue: asyncio.Queue[Any] | None = None
+        #: the final body message was sent / the consumer gave up on the stream.
+        self.complete = False
+        self.abandoned = False
+        #: what ``receive`` waits on after the body, created when an app asks.
+        self.waiter: asyncio.Future[None] | None = None
+
+    def finish(self) -> None:
+        """The exchange is over: a pending ``receive`` answers ``http.disconnect``."""
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def receive(self) -> Message:
+        body = self.body
+        if body is None:
+            if not self.complete and not self.abandoned:
+                waiter = self.waiter
+                if waiter is None:
+                    waiter = self.waiter = asyncio.get_running_loop().create_future()
+                await asyncio.shield(waiter)
+            return {"type": "http.disconnect"}
+        if type(body) is bytes:
+            self.body = None
+            return {"type": "http.request", "body": body, "more_body": False}
+        try:
+            chunk = await body.__anext__()  # type: ignore[union-attr]
+        except StopAsyncIteration:
+            self.body = None
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": bytes(chunk), "more_body": True}
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.body":
+            if self.status is None:
+                raise ConversionError("the ASGI app sent a body before http.response.start")
+            if self.complete:
+                return
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            queue = self.queue
+            if queue is not None:
+                if chunk and not self.head:
+                    await queue.put(bytes(chunk))
+                if not more:
+                    self.complete = True
+                    await queue.put(_END)
+                    self.finish()
+                return
+            if chunk and not self.head:
+                self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+            decided = self.decided
+            if not more:
+                self.complete = True
+                self.finish()
+                if decided is not None and not decided.done():
+                    decided.set_result("whole")
+            elif decided is not None and not decided.done():
+                self.queue = asyncio.Queue(_STREAM_AHEAD)
+                decided.set_result("stream")
+        elif kind == "http.response.start":
+            if self.status is not None:
+                raise ConversionError("the ASGI app sent http.response.start twice")
+            self.status = int(message["status"])
+            self.headers = message.get("headers", ())
+
+    def failed(self, error: BaseException) -> bool:
+        """Whether an error the app raised fails the request (else it is only logged)."""
+        if self.complete and not isinstance(error, asyncio.CancelledError):
+            logger.error("the ASGI app raised after its response was complete",
+                         exc_info=error)
+            return False
+        return not self.complete
+
+    def app_done(self, task: asyncio.Future[None]) -> None:
+        """The app (a task, in streaming mode) returned or raised: settle what waits."""
+        error: BaseException | None
+        error = asyncio.CancelledError() if task.cancelled() else task.exception()
+        if error is not None and not self.failed(error):
+            error = None
+        decided = self.decided
+        assert decided is not None
+        if not decided.done():
+            if error is not None:
+                decided.set_exception(error)
+            elif self.status is None:
+                decided.set_exception(
+                    ConversionError("the ASGI app returned without sending a response")
+                )
+            else:
+                self.complete = True
+                decided.set_result("whole")
+        self.finish()
+        queue = self.queue
+        if queue is not None and not self.complete and not self.abandoned:
+            self.complete = True
+            # the stream must end even if the app failed: the consumer sees the error
+            marker = error if error is not None else _END
+            if queue.full():
+                task.get_loop().create_task(queue.put(marker))
+            else:
+                queue.put_nowait(marker)
+
+
+async def _stream(first: list[bytes], exchange: _Exchange,
+                  task: asyncio.Future[None]) -> AsyncIterator[bytes]:
+    """The chunks of a streaming response, as the app sends them."""
+    queue = exchange.queue
+    assert queue is not None
+    done = False
+    try:
+        for chunk in first:
+            yield chunk
+        while True:
+            item = await queue.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        done = True
+    finally:
+        if not done:
+            exchange.abandoned = True
+            exchange.finish()
+            if not task.done():
+                task.cancel()  # the consumer gave up: so does the app
+
+
+if sys.version_info >= (3, 12):
+
+    def _start(coro: Any) -> asyncio.Future[None]:
+        """Run the app as a task that starts at once (no loop turn before its first step)."""
+        loop = asyncio.get_running_loop()
+        return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+
+else:
+
+    def _start(coro: Any) -> asyncio.Future[None]:
+        """Run the app as a task."""
+        task: asyncio.Future[None] = asyncio.ensure_future(coro)
+        return task
+
+
+def _close_loops(loops: list[asyncio.AbstractEventLoop]) -> None:
+    for loop in loops:
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+    loops.clear()
+
+
+class AsgiMiddleware:
+    """Run an ASGI 3 app for each invocation of an HTTP function.
+
+    Example:
+        >>> async def app(scope, receive, send):
+        ...     await receive()
+        ...     await send({"type": "http.response.start", "status": 200,
+        ...                 "headers": [(b"content-type", b"text/plain"),
+        ...                             (b"set-cookie", b"a=1"), (b"set-cookie", b"b=2")]})
+        ...     await send({"type": "http.response.body", "body": scope["path"].encode()})
+        >>> import azfunc
+        >>> req = azfunc.HttpRequest("GET", "http://localhost/api/a%20b",
+        ...                          route_params={"route": "a b"})
+        >>> r = AsgiMiddleware(app).handle(req)
+        >>> r.status_code, r.get_body(), r.headers.getall("set-cookie")
+        (200, b'/api/a b', ['a=1', 'b=2'])
+
+    Args:
+        app: the ASGI 3 application.
+        root_path: the mount point to give the app; by default the part of the path in
+            front of the ``route_param`` route parameter (``/api`` under ``{*route}``).
+            ``""`` gives the app the whole path as its own (what ``azure-functions`` does).
+        route_param: the name of the catch-all route parameter.
+        trust_forwarded: whether ``X-Forwarded-Proto/Host/Port/For`` set the scheme, host,
+            port and client.
+    """
+
+    def __init__(
+        self,
+        app: AsgiApp,
+        *,
+        root_path: str | None = None,
+        route_param: str = "route",
+        trust_forwarded: bool = True,
+    ) -> None:
+        self._app = app
+        self.root_path = root_path
+        self.route_param = route_param
+        self.trust_forwarded = trust_forwarded
+        self.lifespan = Lifespan(app)
+        self._local = threading.local()
+        #: the private loops of :meth:`handle` (one per thread), closed with the middleware.
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        weakref.finalize(self, _close_loops, self._loops)
+
+    @property
+    def app(self) -> AsgiApp:
+        """The wrapped ASGI app."""
+        return self._app
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The lifespan ``state`` (what the app stored during startup)."""
+        return self.lifespan.state
+
+    # --- lifespan ------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Run the app's lifespan startup once, on the running loop.
+
+        Raises:
+            FunctionLoadError: if the app reports a failed startup.
+        """
+        await self.lifespan.startup()
+
+    async def shutdown(self) -> None:
+        """Run the app's lifespan shutdown (once; a no-op if it did not start)."""
+        await self.lifespan.shutdown()
+
+    async def notify_startup(self) -> bool:
+        """``azure-functions``' name: start the lifespan; ``False`` if startup failed."""
+        from .._errors import FunctionLoadError
+
+        try:
+            await self.startup()
+        except FunctionLoadError:
+            logger.exception("ASGI lifespan startup failed")
+            return False
+        return True
+
+    async def notify_shutdown(self) -> bool:
+        """``azure-functions``' name: run the lifespan shutdown."""
+        await self.shutdown()
+        return True
+
+    # --- requests ------------------------------------------------------------------------
+
+    async def main(self, req: HttpRequest, context: Context | None = None) -> HttpResponse:
+        """A function entry point: starts the lifespan on first use, then handles ``req``.
+
+        Raises:
+            FunctionLoadError: if the lifespan startup fails.
+        """
+        if not self.lifespan.started:
+            await self.lifespan.startup()
+        return await self.handle_async(req, context)
+
+    async def handle_async(
+        self,
+        req: HttpRequest,
+        context: Context | None = None,
+        *,
+        body: AsyncIterable[bytes] | None = None,
+    ) -> HttpResponse:
+        """Run the app for ``req`` and answer as soon as its response is decided.
+
+        ``body``: the request body as chunks, for a transport that streams it (default:
+        ``req.get_body()`` in one message).
+
+        Raises:
+            ConversionError: if the app returns without a response or breaks the protocol.
+        """
+        return await self._call(req, context, body, stream=True)
+
+    def handle(self, req: HttpRequest, context: Context | None = None) -> HttpResponse:
+        """Run the app for ``req`` on this thread's private event loop; the whole body.
+
+        Raises:
+            ConversionError: as :meth:`handle_async`.
+        """
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = self._local.loop = asyncio.new_event_loop()
+            self._loops.append(loop)
+        return loop.run_until_complete(self._call(req, context, None, stream=False))
+
+    def scope(self, req: HttpRequest, context: Context | None = None) -> dict[str, Any]:
+        """The ASGI HTTP scope of ``req`` (what the app receives).
+
+        Example:
+            >>> import azfunc
+            >>> s = AsgiMiddleware(None).scope(azfunc.HttpRequest(  # type: ignore[arg-type]
+            ...     "GET", "https://h/api/x%2Fy?q=%20", route_params={"route": "x/y"}))
+            >>> s["path"], s["raw_path"], s["root_path"], s["query_string"], s["server"]
+            ('/api/x/y', b'/api/x%2Fy', '/api', b'q=%20', ('h', 443))
+        """
+        view = req.headers
+        try:
+            headers = [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in view.items()
+            ]
+        except UnicodeEncodeError:
+            headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
+        get = view.get
+        # the X-Forwarded-* reads only when the request has one (most have none)
+        trust = self.trust_forwarded and any(
+            name.startswith(b"x-forwarded-") for name, _ in headers
+        )
+        scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
+        path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
+        root = self.root_path
+        if root is None:
+            root = mount_point(path, req.route_params, self.route_param)
+        elif root and not path.startswith(root):
+            path = root + path
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": _ASGI,
+            "http_version": "1.1",
+            "method": req.method,
+            "scheme": scheme,
+            "path": path,
+            "raw_path": to_bytes(raw_path),
+            "query_string": to_bytes(query),
+            "root_path": root,
+            "headers": headers,
+            "client": client_address(get) if trust else None,
+            "server": (host, port),
+            "extensions": {},
+            "azure_functions.context": context,
+        }
+        if self.lifespan.started:
+            scope["state"] = self.lifespan.state.copy()
+        if context is not None:
+            scope.update(context_keys(context))
+        return scope
+
+    async def _call(
+        self,
+        req: HttpRequest,
+        context: Context | None,
+        body: AsyncIterable[bytes] | None,
+        *,
+        stream: bool,
+    ) -> HttpResponse:
+        scope = self.scope(req, context)
+        head = scope["method"] == "HEAD"
+        payload = req.get_body() if body is None else body
+        if not stream:
+            # the whole body is wanted: the app runs right here, no task, no loop turn
+            exchange = _Exchange(payload, head=head, decided=None)
+            try:
+                await self._app(scope, exchange.receive, exchange.send)
+            except BaseException as exc:
+                if exchange.failed(exc):
+                    raise
+            finally:
+                exchange.finish()
+            if exchange.status is None:
+                raise ConversionError("the ASGI app returned without sending a response")
+            return self._whole(exchange)
+        decided: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        exchange = _Exchange(payload, head=head, decided=decided)
+        task = _start(self._app(scope, exchange.receive, exchange.send))
+        task.add_done_callback(exchange.app_done)
+        try:
+            how = decided.result() if decided.done() else await decided
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if how == "whole":
+            return self._whole(exchange)
+        assert exchange.status is not None
+        pairs, typed = response_headers(exchange.headers)
+        return build_response(
+            exchange.status, pairs, typed, _stream(exchange.chunks, exchange, task)
+        )
+
+    @staticmethod
+    def _whole(exchange: _Exchange) -> HttpResponse:
+        assert exchange.status is not None
+        pairs, typed = response_headers(exchange.headers)
+        chunks = exchange.chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return build_response(exchange.status, pairs, typed, body)

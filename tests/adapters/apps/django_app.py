@@ -1,0 +1,63 @@
+"""A Django app in one module: its URL router, a JSON view, a CSRF-exempt POST, 404."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+import azfunc as func
+
+#: the URL conf's module name, the same whether the tests or the local host imported this file
+URLCONF = "azfunc_tests_django_urls"
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="only-for-tests",
+        ROOT_URLCONF=URLCONF,
+        ALLOWED_HOSTS=["*"],
+        MIDDLEWARE=[
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ],
+        INSTALLED_APPS=[],
+        USE_TZ=True,
+    )
+
+
+def item(request: HttpRequest, item_id: int) -> JsonResponse:
+    return JsonResponse({"item_id": item_id, "script": request.META.get("SCRIPT_NAME", ""),
+                         "path": request.path, "path_info": request.path_info})
+
+
+@csrf_exempt
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    return JsonResponse({"created": json.loads(request.body)}, status=201)
+
+
+def guarded(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("csrf let it through")
+
+
+urlpatterns: list[Any] = [
+    path("items/<int:item_id>", item),
+    path("create", create),
+    path("guarded", guarded),
+]
+
+sys.modules.setdefault(URLCONF, sys.modules[__name__])
+
+wsgi_api = get_wsgi_application()
+asgi_api = get_asgi_application()
+
+app = func.WsgiFunctionApp(wsgi_api, http_auth_level=func.AuthLevel.ANONYMOUS)
