@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Protocol, runtime_checkable
 
 from .._errors import FunctionLoadError
@@ -55,6 +55,24 @@ def lifecycle_of(app: object) -> AppLifecycle | None:
         True
     """
     return app if isinstance(app, AppLifecycle) else None
+
+
+def function_lifecycles(functions: Iterable[object]) -> list[AppLifecycle]:
+    """The lifecycle hooks of the framework middlewares behind ``functions`` (each
+    :class:`~azfunc.app.model.FunctionInfo` whose function carries ``azfunc_middleware``),
+    once each: what a host starts before serving and shuts down after draining.
+
+    Example:
+        >>> function_lifecycles([])
+        []
+    """
+    found: list[AppLifecycle] = []
+    for info in functions:
+        middleware = getattr(getattr(info, "func", None), "azfunc_middleware", None)
+        hooks = lifecycle_of(middleware)
+        if hooks is not None and all(hooks is not seen for seen in found):
+            found.append(hooks)
+    return found
 
 
 class Lifespan:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import AzFuncError
+from ..adapters.lifespan import AppLifecycle, function_lifecycles
 from ..app.invocation import hold_log_capture
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .http_frontend import (
@@ -123,6 +124,7 @@ class LocalHost:
         self._loops: list[asyncio.Task[None]] = []
         self._started = False
         self._log_hold = contextlib.ExitStack()
+        self._lifecycles: list[AppLifecycle] = []
 
     # wake-ups ----------------------------------------------------------------------------
 
@@ -175,6 +177,11 @@ class LocalHost:
         # a host invokes continuously: keep log capture attached for its lifetime instead of
         # attaching and detaching it around every invocation (restored at shutdown)
         self._log_hold.enter_context(hold_log_capture())
+        # framework apps (AsgiFunctionApp...) run their ASGI lifespan once, before serving;
+        # a failing startup stops the host with the app's error
+        self._lifecycles = function_lifecycles(self.app.functions.values())
+        for hooks in self._lifecycles:
+            await hooks.startup()
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         await asyncio.to_thread(self._recover)
@@ -227,6 +234,8 @@ class LocalHost:
                 await asyncio.gather(*self._loops, return_exceptions=True)
             self._loops = []
             await self.runtime.drain()
+            for hooks in reversed(self._lifecycles):
+                await hooks.shutdown()
             await self.runtime.aclose()
         except Exception:
             logger.exception("the local host could not shut down cleanly")

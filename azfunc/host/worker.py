@@ -46,6 +46,7 @@ from .._datum import Datum
 from .._errors import AzFuncError, WireFormatError
 from .._ids import new_invocation_id
 from .._registry import get_binding_registry
+from ..adapters.lifespan import AppLifecycle, function_lifecycles
 from ..app.invocation import hold_log_capture
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .custom_handler import (
@@ -169,6 +170,7 @@ class CustomHandlerWorker:
         self.forwarding = (forwarding_enabled(app.host_json, env) if forwarding is None
                            else forwarding)
         self._log_hold = contextlib.ExitStack()
+        self._lifecycles: list[AppLifecycle] = []
         self._tap: _LogTap | None = None
         forwarded = [f for f in app.functions.values() if is_http_only(f)]
         self.http = HttpFrontend(
@@ -191,11 +193,16 @@ class CustomHandlerWorker:
         for finding in check_custom_handler(self.app.functions.values(), self.app.host_json,
                                             self._environ):
             logger.warning("%s", finding)
+        self._lifecycles = function_lifecycles(self.app.functions.values())
+        for hooks in self._lifecycles:  # framework apps: their ASGI lifespan, once
+            await hooks.startup()
 
     async def shutdown(self) -> None:
         """Wait for invocations in flight, then close the thread pool (joined off the loop)."""
         try:
             await self.runtime.drain()
+            for hooks in reversed(self._lifecycles):
+                await hooks.shutdown()
             await self.runtime.aclose()
         finally:
             self._tap = None
