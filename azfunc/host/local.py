@@ -301,6 +301,9 @@ class LocalHost:
         except (ValueError, AzFuncError) as exc:
             await send_json(send, 400, {"error": str(exc)})
             return
+        except RecursionError:
+            await send_json(send, 400, {"error": "the request body is nested too deeply"})
+            return
         self.runtime.spawn(self._run_admin(info, inputs, metadata, data))
         await send_text(send, 202, "", content_type="text/plain")
 
