@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -146,8 +147,10 @@ def _make_check(text: str) -> Check:
     args = rest[:-1]
     if name == "regex":
         try:
-            pattern = re.compile(args, re.IGNORECASE)
-        except re.error as exc:
+            with warnings.catch_warnings():  # "possible nested set" and the like: not ours
+                warnings.simplefilter("ignore")
+                pattern = re.compile(args, re.IGNORECASE)
+        except (re.error, RecursionError, OverflowError) as exc:
             raise FunctionLoadError(f"route constraint {text!r}: bad regex: {exc}") from None
         return lambda v: pattern.search(v) is not None
     if name == "min":
