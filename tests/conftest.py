@@ -24,4 +24,12 @@ settings.register_profile(
 settings.register_profile(
     "ci", parent=settings.get_profile("default"), derandomize=True, print_blob=True
 )
+# The deep run: ``pytest tests/fuzz --hypothesis-profile=fuzz`` (thousands of examples each).
+settings.register_profile(
+    "fuzz",
+    parent=settings.get_profile("default"),
+    max_examples=5000,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
+)
 settings.load_profile("ci" if os.environ.get("CI") else "default")

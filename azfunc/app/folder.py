@@ -63,6 +63,8 @@ def read_host_json(root: Path) -> dict[str, Any]:
         return {}
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise ConfigurationError(f"cannot read {path}: its JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path} must hold a JSON object")
     return data
@@ -129,6 +131,12 @@ def _read_function_json(folder: Path) -> Mapping[str, Any]:
         raise _Problem(
             "function-json-invalid",
             f"cannot load the {folder.name} function: {FUNCTION_JSON} is not valid JSON ({exc})",
+            function=folder.name,
+        ) from None
+    except RecursionError:
+        raise _Problem(
+            "function-json-invalid",
+            f"cannot load the {folder.name} function: {FUNCTION_JSON} is nested too deeply",
             function=folder.name,
         ) from None
     if not isinstance(data, dict):

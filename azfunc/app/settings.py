@@ -60,6 +60,8 @@ def read_settings(root: str | os.PathLike[str]) -> dict[str, str]:
         data = json.loads(text)
     except ValueError as exc:
         raise ConfigurationError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigurationError(f"{path} is not valid JSON: nested too deeply") from None
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"{path} must hold a JSON object")
     values = data.get("Values", {})

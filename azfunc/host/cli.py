@@ -6,6 +6,12 @@ Rules this module keeps:
   cannot be loaded (the error is printed, without a traceback).
 * ``start`` and ``worker`` bind 127.0.0.1 unless told otherwise; ``worker`` listens on
   ``FUNCTIONS_CUSTOMHANDLER_PORT`` when the host sets it.
+* ``start`` checks function keys for clients off loopback, and for every client with
+  ``--enforce-keys`` or a ``--host`` that is not a loopback address; the keys are printed
+  once, when the key store is created.
+* Both bound every connection (:class:`~azfunc.host.server.ServerLimits`); the
+  ``--header-timeout``, ``--body-timeout``, ``--min-body-rate``, ``--keep-alive-timeout``
+  and ``--max-connections`` flags change the bounds.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from .._errors import AzFuncError
 
 if TYPE_CHECKING:
     from ..app.loader import LoadedApp
+    from .local import LocalHost
+    from .server import ServerLimits
 
 __all__ = ["export_main", "start_main", "worker_main"]
 
@@ -38,6 +46,30 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a finite number > 0")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a finite number >= 0")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> ServerLimits:
+    from .server import ServerLimits
+
+    return ServerLimits(
+        header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+        min_body_rate=args.min_body_rate, keep_alive_timeout=args.keep_alive_timeout,
+        max_connections=args.max_connections,
+    )
+
+
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"azfunc {prog}", description=description)
     parser.add_argument("path", nargs="?", default=".", help="the function app (default: .)")
@@ -46,6 +78,16 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
                         help="thread pool size (default: PYTHON_THREADPOOL_THREAD_COUNT)")
     parser.add_argument("--max-body-size", type=_positive_int, default=100 * 1024 * 1024,
                         help="largest request body in bytes (default 100 MiB)")
+    parser.add_argument("--header-timeout", type=_positive_float, default=10.0,
+                        help="seconds a request head may take to arrive (default 10)")
+    parser.add_argument("--body-timeout", type=_positive_float, default=30.0,
+                        help="seconds a request body may pause (default 30)")
+    parser.add_argument("--min-body-rate", type=_rate, default=240.0,
+                        help="bytes/s a body must average after 5 s; 0: off (default 240)")
+    parser.add_argument("--keep-alive-timeout", type=_positive_float, default=5.0,
+                        help="seconds an idle keep-alive connection stays open (default 5)")
+    parser.add_argument("--max-connections", type=_positive_int, default=1000,
+                        help="connections served at once; beyond, 503 (default 1000)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     return parser
 
@@ -56,6 +98,9 @@ def start_main(argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=7071, help="port (default 7071)")
     parser.add_argument("--poll-interval", type=float, default=None,
                         help="queue/blob polling interval in seconds (host.json otherwise)")
+    parser.add_argument("--enforce-keys", action="store_true",
+                        help="check authLevel keys for loopback clients too (always checked "
+                             "for other clients, and for all when --host is not loopback)")
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
@@ -68,18 +113,43 @@ def start_main(argv: Sequence[str]) -> int:
     configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         host = LocalHost(args.path, threads=args.threads, max_body_size=args.max_body_size,
-                         poll_interval=args.poll_interval)
+                         poll_interval=args.poll_interval,
+                         enforce_keys=args.enforce_keys or not _is_loopback(args.host))
     except AzFuncError as exc:
         print(f"azfunc start: {exc}", file=sys.stderr)
         return 1
     _report_findings(host.app)
+    if host.keys.created:
+        print(_describe_keys(host), flush=True)
     print(_describe_urls(host.app, f"http://{args.host}:{args.port}", host.prefix), flush=True)
     try:
-        serve(host, host=args.host, port=args.port)
+        serve(host, host=args.host, port=args.port, limits=_limits(args))
     except AzFuncError as exc:
         print(f"azfunc start: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _describe_keys(host: LocalHost) -> str:
+    """The keys of a key store just created (printed this once; they live in keys.json)."""
+    keys = host.keys
+    lines = [f"created the key store {keys.path} (shown once; keep it private):",
+             f"  master key: {keys.master_key}"]
+    lines += [f"  host key {name}: {value}" for name, value in sorted(keys.host_keys.items())]
+    for function, own in sorted(keys.functions.items()):
+        lines += [f"  {function} key {name}: {value}" for name, value in sorted(own.items())]
+    return "\n".join(lines)
 
 
 def _describe_urls(app: LoadedApp, base: str, prefix: str) -> str:
@@ -123,7 +193,7 @@ def worker_main(argv: Sequence[str]) -> int:
         worker = CustomHandlerWorker(args.path, threads=args.threads,
                                      max_body_size=args.max_body_size)
         _report_findings(worker.app)
-        serve(worker, host=args.host, port=args.port)
+        serve(worker, host=args.host, port=args.port, limits=_limits(args))
     except AzFuncError as exc:
         print(f"azfunc worker: {exc}", file=sys.stderr)
         return 1

@@ -14,6 +14,10 @@ Rules this module keeps:
   pattern raise :class:`~azfunc.ConfigurationError` naming the expression; an error from
   below (a setting lookup, ``strftime``) is kept as its type when it is already an azfunc
   error, else chained as ``__cause__``.
+* Binding data is built for the names the bindings use (:func:`expression_names`): a body
+  is parsed only when it is a JSON object and some name may come from it, and a body that
+  is not UTF-8, not JSON or nested past the parser's depth contributes nothing (never an
+  exception: a hostile message must still reach the function and its error handling).
 * A blob trigger's path pattern (``samples-workitems/{name}.{ext}``) matches a blob path
   and yields the captured values (:class:`BlobPattern`).
 """
@@ -23,16 +27,17 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
 from .._errors import ConfigurationError
 from .ncrontab import resolve_settings
 
-__all__ = ["BlobPattern", "binding_data", "resolve_expression"]
+__all__ = ["BlobPattern", "binding_data", "expression_names", "resolve_expression"]
 
 _EXPR_RE: Final = re.compile(r"\{([^{}]+)\}")
+_BUILTINS: Final = frozenset({"rand-guid", "sys.randguid", "datetime", "sys.utcnow"})
 _NET_FORMAT: Final = (
     ("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"),
 )
@@ -106,34 +111,72 @@ def resolve_expression(
     return _EXPR_RE.sub(replace, text)
 
 
+def expression_names(texts: Iterable[str]) -> frozenset[str]:
+    """The lower-cased top-level names the ``{name}`` expressions in ``texts`` look up.
+
+    Built-ins (``{rand-guid}``, ``{datetime:...}``) are not names.
+
+    Example:
+        >>> sorted(expression_names(["out/{Id}.json", "{a.b}-{rand-guid}", "{DateTime:yyyy}"]))
+        ['a', 'id']
+    """
+    names: set[str] = set()
+    for text in texts:
+        for match in _EXPR_RE.finditer(text):
+            name = match.group(1).strip().partition(":")[0].lower()
+            if name not in _BUILTINS:
+                names.add(name.partition(".")[0])
+    return frozenset(names)
+
+
+def _json_object(body: Any) -> Mapping[str, Any]:
+    """The properties of ``body`` if it is (text or UTF-8 bytes of) a JSON object, else ``{}``."""
+    parsed: Any = body
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        try:
+            parsed = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            return {}
+    if isinstance(parsed, str):
+        if not parsed.lstrip(" \t\r\n\ufeff").startswith("{"):
+            return {}  # arrays and scalars contribute nothing: do not parse them
+        try:
+            parsed = json.loads(parsed)
+        except (ValueError, RecursionError):
+            return {}
+    return parsed if isinstance(parsed, Mapping) else {}
+
+
 def binding_data(
-    *sources: Mapping[str, Any] | None, body: Any = None, body_wins: bool = False
+    *sources: Mapping[str, Any] | None,
+    body: Any = None,
+    body_wins: bool = False,
+    names: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Merge binding-data sources (later wins) with the top-level properties of ``body``.
 
     ``body`` may be JSON text, bytes or an object; anything that is not a JSON object
     contributes nothing. Its properties lose to the sources (route values beat body
     properties) unless ``body_wins`` (a queue message's ``id`` beats the metadata ``Id``).
+    ``names`` (lower-cased, see :func:`expression_names`) limits the body's properties to
+    those the bindings use; with no names the body is not parsed at all.
 
     Example:
         >>> binding_data({"id": "1"}, body='{"id": "2", "name": "x"}')
         {'id': '1', 'name': 'x'}
         >>> binding_data({"Id": "1"}, body='{"id": "2"}', body_wins=True)
         {'id': '2'}
+        >>> binding_data(body='{"id": "2", "big": [1, 2, 3]}', names={"id"})
+        {'id': '2'}
+        >>> binding_data(body="[" * 100_000, names={"id"})
+        {}
     """
     merged: dict[str, Any] = {}
-    parsed: Any = body
-    if isinstance(body, (bytes, bytearray)):
-        try:
-            parsed = body.decode("utf-8")
-        except UnicodeDecodeError:
-            parsed = None
-    if isinstance(parsed, str):
-        try:
-            parsed = json.loads(parsed)
-        except ValueError:
-            parsed = None
-    properties = dict(parsed) if isinstance(parsed, Mapping) else {}
+    properties: dict[str, Any] = {}
+    if body is not None and (names is None or names):
+        properties = dict(_json_object(body))
+        if names is not None:
+            properties = {k: v for k, v in properties.items() if str(k).lower() in names}
     for source in sources:
         if source:
             merged.update(source)

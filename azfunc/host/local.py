@@ -10,6 +10,12 @@ Rules this module keeps:
   and timer triggers run as background loops started by the ASGI lifespan startup.
 * No blocking I/O on the event loop: storage work runs on helper threads (see
   :mod:`azfunc.host.triggers`), the thread pool is joined off the loop.
+* Keys (:mod:`azfunc.host.keys`) are checked before a request reaches a function or an
+  admin endpoint: an HTTP function's ``authLevel`` (``function`` when absent), and the
+  master key for every ``/admin`` endpoint. A client off loopback is always checked; a
+  loopback client only with ``enforce_keys`` (``azfunc start --enforce-keys``, implied by
+  a non-loopback ``--host``), as Core Tools do not check keys locally. A refused request
+  is a 401 and never reaches the function; 404 and 405 need no key.
 * Lifespan shutdown stops the loops, then waits for every invocation in flight (HTTP,
   admin, queue, blob, timer) before the thread pool is closed. Without a lifespan (an
   in-process test) HTTP and admin requests still work; triggers then run only after
@@ -35,9 +41,11 @@ from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_te
 from .http_frontend import (
     DEFAULT_MAX_BODY_SIZE,
     HttpFrontend,
+    http_trigger,
     route_prefix,
     streaming_registry,
 )
+from .keys import KeyStore, presented_key
 from .local_bindings import LocalBindings
 from .runtime import Runtime
 from .storage import LocalStorage
@@ -85,6 +93,7 @@ class LocalHost:
         visibility_timeout: float | None = None,
         max_dequeue_count: int | None = None,
         lease: float | None = None,
+        enforce_keys: bool = False,
     ) -> None:
         if isinstance(app, (str, os.PathLike)):
             from ..app.loader import load_app
@@ -119,6 +128,13 @@ class LocalHost:
             max_body_size=max_body_size,
             on_outputs=self.bindings.apply_outputs,
             extra_inputs=self.bindings.inputs,
+        )
+        #: check keys for loopback clients too (clients off loopback are always checked)
+        self.enforce_keys = enforce_keys
+        self.keys = KeyStore.open(
+            self.storage.root,
+            functions=[info.name for info in functions if http_trigger(info) is not None],
+            settings=settings,
         )
         self._stop = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
@@ -260,13 +276,45 @@ class LocalHost:
             self._loop = asyncio.get_running_loop()
         path = scope.get("path", "/")
         if path.startswith("/admin/"):
+            if not self._authorized(scope, "admin", None):
+                await _unauthorized(send)
+                return
             await self.admin(scope, receive, send)
         elif self.http.handles(path):
+            if not self._http_authorized(scope, path):
+                await _unauthorized(send)
+                return
             await self.http(scope, receive, send)
         elif path == "/":
             await send_text(send, 200, "azfunc local host is running\n")
         else:
             await send_text(send, 404, f"no function serves {path}\n")
+
+    # keys ----------------------------------------------------------------------------------
+
+    def _checks_keys(self, scope: Scope) -> bool:
+        return self.enforce_keys or not _from_loopback(scope)
+
+    def _authorized(self, scope: Scope, level: str, function: str | None) -> bool:
+        """Whether the request's key opens ``level`` (always, when keys are relaxed)."""
+        if level == "anonymous" or not self._checks_keys(scope):
+            return True
+        key = presented_key(scope.get("headers", ()), scope.get("query_string", b""))
+        return self.keys.authorize(level, key, function)
+
+    def _http_authorized(self, scope: Scope, path: str) -> bool:
+        """The ``authLevel`` check of the function ``path`` routes to (404s pass through)."""
+        if not self._checks_keys(scope):
+            return True
+        prefix = self.http.prefix
+        sub = path[len(prefix) + 1 :] if prefix else path
+        found = self.http.router.match(sub, str(scope.get("method", "GET")))
+        if found.target is None:
+            return True  # 404 and 405 are answered without a key, as the Functions host does
+        info = found.target.info
+        raw = found.target.trigger.properties.get("authLevel")
+        level = str(getattr(raw, "value", raw) or "function").lower()
+        return self._authorized(scope, level, info.name)
 
     async def admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ``/admin`` endpoints."""
@@ -310,6 +358,9 @@ class LocalHost:
         except (ValueError, AzFuncError) as exc:
             await send_json(send, 400, {"error": str(exc)})
             return
+        except RecursionError:
+            await send_json(send, 400, {"error": "the request body is nested too deeply"})
+            return
         self.runtime.spawn(self._run_admin(info, inputs, metadata, data))
         await send_text(send, 202, "", content_type="text/plain")
 
@@ -318,6 +369,22 @@ class LocalHost:
         # a failure is logged with its traceback by invoke_with_bindings / Runtime.invoke
         with contextlib.suppress(Exception):
             await invoke_with_bindings(self.runtime, self.bindings, info, inputs, metadata, data)
+
+
+_LOOPBACK = ("127.", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.")
+
+
+def _from_loopback(scope: Scope) -> bool:
+    """Whether the client is on this machine (an in-process client counts as local)."""
+    client = scope.get("client")
+    if not client:
+        return True
+    return str(client[0]).lower().startswith(_LOOPBACK) or client[0] == "localhost"
+
+
+async def _unauthorized(send: Send) -> None:
+    await send_text(send, 401, "a valid key is required: send it in the x-functions-key "
+                    "header or the code query parameter\n")
 
 
 def _loop_ended(name: str, task: asyncio.Task[None]) -> None:

@@ -14,6 +14,8 @@ Rules this module keeps:
   :meth:`LocalBindings.apply_outputs` run the blocking reads and writes
   (:meth:`~LocalBindings.read_inputs`, :meth:`~LocalBindings.outputs`) on a helper thread,
   and only when the function has a binding that touches storage.
+* Binding data is built only for the names the function's bindings use
+  (:meth:`LocalBindings.expression_names`, computed once per function).
 * Failures keep their class: an unresolvable expression or name is a
   :class:`~azfunc.ConfigurationError`, a disk failure a :class:`~azfunc.StorageError`.
 """
@@ -28,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
 from .._errors import ConfigurationError
-from .expressions import resolve_expression
+from .expressions import expression_names, resolve_expression
+from .ncrontab import resolve_settings
 from .storage import LocalStorage
 
 if TYPE_CHECKING:
@@ -94,6 +97,7 @@ class LocalBindings:
         self.on_blob = on_blob
         self._warned: set[tuple[str, str]] = set()
         self._io: dict[tuple[str, str], bool] = {}
+        self._names: dict[str, frozenset[str]] = {}
 
     def _warn(self, info: FunctionInfo, binding: BindingInfo, what: str) -> None:
         key = (info.name, binding.name)
@@ -133,6 +137,27 @@ class LocalBindings:
         if not isinstance(path, str) or not path:
             raise ConfigurationError(f"the blob binding {binding.name!r} has no path")
         return self.resolve(path, data)
+
+    def expression_names(self, info: FunctionInfo) -> frozenset[str]:
+        """The lower-cased ``{name}`` expressions the non-trigger bindings of ``info`` use.
+
+        ``%SETTING%`` is resolved first (a setting may hold an expression); a setting that
+        is missing leaves its text as is (resolving the binding reports it later).
+        """
+        found = self._names.get(info.name)
+        if found is None:
+            texts: list[str] = []
+            for binding in info.bindings:
+                if binding.is_trigger:
+                    continue
+                for value in binding.properties.values():
+                    if isinstance(value, str):
+                        try:
+                            texts.append(resolve_settings(value, self.settings))
+                        except ConfigurationError:
+                            texts.append(value)
+            found = self._names[info.name] = expression_names(texts)
+        return found
 
     def _needs_io(self, info: FunctionInfo, direction: str) -> bool:
         """Whether ``info`` has an input (``"in"``) or output binding to read or write."""

@@ -15,12 +15,17 @@ Rules this module keeps:
   parameters before plain ones before optional ones before catch-alls; among the routes
   whose path matches, the first that allows the method wins; if none allows it the answer
   is "method not allowed" with the union of allowed methods.
+* Matching is linear in the path length: path segments pair with template segments by
+  position, and a segment of several parts (``{name}.{ext}``) is read right to left,
+  each literal at its last occurrence, never revisited (ASP.NET's rule). No regex
+  backtracks over a request path; a ``regex(...)`` constraint runs on one value only.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -142,8 +147,10 @@ def _make_check(text: str) -> Check:
     args = rest[:-1]
     if name == "regex":
         try:
-            pattern = re.compile(args, re.IGNORECASE)
-        except re.error as exc:
+            with warnings.catch_warnings():  # "possible nested set" and the like: not ours
+                warnings.simplefilter("ignore")
+                pattern = re.compile(args, re.IGNORECASE)
+        except (re.error, RecursionError, OverflowError) as exc:
             raise FunctionLoadError(f"route constraint {text!r}: bad regex: {exc}") from None
         return lambda v: pattern.search(v) is not None
     if name == "min":
@@ -230,6 +237,69 @@ def _parse_param(body: str, template: str) -> _Param:
 _SegmentPart = str | _Param
 
 
+def _fold(text: str) -> str:
+    """Lower-case ``text`` character by character, keeping its length (and so its indexes)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _lower_literals(parts: Iterable[_SegmentPart]) -> Iterable[_SegmentPart]:
+    return (_fold(part) if isinstance(part, str) else part for part in parts)
+
+
+def _match_complex(parts: tuple[_SegmentPart, ...], piece: str, out: dict[str, str]) -> bool:
+    """Match a segment of several parts (``{name}.{ext}``) as ASP.NET does.
+
+    The parts are read from the right: each literal is found at its last occurrence left of
+    what is already matched, and the parameter to its right takes the text in between. No
+    choice is ever revisited, so the work is linear in ``len(piece)``. A last optional
+    parameter after a literal (``{name}.{ext?}``) may be left out together with the literal.
+    """
+    if _match_parts(parts, piece, out):
+        return True
+    last, before = parts[-1], parts[-2]
+    if isinstance(last, _Param) and last.optional and isinstance(before, str):
+        return len(parts) > 2 and _match_parts(parts[:-2], piece, out)
+    return False
+
+
+def _match_parts(parts: tuple[_SegmentPart, ...], piece: str, out: dict[str, str]) -> bool:
+    folded = _fold(piece)
+    end = len(piece)
+    pending: _Param | None = None
+    values: dict[str, str] = {}
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if isinstance(part, _Param):
+            pending = part
+            if index == 0:
+                if end == 0:
+                    return False
+                values[part.name] = piece[:end]
+                end = 0
+            continue
+        # a pending parameter keeps at least one character
+        limit = end - 1 if pending is not None else end
+        if limit < len(part):
+            return False
+        at = folded.rfind(part, 0, limit if pending is not None else end)
+        if at < 0 or (pending is None and at + len(part) != end):
+            return False
+        if pending is not None:
+            value = piece[at + len(part) : end]
+            if not value:
+                return False
+            values[pending.name] = value
+            pending = None
+        end = at
+    if end != 0:
+        return False
+    out.update(values)
+    return True
+
+
 @dataclass(frozen=True)
 class RouteMatch(Generic[T]):
     """The outcome of :meth:`Router.match`.
@@ -262,7 +332,7 @@ class RouteTemplate:
         FunctionLoadError: if the template is malformed or names an unknown constraint.
     """
 
-    __slots__ = ("_params", "_regex", "precedence", "template")
+    __slots__ = ("_params", "_segments", "precedence", "template")
 
     def __init__(self, template: str) -> None:
         self.template = template
@@ -271,26 +341,17 @@ class RouteTemplate:
             self._parse_segment(seg, template) for seg in text.split("/")
         ]
         params: list[_Param] = []
-        regex = ""
         precedence: list[int] = []
         for index, parts in enumerate(segments):
-            seg_regex = ""
             seg_params = [p for p in parts if isinstance(p, _Param)]
-            for part in parts:
-                if isinstance(part, str):
-                    seg_regex += re.escape(part)
-                else:
-                    # greedy groups: in "{name}.{ext}" the last "." separates, as in ASP.NET
-                    pattern = ".*" if part.catch_all else "[^/]+"
-                    seg_regex += f"(?P<p{len(params)}>{pattern})"
-                    params.append(part)
-            if any(p.catch_all for p in seg_params) and index != len(segments) - 1:
-                raise FunctionLoadError(f"route {template!r}: a catch-all must come last")
+            params.extend(seg_params)
+            if any(p.catch_all for p in seg_params) and (
+                index != len(segments) - 1 or len(parts) > 1
+            ):
+                raise FunctionLoadError(
+                    f"route {template!r}: a catch-all must be the whole last segment"
+                )
             lone_optional = len(parts) == 1 and seg_params and seg_params[0].optional
-            if lone_optional:
-                regex += f"(?:/{seg_regex})?"
-            else:
-                regex += "/" + seg_regex
             if not seg_params:
                 precedence.append(1)
             elif any(p.catch_all for p in seg_params):
@@ -305,7 +366,9 @@ class RouteTemplate:
         if len(set(names)) != len(names):
             raise FunctionLoadError(f"route {template!r}: a parameter name is repeated")
         self._params: tuple[_Param, ...] = tuple(params)
-        self._regex = re.compile(regex + "/?" if regex else "/?", re.IGNORECASE | re.DOTALL)
+        self._segments: tuple[tuple[_SegmentPart, ...], ...] = tuple(
+            tuple(_lower_literals(parts)) for parts in segments
+        )
         #: sort key: lower sorts first (more specific).
         self.precedence: tuple[int, ...] = (*precedence, 0)
 
@@ -359,14 +422,50 @@ class RouteTemplate:
         return parts
 
     def match(self, path: str) -> dict[str, str] | None:
-        """Route values if ``path`` (without the route prefix) matches, else ``None``."""
-        found = self._regex.fullmatch("/" + path.lstrip("/") if path.strip("/") else "")
-        if found is None:
+        """Route values if ``path`` (without the route prefix) matches, else ``None``.
+
+        Matching walks the path once, segment by segment (a segment of several parts is
+        read right to left, as ASP.NET does), so it takes time linear in the path length
+        whatever the template.
+        """
+        text = path.lstrip("/")
+        pieces = text.split("/") if text else []
+        raw = pieces
+        if pieces and pieces[-1] == "":
+            pieces = pieces[:-1]  # one trailing slash is allowed
+        found: dict[str, str] = {}
+        for index, parts in enumerate(self._segments):
+            first = parts[0]
+            if isinstance(first, _Param) and first.catch_all:
+                value = "/".join(raw[index:])
+                if value:
+                    found[first.name] = value
+                return self._finish(found)
+            if index >= len(pieces):
+                if len(parts) == 1 and isinstance(first, _Param) and first.optional:
+                    continue
+                return None
+            piece = pieces[index]
+            if len(parts) == 1:
+                if isinstance(first, str):
+                    if _fold(piece) != first:
+                        return None
+                elif piece:
+                    found[first.name] = piece
+                else:
+                    return None
+            elif not _match_complex(parts, piece, found):
+                return None
+        if len(pieces) > len(self._segments):
             return None
+        return self._finish(found)
+
+    def _finish(self, found: dict[str, str]) -> dict[str, str] | None:
+        """Fill defaults, drop absent optionals and check the constraints."""
         values: dict[str, str] = {}
-        for index, param in enumerate(self._params):
-            value = found.group(f"p{index}")
-            if value is None or value == "":
+        for param in self._params:
+            value = found.get(param.name)
+            if value is None:
                 if param.default is not None:
                     values[param.name] = param.default
                     continue

@@ -10,17 +10,66 @@ Rules this module keeps:
   background invocations).
 * Logs go to stderr with the time, the level and the ``[function] (invocation id)``
   prefix the runtime adds.
+* Every connection is bounded (:class:`ServerLimits`, the ``--*-timeout`` flags): the
+  request head must arrive within ``header_timeout`` of the connection (or of the first
+  byte after a keep-alive pause); the body may pause at most ``body_timeout`` and, after
+  ``body_grace``, must average ``min_body_rate`` bytes a second (Kestrel's rule); an idle
+  keep-alive connection closes after ``keep_alive_timeout``; a head larger than
+  ``max_header_size`` is a 431 (400 while still incomplete); beyond ``max_connections``
+  requests are answered 503.
+  A timed-out request is answered ``408`` (if no response started) and its connection
+  closed; the application then sees ``http.disconnect``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from dataclasses import dataclass
 from typing import Any
 
-from .._errors import AzFuncError
+from .._errors import ArgumentValueError, AzFuncError
 
-__all__ = ["configure_logging", "make_server", "serve"]
+__all__ = ["ServerLimits", "configure_logging", "make_server", "serve"]
+
+logger = logging.getLogger("azfunc.host")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """How long and how many: the bounds every connection of a served app keeps.
+
+    Times are seconds. The defaults suit a development host on loopback and a custom
+    handler behind the Functions host.
+
+    Example:
+        >>> ServerLimits().header_timeout, ServerLimits(max_connections=10).max_connections
+        (10.0, 10)
+        >>> ServerLimits(body_timeout=0)
+        Traceback (most recent call last):
+        ...
+        azfunc._errors.ArgumentValueError: ServerLimits.body_timeout must be > 0, got 0
+
+    Raises:
+        ArgumentValueError: if a value is not positive.
+    """
+
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    min_body_rate: float = 240.0
+    body_grace: float = 5.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
+    max_header_size: int = 32 * 1024
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in {"min_body_rate", "body_grace"} and value == 0:
+                continue  # 0 turns the rate check off / starts it at once
+            if not value > 0:
+                raise ArgumentValueError(f"ServerLimits.{name} must be > 0, got {value!r}")
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -47,23 +96,168 @@ def _uvicorn() -> Any:
     return uvicorn
 
 
+_TOO_LARGE_RESPONSE: bytes = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+    b"charset=utf-8\r\nconnection: close\r\ncontent-length: 30\r\n\r\n"
+    b"the request head is too large\n"
+)
+_TIMEOUT_RESPONSE: bytes = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\ncontent-length: 24\r\n\r\nthe request timed out.\r\n"
+)
+
+
+def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with the head and body timeouts of ``limits``."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        """Times the request head and body; uvicorn times the keep-alive pauses."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._head_timer: asyncio.TimerHandle | None = None
+            self._body_timer: asyncio.TimerHandle | None = None
+            self._timed: Any = None  # the cycle whose body is being timed
+            self._body_start = 0.0
+            self._body_bytes = 0
+            self._paused = False  # the app let the body wait: no rate to judge
+            self._arm_head()
+
+        def _arm_head(self) -> None:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(
+                    limits.header_timeout, self._timed_out, "head")
+
+        def _cancel(self) -> None:
+            for timer in (self._head_timer, self._body_timer):
+                if timer is not None:
+                    timer.cancel()
+            self._head_timer = self._body_timer = None
+
+        def _waiting_for_head(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def data_received(self, data: bytes) -> None:
+            before = self.cycle
+            super().data_received(data)
+            cycle = self.cycle
+            if self.transport.is_closing():
+                self._cancel()
+                return
+            if cycle is not None and cycle is not before:  # a request head arrived
+                if self._head_timer is not None:
+                    self._head_timer.cancel()
+                    self._head_timer = None
+                self._timed, self._body_start, self._body_bytes = cycle, self.loop.time(), 0
+                self._paused = False
+                scope = cycle.scope
+                size = len(scope["raw_path"]) + len(scope["query_string"]) + sum(
+                    len(key) + len(value) + 4 for key, value in scope["headers"])
+                if size > limits.max_header_size:
+                    logger.warning("refused a request head of %d bytes (limit %d)",
+                                   size, limits.max_header_size)
+                    self._refuse(_TOO_LARGE_RESPONSE)
+                    return
+            elif self._waiting_for_head():
+                self._arm_head()  # the first byte of the next request after a pause
+                return
+            if self._timed is not cycle or cycle is None or not cycle.more_body:
+                if self._body_timer is not None:
+                    self._body_timer.cancel()
+                    self._body_timer = None
+                return
+            if cycle is not before:
+                self._body_bytes = 0
+            else:
+                self._body_bytes += len(data)
+            self._paused = self._paused or self.flow.read_paused
+            elapsed = self.loop.time() - self._body_start
+            if (limits.min_body_rate and not self._paused and elapsed > limits.body_grace
+                    and self._body_bytes < limits.min_body_rate * elapsed):
+                self._timed_out("body rate")
+                return
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+            self._body_timer = self.loop.call_later(
+                limits.body_timeout, self._timed_out, "body")
+
+        def on_response_complete(self) -> None:
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
+            self._timed = None
+            super().on_response_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel()
+            super().connection_lost(exc)
+
+        def _timed_out(self, what: str) -> None:
+            if what == "body" and self.flow.read_paused:  # the app is not reading yet
+                self._paused = True
+                self._body_timer = self.loop.call_later(
+                    limits.body_timeout, self._timed_out, "body")
+                return
+            self._cancel()
+            if self.transport.is_closing():
+                return
+            cycle = self.cycle
+            client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+            if what == "head" and not self._waiting_for_head():
+                return
+            started = cycle is not None and not cycle.response_complete and (
+                cycle.response_started)
+            if what == "head" and self.conn.their_state is h11.IDLE and not (
+                self.conn.trailing_data[0]
+            ):
+                logger.debug("closing the idle connection of %s", client)
+            else:
+                logger.warning("the request %s of %s timed out; closing its connection",
+                               what, client)
+                if not started:
+                    self.transport.write(_TIMEOUT_RESPONSE)
+            if cycle is not None and not cycle.response_complete:
+                cycle.disconnected = True
+                cycle.message_event.set()
+            self.transport.close()
+
+        def _refuse(self, response: bytes) -> None:
+            """Answer ``response`` instead of the application and close the connection."""
+            self._cancel()
+            cycle = self.cycle
+            if cycle is not None:
+                cycle.disconnected = True
+                cycle.message_event.set()
+            self.transport.write(response)
+            self.transport.close()
+
+    return GuardedH11Protocol
+
+
 def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
-                log_level: str = "warning") -> Any:
+                log_level: str = "warning", limits: ServerLimits | None = None) -> Any:
     """A ``uvicorn.Server`` for ``app`` (call ``.run()`` or ``await .serve()``).
 
     Raises:
         AzFuncError: if uvicorn is not installed.
     """
     uvicorn = _uvicorn()
+    limits = limits or ServerLimits()
     config = uvicorn.Config(
         app, host=host, port=port, lifespan="on", log_level=log_level,
         access_log=False, timeout_graceful_shutdown=None,
+        http=_guarded_protocol(limits),
+        timeout_keep_alive=limits.keep_alive_timeout,
+        limit_concurrency=limits.max_connections,
+        h11_max_incomplete_event_size=limits.max_header_size,
     )
     return uvicorn.Server(config)
 
 
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
-          log_level: str = "warning") -> None:
+          log_level: str = "warning", limits: ServerLimits | None = None) -> None:
     """Serve ``app`` until interrupted; returns after the graceful shutdown.
 
     uvicorn re-raises the Ctrl-C it handled once the shutdown is complete (so that the
@@ -72,7 +266,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
     Raises:
         AzFuncError: if uvicorn is not installed.
     """
-    server = make_server(app, host=host, port=port, log_level=log_level)
+    server = make_server(app, host=host, port=port, log_level=log_level, limits=limits)
     try:
         server.run()
     except KeyboardInterrupt:

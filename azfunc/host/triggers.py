@@ -186,9 +186,10 @@ class QueuePoller:
 
     async def process(self, message: StoredMessage) -> bool:
         """Invoke the function for one leased message; returns whether it succeeded."""
-        metadata = message.metadata()
-        data = binding_data(metadata, body=message.body, body_wins=True)
         try:
+            metadata = message.metadata()
+            data = binding_data(metadata, body=message.body, body_wins=True,
+                                names=self.bindings.expression_names(self.info))
             inputs = {self.binding.name: queue_datum(message, self.binding)}
             await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
                                        metadata, data)
@@ -452,7 +453,8 @@ def admin_inputs(
             next_visible_time=now + timedelta(minutes=10), pop_receipt=uuid.uuid4().hex,
         )
         metadata = message.metadata()
-        data = binding_data(metadata, body=message.body, body_wins=True)
+        data = binding_data(metadata, body=message.body, body_wins=True,
+                            names=bindings.expression_names(info))
         return {trigger.name: queue_datum(message, trigger)}, metadata, data
     if kind == "blobtrigger":
         content = bindings.storage.read_blob(payload)
@@ -474,9 +476,9 @@ def admin_inputs(
         return {trigger.name: datum}, {}, {}
     try:
         parsed: Any = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
-    data = binding_data(body=payload)
+    data = binding_data(body=payload, names=bindings.expression_names(info))
     if isinstance(parsed, (dict, list)):
         return {trigger.name: Datum(payload, "json")}, {}, data
     return {trigger.name: Datum(payload, "string")}, {}, data

@@ -79,7 +79,8 @@ def test_worker_port_from_the_host(monkeypatch: pytest.MonkeyPatch, app_dir: Pat
 
     calls: list[tuple[object, str, int]] = []
 
-    def fake_serve(app: object, *, host: str, port: int, log_level: str = "") -> None:
+    def fake_serve(app: object, *, host: str, port: int, log_level: str = "",
+                   limits: object = None) -> None:
         calls.append((app, host, port))
 
     monkeypatch.setattr(server, "serve", fake_serve)
