@@ -205,22 +205,21 @@ def test_arbitrary_multipart_bodies_raise_only_azfunc_errors(body: bytes, bounda
 
 
 DEEP = "[" * 5000 + "]" * 5000
-DEEP_LATER = pytest.mark.xfail(
-    raises=RecursionError, strict=True,
-    reason="LATER (azfunc/_datum.py, bindings): deep JSON escapes as RecursionError",
-)
 
 
-@DEEP_LATER
 def test_a_deep_json_datum_value_is_an_azfunc_error() -> None:
-    _only_azfunc_errors(lambda: datum_from_typed_data({"json": DEEP}).python_value)
+    with pytest.raises(azfunc.WireFormatError, match="nests deeper"):
+        datum_from_typed_data({"json": DEEP}).python_value  # noqa: B018
 
 
-@DEEP_LATER
-def test_a_deep_queue_message_get_json_is_an_azfunc_error() -> None:
-    message = azfunc.get_binding_registry().require("queueTrigger").decode(
+@pytest.mark.parametrize(
+    "binding", ["queueTrigger", "eventHubTrigger", "serviceBusTrigger", "kafkaTrigger"]
+)
+def test_a_deep_message_get_json_is_an_azfunc_error(binding: str) -> None:
+    message = azfunc.get_binding_registry().require(binding).decode(
         Datum(DEEP, "string"), trigger_metadata={})
-    _only_azfunc_errors(message.get_json)
+    with pytest.raises(azfunc.BodyDecodeError, match="nests deeper"):
+        message.get_json()
 
 
 def test_deep_json_in_app_files_is_a_finding(tmp_path: Path) -> None:
