@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from ._errors import BodyDecodeError
 
-__all__ = ["charset_from_content_type", "decode_json_body", "decode_text_body"]
+__all__ = ["body_codec", "charset_from_content_type", "decode_json_body", "decode_text_body"]
 
 _TOO_DEEP: Final = "the body is not valid JSON: it nests deeper than Python can parse"
 _BOMS: Final = (
@@ -27,6 +27,29 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+#: codecs Python calls text encodings that no body is written in, or that decode in more
+#: than linear time (punycode: 256 KiB took 6 s); refused like an unknown charset.
+_NOT_BODY_CHARSETS: Final = frozenset({"punycode", "idna", "undefined"})
+
+
+def body_codec(charset: str) -> str | None:
+    """The codec name for a declared body ``charset``, or ``None`` when it is not a text
+    encoding a body can be written in (unknown, ``rot13``/``base64`` and other transforms,
+    ``punycode``/``idna``/``undefined``, or a name with a NUL or a lone surrogate).
+
+    Example:
+        >>> body_codec("UTF-8"), body_codec("latin1"), body_codec("punycode"), body_codec("rot13")
+        ('utf-8', 'iso8859-1', None, None)
+    """
+    try:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError, UnicodeError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_BODY_CHARSETS:
+        return None
+    return info.name
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -53,14 +76,15 @@ def decode_text_body(body: bytes, charset: str | None = None) -> str:
     """
     encoding = charset or "utf-8"
     if body[:1] in (b"\xef", b"\xff", b"\xfe", b"\x00"):
-        for bom, codec in _BOMS:
+        for bom, bom_codec in _BOMS:
             if body.startswith(bom):
-                encoding = codec
+                encoding = bom_codec
                 break
+    codec = body_codec(encoding)
+    if codec is None:
+        raise BodyDecodeError(f"the body declares an unknown charset {encoding!r}")
     try:
-        return body.decode(encoding)
-    except LookupError:
-        raise BodyDecodeError(f"the body declares an unknown charset {encoding!r}") from None
+        return body.decode(codec)
     except UnicodeDecodeError as exc:
         raise BodyDecodeError(
             f"the body is not valid {encoding} text (byte {exc.start}: {exc.reason})"

@@ -16,7 +16,8 @@ The tree::
     │   └── ForwardingRequiredError        an HTTP answer the custom-handler JSON cannot carry
     ├── BodyDecodeError(JSONDecodeError)   get_json()/text decoding: empty, invalid, undecodable
     ├── RequestError(ValueError)           an HTTP request that cannot be parsed (forms) [400]
-    │   └── LimitExceededError             a limit (parts, field size, body bytes) was hit [413]
+    │   ├── LimitExceededError             a limit (parts, field size, body bytes) was hit [413]
+    │   └── IncompleteBodyError            the client left before the body was complete [400]
     ├── HeaderError(ValueError)            an invalid header name or value (CR/LF, controls)
     ├── AnnotationError(TypeError)         a type annotation a binding cannot serve
     ├── FunctionLoadError(ValueError)      a function app that cannot be loaded or is invalid
@@ -55,6 +56,7 @@ __all__ = [
     "FunctionLoadError",
     "FunctionNotFoundError",
     "HeaderError",
+    "IncompleteBodyError",
     "LeaseLostError",
     "LimitExceededError",
     "RequestError",
@@ -185,6 +187,11 @@ class LimitExceededError(RequestError):
         super().__init__(message, function=function, binding=binding)
         self.limit = limit
         self.value = value
+
+
+class IncompleteBodyError(RequestError):
+    """The client disconnected (or the connection was cut) before the request body was
+    complete: the body is never handed to a function."""
 
 
 class HeaderError(AzFuncError, ValueError):

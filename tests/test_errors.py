@@ -21,6 +21,7 @@ BUILTIN_OF = {
     "BodyDecodeError": ValueError,
     "RequestError": ValueError,
     "LimitExceededError": ValueError,
+    "IncompleteBodyError": ValueError,
     "HeaderError": ValueError,
     "AnnotationError": TypeError,
     "FunctionLoadError": ValueError,

@@ -19,7 +19,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from .._errors import LimitExceededError
+from .._errors import IncompleteBodyError, LimitExceededError
 
 __all__ = [
     "Receive",
@@ -74,6 +74,8 @@ async def read_declared_body(
 
     Raises:
         LimitExceededError: if the body is (or announces itself) larger than ``limit``.
+        IncompleteBodyError: if the client disconnected before the body was complete (a
+            ``Content-Length`` not reached, a chunked body without its last chunk).
     """
     if declared is None and not chunked:
         return b""  # HTTP/1.1: no Content-Length and no Transfer-Encoding means no body
@@ -87,7 +89,10 @@ async def read_declared_body(
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise IncompleteBodyError(
+                f"the client disconnected after {size} byte(s), before the request body was "
+                "complete"
+            )
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._datum import Datum
-from .._errors import LimitExceededError
+from .._errors import IncompleteBodyError, LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
 from ..app.invocation import direct_call
 from ..http._converters import HttpRequestConverter
@@ -272,12 +272,22 @@ class HttpFrontend:
         if target.direct:
             await self._direct(target, scope, receive, params, send)
             return
-        try:
-            body = await read_body(scope, receive, self.max_body_size)
-        except LimitExceededError as exc:
-            await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+        body = await self._body(scope, receive, send)
+        if body is None:
             return
         await self.invoke(target, scope, body, params, send)
+
+    async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole request body, or ``None`` once the request was answered (413) or the
+        client left before the body was complete (never handed to a function)."""
+        try:
+            return await read_body(scope, receive, self.max_body_size)
+        except LimitExceededError as exc:
+            await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+        except IncompleteBodyError as exc:
+            logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
+                        scope.get("path"), exc)
+        return None
 
     def _match(self, path: str, method: str) -> RouteMatch[_Target]:
         """The router's answer for ``path``; a match without route values is remembered."""
@@ -314,12 +324,9 @@ class HttpFrontend:
             or (call.pytype is not None and call.pytype is not HttpRequest)
             or type(registry.get("httpTrigger")) is not HttpRequestConverter
         ):
-            try:
-                body = await read_body(scope, receive, self.max_body_size)
-            except LimitExceededError as exc:
-                await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
-                return
-            await self.invoke(target, scope, body, params, send)
+            body = await self._body(scope, receive, send)
+            if body is not None:
+                await self.invoke(target, scope, body, params, send)
             return
         headers: dict[str, Datum] = {}
         declared: str | None = None
@@ -343,6 +350,10 @@ class HttpFrontend:
             body = await read_declared_body(receive, self.max_body_size, declared, chunked)
         except LimitExceededError as exc:
             await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+            return
+        except IncompleteBodyError as exc:
+            logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
+                        scope.get("path"), exc)
             return
         host = headers.get("host")
         url = request_url(scope, None if host is None else host.value,

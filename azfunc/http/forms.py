@@ -18,12 +18,13 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
 from multidict import MultiDict, MultiDictProxy
 
-from .._body import charset_from_content_type
+from .._body import body_codec, charset_from_content_type
 from .._errors import RequestError
 from ._formtypes import FormFile, FormLimits, exceeded
 
@@ -90,27 +91,31 @@ def parse_form(
 
 
 def _parse_urlencoded(body: bytes, charset: str, limits: FormLimits) -> list[tuple[str, str]]:
+    """The (name, value) pairs of an urlencoded body, in memory proportional to the fields
+    found (empty pieces between ``&`` cost nothing: 50 MiB of ``&`` builds no list)."""
     pairs: list[tuple[str, str]] = []
     if not body:
         return pairs
-    pieces = body.split(b"&")
-    if len(pieces) > limits.max_parts and sum(1 for p in pieces if p) > limits.max_parts:
-        raise exceeded(limits, "max_parts", f"a form with {len(pieces)} fields")
-    for piece in pieces:
-        if not piece:
-            continue
-        raw_name, _, raw_value = piece.partition(b"=")
+    codec = body_codec(charset)
+    if codec is None:
+        raise RequestError(f"the form declares an unknown charset {charset!r}")
+    for match in _FIELD.finditer(body):
+        if len(pairs) == limits.max_parts:
+            raise exceeded(limits, "max_parts", f"a form with more than {limits.max_parts} fields")
+        raw_name, _, raw_value = match.group().partition(b"=")
         name = _unquote(raw_name)
         value = _unquote(raw_value)
         if len(value) > limits.max_field_size:
             raise exceeded(limits, "max_field_size", f"form field with {len(value)} bytes")
         try:
-            pairs.append((name.decode(charset), value.decode(charset)))
-        except LookupError:
-            raise RequestError(f"the form declares an unknown charset {charset!r}") from None
+            pairs.append((name.decode(codec), value.decode(codec)))
         except UnicodeDecodeError as exc:
             raise RequestError(f"a form field is not valid {charset} text: {exc.reason}") from None
     return pairs
+
+
+#: one urlencoded field: a run of bytes between ``&`` separators.
+_FIELD: Final = re.compile(rb"[^&]+")
 
 
 def _unquote(raw: bytes) -> bytes:

@@ -25,7 +25,7 @@ import re
 from typing import IO, Final, cast
 from urllib.parse import unquote
 
-from .._body import charset_from_content_type
+from .._body import body_codec, charset_from_content_type
 from .._errors import RequestError
 from ._formtypes import FormFile, FormLimits, exceeded, headers_of
 from ._viewfile import ViewFile
@@ -80,10 +80,10 @@ def _ext_value(raw: str) -> str | None:
     _, sep2, encoded = rest.partition("'")
     if not sep or not sep2:
         return None
-    try:
-        return unquote(encoded, encoding=charset or "utf-8", errors="replace")
-    except LookupError:
+    codec = body_codec(charset or "utf-8")
+    if codec is None:
         return None
+    return unquote(encoded, encoding=codec, errors="replace")
 
 
 def _parse_headers(block: bytes) -> list[tuple[str, str]]:
@@ -163,11 +163,8 @@ def parse_multipart(
             if length > max_field:
                 what = f"multipart field {name!r:.60} ({length} bytes)"
                 raise exceeded(limits, "max_field_size", what)
-            charset = charset_from_content_type(content_type) or "utf-8"
-            try:
-                value = body[data_start:end].decode(charset, "replace")
-            except LookupError:
-                value = body[data_start:end].decode("utf-8", "replace")
+            codec = body_codec(charset_from_content_type(content_type) or "utf-8") or "utf-8"
+            value = body[data_start:end].decode(codec, "replace")
             fields.append((name, value))
             continue
         if max_file is not None and length > max_file:
