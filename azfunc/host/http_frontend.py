@@ -18,7 +18,8 @@ Rules this module keeps:
 * A route match without route values is remembered per (path, method), up to
   :data:`ROUTE_MEMO_SIZE` of them (the routes never change after start).
 * Bodies over ``max_body_size`` answer 413; an exception from the function (or from an
-  input conversion) answers 500 and is logged with the function name and invocation id.
+  input conversion) answers a generic 500 naming the invocation id (never the exception's
+  text) and is logged, with its traceback, under the function name and invocation id.
 * The response is read from the ``$return`` or ``http`` output binding: an
   ``HttpResponse`` goes out with every header line (several ``Set-Cookie``) and, when it
   streams, chunk by chunk (:func:`streaming_registry`'s ``http`` converter records a
@@ -371,6 +372,10 @@ class HttpFrontend:
         try:
             answer = await runtime.invoke_direct(info, call, request,
                                                  invocation_id=invocation_id, keep=keep)
+        except Exception as exc:  # logged by the runtime with its traceback
+            await _send_failure(send, info, invocation_id.get(), exc)
+            return
+        try:
             if type(answer) is Datum and type(answer.value) is DeferredHttpResponse:
                 answer = answer.value.response
             if isinstance(answer, HttpResponse) and not answer.is_streaming:
@@ -387,6 +392,7 @@ class HttpFrontend:
                     answer = Datum(DeferredHttpResponse(answer), "http")
                 parts = response_parts(answer, threaded=self._driver(target))
         except Exception as exc:
+            _log_unsendable(info, invocation_id.get())
             await _send_failure(send, info, invocation_id.get(), exc)
             return
         if start is not None:
@@ -431,6 +437,10 @@ class HttpFrontend:
                 info, inputs, trigger_metadata=metadata, invocation_id=invocation_id,
                 outputs=None if hook is None else lambda r: hook(info, r, data),
             )
+        except Exception as exc:  # logged by the runtime with its traceback
+            await _send_failure(send, info, invocation_id, exc)
+            return
+        try:
             out = target.output
             if out is None:
                 out_datum = None
@@ -440,6 +450,7 @@ class HttpFrontend:
                 out_datum = result.output_data.get(out.name)
             answer = response_parts(out_datum, threaded=self._driver(target))
         except Exception as exc:
+            _log_unsendable(info, invocation_id)
             await _send_failure(send, info, invocation_id, exc)
             return
         await self._send(send, scope, info, invocation_id, *answer)
@@ -474,11 +485,21 @@ class HttpFrontend:
             raise
 
 
+def _log_unsendable(info: FunctionInfo, invocation_id: str) -> None:
+    """Log (with the traceback) an answer that cannot be sent after the function returned."""
+    logger.error("[%s] (%s) failed: its answer could not be sent", info.name, invocation_id,
+                 exc_info=True)
+
+
 async def _send_failure(send: Send, info: FunctionInfo, invocation_id: str,
                         exc: Exception) -> None:
-    """The 500 answer of a failed invocation (logged by the runtime already)."""
+    """The 500 answer of a failed invocation: generic, with the invocation id to find the
+    details in the log (the runtime logged the exception and its traceback already). The
+    exception's text never reaches the client: it may hold paths or secrets."""
+    del exc  # named for the log, never for the client
     await send_json(send, 500, {
-        "error": f"{type(exc).__name__}: {exc}",
+        "error": "the function failed; the host's log has the details under this "
+                 "invocation id",
         "function": info.name,
         "invocationId": invocation_id,
     })

@@ -145,9 +145,12 @@ def test_user_exception_is_500_and_logged(
     with caplog.at_level(logging.ERROR, logger="azfunc.host"):
         response = client.get("/api/boom")
     assert response.status_code == 500
-    assert "boom from user code" in response.json()["error"]
+    answer = response.json()
+    assert "boom from user code" not in response.text  # details go to the log only
     records = [r for r in caplog.records if r.name == "azfunc.host"]
     assert any("[boom]" in r.getMessage() and r.exc_info for r in records)
+    assert any(answer["invocationId"] in r.getMessage() and r.exc_info
+               and "boom from user code" in str(r.exc_info[1]) for r in records)
 
 
 @pytest.mark.parametrize("route", ["meet", "meet-async"])
