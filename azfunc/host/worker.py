@@ -48,8 +48,7 @@ from .._ids import new_invocation_id
 from .._registry import get_binding_registry
 from ..adapters.lifespan import AppLifecycle, function_lifecycles
 from ..app.invocation import hold_log_capture
-from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
-from .custom_handler import (
+from ..wire.custom_handler import (
     INVOCATION_ID_HEADER,
     datum_to_output,
     forwarding_enabled,
@@ -62,6 +61,7 @@ from .custom_handler import (
     retry_context_fields,
     trigger_metadata,
 )
+from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
 from .http_frontend import (
     DEFAULT_MAX_BODY_SIZE,
     HttpFrontend,

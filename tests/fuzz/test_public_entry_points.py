@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 
 import azfunc
 from azfunc import AzFuncError, ConfigurationError, FunctionLoadError, load_app
-from azfunc.host.custom_handler import input_datum, read_request
 from azfunc.host.ncrontab import CronSchedule
 from azfunc.host.routing import RouteTemplate
 from azfunc.host.triggers import HostOptions
 from azfunc.http.forms import encode_multipart, parse_form
 from azfunc.meta import KINDS, Datum, datum_from_typed_data
+from azfunc.wire.custom_handler import input_datum, read_request
 
 #: examples of the costlier tests: a tenth of the profile's (10 by default, 500 when fuzzing)
 FEW = max(10, settings().max_examples // 10)

@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 
 from azfunc import AzFuncError, WireFormatError
 from azfunc.app.model import BindingInfo
-from azfunc.host.custom_handler import (
+from azfunc.host.worker import CustomHandlerWorker, forwarding_enabled
+from azfunc.wire.custom_handler import (
     datum_to_output,
     http_request_datum,
     input_datum,
     metadata_datums,
     read_request,
 )
-from azfunc.host.worker import CustomHandlerWorker, forwarding_enabled
 from tests.conftest import VECTORS
 from tests.custom_handler.conftest import bindings_of
 from tests.custom_handler.host_emulation import HostAnswer, delivered, read_answer
