@@ -63,7 +63,8 @@ def test_no_test_or_benchmark_reads_outside_the_repository() -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "WIRE = Path(__file__).resolve().parents[2] / " + '".."' + " / " + '"shared"' + ' / "wire"',
+        "WIRE = Path(__file__).resolve().parents[2] / "
+        + '".."' + " / " + '"shared"' + ' / "wire"',
         "WIRE = Path(__file__).resolve().parents[1].parent / " + '"shared"' + ' / "wire"',
         "open('" + ".." + "/shared/wire/x.json')",
     ],
