@@ -32,9 +32,7 @@ import asyncio
 import io
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -49,6 +47,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(1, str(ROOT))
 
+from _served import ServedProcess, free_port  # noqa: E402
 from harness import BenchCase, Case, Measurement, MeasureResult, baseline_label  # noqa: E402
 
 #: azure-functions' overhead per request over azfunc's, at least.
@@ -293,12 +292,6 @@ def measure_overhead(ways: dict[str, Callable[[], Any]], batches: int = 21,
 # --- over loopback ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _app_dir(framework: str) -> Path:
     root = Path(tempfile.mkdtemp(prefix=f"azfunc-bench-{framework}-"))
     (root / "bench_framework_apps.py").write_text(APPS)
@@ -309,14 +302,13 @@ def _app_dir(framework: str) -> Path:
     return root
 
 
-class Server:
+class Server(ServedProcess):
     """A subprocess serving one app on 127.0.0.1: ``azfunc`` (the local host), ``uvicorn``
     or ``gunicorn`` (the framework app directly)."""
 
     def __init__(self, how: str, framework: str, root: Path) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(ROOT)])}
-        bind = ["--port", str(self.port)]
+        port = free_port()
+        bind = ["--port", str(port)]
         if how == "azfunc":
             cmd = [sys.executable, __file__, "--serve", str(root), *bind]
         elif how == "uvicorn":
@@ -325,33 +317,13 @@ class Server:
                    "--log-level", "error", "--no-access-log"]
         else:
             cmd = [sys.executable, "-m", "gunicorn", "-w", "1", "-b",
-                   f"127.0.0.1:{self.port}", "--log-level", "error",
+                   f"127.0.0.1:{port}", "--log-level", "error",
                    "bench_framework_apps:flask_app()"]
-        self.proc = subprocess.Popen(cmd, env=env, cwd=root)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.close()
-                    raise RuntimeError(f"the {how} server for {framework} did not start"
-                                       ) from None
-                time.sleep(0.05)
-
-    def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(
+            cmd, port=port, cwd=root,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(ROOT)])},
+            what=f"the {how} server for {framework}",
+        )
 
 
 def _serve(root: str, port: int) -> None:

@@ -33,9 +33,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -51,6 +49,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(1, str(ROOT))
 
+from _served import ServedProcess, free_port  # noqa: E402
 from harness import BenchCase, Case, Check, Measurement, MeasureResult  # noqa: E402
 
 APP = textwrap.dedent('''
@@ -194,53 +193,17 @@ def _serve(kind: str, app_dir: str, port: int) -> None:
 SERVER_KINDS = ("bare", "starlette", "fastapi", "host", "worker")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
+class Server(ServedProcess):
     """A uvicorn subprocess serving ``kind`` (see :data:`SERVER_KINDS`)."""
 
     def __init__(self, kind: str, app_dir: Path) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen(
+        port = free_port()
+        super().__init__(
             [sys.executable, __file__, "--serve", kind, "--app", str(app_dir),
-             "--port", str(self.port)], env=env,
+             "--port", str(port)],
+            port=port, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            what=f"the {kind} server", timeout=20,
         )
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.close()
-                    raise RuntimeError(f"the {kind} server did not start") from None
-                time.sleep(0.05)
-
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time the server process has used (Linux ``/proc``)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 async def _roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
