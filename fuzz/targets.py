@@ -16,13 +16,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 import azfunc
-from azfunc.host.custom_handler import input_datum, metadata_datums, read_request
 from azfunc.host.ncrontab import CronSchedule
 from azfunc.host.routing import RouteTemplate
 from azfunc.http.cookies import parse_cookie_header
 from azfunc.http.forms import parse_form
 from azfunc.http.headers import make_request_headers
 from azfunc.meta import datum_from_typed_data
+from azfunc.wire.custom_handler import input_datum, metadata_datums, read_request
 
 Target = Callable[[bytes], None]
 

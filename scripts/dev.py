@@ -118,7 +118,7 @@ def test(extra: list[str]) -> int:
     ensure_venv()
     ensure_worker_venv()
     steps = [
-        [str(PY), "-m", "ruff", "check", "."],
+        [str(PY), "-m", "ruff", "check", "--no-cache", "."],
         [str(PY), "-m", "mypy", "--strict", "azfunc"],
         [str(PY), "-m", "pytest", "-q", *extra],
     ]
