@@ -56,6 +56,10 @@ _MISSING: Final = object()
 
 _TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE_CHAR: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+#: tokens joined by ``:`` (not a token character): every name of a header list in one match.
+_TOKEN_LIST: Final = re.compile(
+    r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?::[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*"
+)
 
 
 def validate_header_name(name: object) -> str:
@@ -515,6 +519,8 @@ def _checked(arg: MDArg[str] | HeadersInput, kwargs: Mapping[str, str]) -> list[
         pairs = [*_pairs(arg), *kwargs.items()]
     except TypeError as exc:
         raise HeaderError(f"headers must be a mapping or (name, value) pairs: {exc}") from None
+    if _all_valid(pairs):
+        return pairs
     checked: list[tuple[str, str]] = []
     for pair in pairs:
         if not isinstance(pair, tuple) or len(pair) != 2:
@@ -522,3 +528,27 @@ def _checked(arg: MDArg[str] | HeadersInput, kwargs: Mapping[str, str]) -> list[
         key, value = pair
         checked.append((validate_header_name(key), validate_header_value(value, key)))
     return checked
+
+
+def _all_valid(pairs: list[tuple[str, str]]) -> bool:
+    """Whether every item is a valid ``(name, value)`` str tuple, in two regex passes.
+
+    The names are joined by ``:`` (counted, so one inside a name is caught) and the values
+    by TAB (allowed in values), so one match each decides all of them; ``False`` for
+    anything else (the per-pair check then finds the culprit).
+    """
+    if not pairs:
+        return True
+    for pair in pairs:
+        if type(pair) is not tuple or len(pair) != 2:
+            return False
+    try:
+        names = ":".join([name for name, _ in pairs])
+        values = "\t".join([value for _, value in pairs])
+    except TypeError:
+        return False
+    return (
+        names.count(":") == len(pairs) - 1  # a ":" inside a name is no separator
+        and _TOKEN_LIST.fullmatch(names) is not None
+        and _BAD_VALUE_CHAR.search(values) is None
+    )
