@@ -46,7 +46,16 @@ if TYPE_CHECKING:
     from .adapters.apps import AsgiFunctionApp, ExternalHttpFunctionApp, WsgiFunctionApp
     from .adapters.asgi import AsgiMiddleware
     from .adapters.wsgi import WsgiMiddleware
-    from .app.decorators import Blueprint, FunctionApp
+    from .app.decorators import (
+        BindingApi,
+        Blueprint,
+        DecoratorApi,
+        Function,
+        FunctionApp,
+        FunctionRegister,
+        SettingsApi,
+        TriggerApi,
+    )
     from .app.enums import (
         AccessRights,
         AuthLevel,
@@ -54,6 +63,7 @@ if TYPE_CHECKING:
         Cardinality,
         CosmosDBChangeFeedMode,
         DataType,
+        DeliveryMode,
         InputType,
         McpPropertyType,
         OpenAIModels,
@@ -73,7 +83,12 @@ if TYPE_CHECKING:
     from .bindings.eventgrid import CloudEvent, EventGridEvent, EventGridOutputEvent
     from .bindings.eventhub import EventHubEvent
     from .bindings.kafka import KafkaConverter, KafkaEvent, KafkaTriggerConverter
-    from .bindings.mcp import MCPToolContext, PromptArgument, PromptInvocationContext
+    from .bindings.mcp import (
+        MCPToolContext,
+        PromptArgument,
+        PromptInvocationContext,
+        mcp_content,
+    )
     from .bindings.queue import QueueMessage
     from .bindings.servicebus import ServiceBusMessage, ServiceBusOutputMessage
     from .bindings.sql import MySqlRow, MySqlRowList, SqlRow, SqlRowList
@@ -130,6 +145,12 @@ _LAZY: dict[str, str] = {
     # function apps
     "FunctionApp": "azfunc.app.decorators",
     "Blueprint": "azfunc.app.decorators",
+    "Function": "azfunc.app.decorators",
+    "FunctionRegister": "azfunc.app.decorators",
+    "DecoratorApi": "azfunc.app.decorators",
+    "TriggerApi": "azfunc.app.decorators",
+    "BindingApi": "azfunc.app.decorators",
+    "SettingsApi": "azfunc.app.decorators",
     "AuthLevel": "azfunc.app.enums",
     "DataType": "azfunc.app.enums",
     "Cardinality": "azfunc.app.enums",
@@ -144,12 +165,14 @@ _LAZY: dict[str, str] = {
     # names ported code uses (surface)
     "register_converter": "azfunc._registry",
     "CosmosDBChangeFeedMode": "azfunc.app.enums",
+    "DeliveryMode": "azfunc.app.enums",
     "McpPropertyType": "azfunc.app.enums",
     "OpenAIModels": "azfunc.app.enums",
     "InputType": "azfunc.app.enums",
     "MCPToolContext": "azfunc.bindings.mcp",
     "PromptInvocationContext": "azfunc.bindings.mcp",
     "PromptArgument": "azfunc.bindings.mcp",
+    "mcp_content": "azfunc.bindings.mcp",
     "AppExtensionBase": "azfunc.app.extensions",
     "FuncExtensionBase": "azfunc.app.extensions",
     "ExtensionMeta": "azfunc.app.extensions",
@@ -173,6 +196,7 @@ __all__ = [
     "AsgiMiddleware",
     "AuthLevel",
     "AzFuncError",
+    "BindingApi",
     "BindingNotFoundError",
     "BindingRegistry",
     "BlobSource",
@@ -187,6 +211,8 @@ __all__ = [
     "CosmosDBChangeFeedMode",
     "DataType",
     "Datum",
+    "DecoratorApi",
+    "DeliveryMode",
     "Document",
     "DocumentList",
     "EntityContext",
@@ -200,10 +226,12 @@ __all__ = [
     "FormLimits",
     "ForwardingRequiredError",
     "FuncExtensionBase",
+    "Function",
     "FunctionApp",
     "FunctionExtensionException",
     "FunctionLoadError",
     "FunctionNotFoundError",
+    "FunctionRegister",
     "HeaderError",
     "HttpMethod",
     "HttpRequest",
@@ -234,11 +262,13 @@ __all__ = [
     "ScheduleStatus",
     "ServiceBusMessage",
     "ServiceBusOutputMessage",
+    "SettingsApi",
     "SqlRow",
     "SqlRowList",
     "StorageError",
     "TimerRequest",
     "TraceContext",
+    "TriggerApi",
     "WarmUpContext",
     "WireFormatError",
     "WsgiFunctionApp",
@@ -247,6 +277,7 @@ __all__ = [
     "check_app",
     "get_binding_registry",
     "load_app",
+    "mcp_content",
     "register_converter",
 ]
 

@@ -16,6 +16,8 @@ NOT_EXPORTED_ON_PURPOSE = {
     "CONVERTERS",
     # the type of HttpRequest.params; annotate with azfunc.http.request.RequestParams
     "RequestParams",
+    # azure-functions keeps it in decorators.function_app only; so does azfunc
+    "FunctionBuilder",
 }
 
 

@@ -15,19 +15,20 @@ Rules this module keeps:
 * The decorated function stays a plain function; it gains one attribute, ``build``, so the
   unit-test idiom of Microsoft's docs works: ``my_function.build().get_user_function()``
   returns the function the host would call (callables that take no attributes go without).
-* :meth:`DecoratorBase.index` is where indexing fails as ``azure-functions`` fails: a
+* :meth:`DecoratorApi.index` is where indexing fails as ``azure-functions`` fails: a
   function without a trigger or with two, and two functions of one name (compared
   case-insensitively, as the host compares them), raise :class:`~azfunc.FunctionLoadError`
   naming the function.
 * A function's code may be *adapted* at build time (an MCP tool, a Durable orchestrator or
-  entity written with ``azure-functions-durable``): :attr:`_Entry.adapter` turns the user's
-  function into the callable the host invokes, while the decorator still returns the
-  user's function.
+  entity written with ``azure-functions-durable``): :attr:`FunctionBuilder.adapter` turns
+  the user's function into the callable the host invokes, while the decorator still
+  returns the user's function.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,11 +42,21 @@ from .enums import (
     Cardinality,
     CosmosDBChangeFeedMode,
     DataType,
+    DeliveryMode,
     enum_value,
 )
 from .model import BindingInfo, FunctionInfo, fold_name, several_triggers
 
-__all__ = ["SCRIPT_FILE_NAME", "Adapter", "F", "DecoratorBase"]
+__all__ = [
+    "SCRIPT_FILE_NAME",
+    "Adapter",
+    "DecoratorApi",
+    "F",
+    "Function",
+    "FunctionBuilder",
+    "SettingsApi",
+    "normalise",
+]
 
 #: the script a decorator app lives in (``app_script_file``).
 SCRIPT_FILE_NAME: Final = "function_app.py"
@@ -58,6 +69,7 @@ _ENUM_KEYWORDS: Final[Mapping[str, type[Enum]]] = {
     "access_rights": AccessRights,
     "auth_level": AuthLevel,
     "change_feed_mode": CosmosDBChangeFeedMode,
+    "delivery_mode": DeliveryMode,
 }
 
 #: adapts a user's function (and its bindings) into the callable the host invokes.
@@ -86,7 +98,13 @@ def camel_case(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _normalise(keyword: str, value: Any, binding: str) -> Any:
+def normalise(keyword: str, value: Any, binding: str) -> Any:
+    """``value`` as ``function.json`` writes it: an enum keyword's member value (any
+    spelling accepted), any other enum member's value, anything else as it is.
+
+    Raises:
+        FunctionLoadError: for a value that is none of the keyword's enum members.
+    """
     enum_cls = _ENUM_KEYWORDS.get(keyword)
     if enum_cls is None or value is None:
         return enum_value(value)
@@ -132,23 +150,145 @@ class _Spec:
         return BindingInfo(self.name, self.type, self.direction, self.data_type, props)
 
 
-@dataclass
-class _Entry:
-    func: Callable[..., Any]
-    specs: list[_Spec] = field(default_factory=list)
-    name: str | None = None
-    retry: dict[str, Any] | None = None
-    #: ``http_type(...)``: how the worker serves an HTTP function (function, asgi, wsgi).
-    http_type: str = "function"
-    #: turns the user's function into the callable the host invokes (see the module rules).
-    adapter: Adapter | None = None
-    script_file: str = SCRIPT_FILE_NAME
-    #: bindings worked out from the whole entry at build time (``mcp_tool()``).
-    late_specs: list[Callable[[_Entry], _Spec]] = field(default_factory=list)
-    #: ``mcp_tool_property(...)`` overrides by parameter name.
-    mcp_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Function(FunctionInfo):
+    """A function of a decorator app: :class:`~azfunc.app.model.FunctionInfo` with the
+    accessors of ``azure-functions``' ``Function`` (what the worker's indexing reads).
 
-    def build(self, auth_level: str) -> FunctionInfo:
+    Example:
+        >>> def work(msg): return msg
+        >>> fn = Function("work", work, (BindingInfo("msg", "queueTrigger"),))
+        >>> fn("hi"), fn.get_raw_bindings(), fn.get_settings_dict("retry_policy")
+        ('hi', ['{"name": "msg", "type": "queueTrigger", "direction": "in"}'], None)
+    """
+
+    #: the settings decorators gave (``function_name``, ``retry_policy``), in the
+    #: ``get_settings_dict`` form of ``azure-functions``.
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the user's function (``azure-functions``' ``Function`` is callable too)."""
+        return self.func(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.get_function_json()
+
+    @property
+    def function_script_file(self) -> str:
+        """The script the function is written in (``azure-functions`` spelling)."""
+        return self.script_file
+
+    def is_http_function(self) -> bool:
+        """Whether the function has an HTTP trigger."""
+        trigger = self.trigger
+        return trigger is not None and trigger.type.lower() == "httptrigger"
+
+    def get_raw_bindings(self) -> list[str]:
+        """Each binding's ``function.json`` entry as JSON text."""
+        return [json.dumps(b.to_json()) for b in self.bindings]
+
+    def get_bindings_dict(self) -> dict[str, Any]:
+        """``{"bindings": [...]}``, the bindings' ``function.json`` entries."""
+        return {"bindings": [b.to_json() for b in self.bindings]}
+
+    def get_dict_repr(self) -> dict[str, Any]:
+        """``scriptFile`` and ``bindings``, as ``azure-functions`` represents a function."""
+        return {"scriptFile": self.script_file, **self.get_bindings_dict()}
+
+    def get_settings_dict(self, setting_name: str) -> dict[str, Any] | None:
+        """The setting called ``setting_name`` (``function_name``, ``retry_policy``) as a
+        dict with its ``setting_name``, or ``None`` if no decorator gave it."""
+        setting = self.settings.get(setting_name)
+        return None if setting is None else {"setting_name": setting_name, **setting}
+
+
+class FunctionBuilder:
+    """What the decorators of one function build up; :meth:`build` renders the
+    :class:`Function`. The user's function gets this builder's ``build`` as an attribute.
+    """
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        function_script_file: str = SCRIPT_FILE_NAME,
+        *,
+        default_auth_level: Callable[[], str] | None = None,
+    ) -> None:
+        self.func = func
+        self.script_file = function_script_file
+        self.specs: list[_Spec] = []
+        self.name: str | None = None
+        self.retry: dict[str, Any] | None = None
+        #: the settings as ``get_settings_dict`` returns them (without ``setting_name``).
+        self.settings: dict[str, dict[str, Any]] = {}
+        #: ``http_type(...)``: how the worker serves an HTTP function (function, asgi, wsgi).
+        self.http_type = "function"
+        #: turns the user's function into the callable the host invokes (module rules).
+        self.adapter: Adapter | None = None
+        #: bindings worked out from the whole builder at build time (``mcp_tool()``).
+        self.late_specs: list[Callable[[FunctionBuilder], _Spec]] = []
+        #: ``mcp_tool_property(...)`` overrides by parameter name.
+        self.mcp_properties: dict[str, dict[str, Any]] = {}
+        self._default_auth_level = default_auth_level or (lambda: AuthLevel.FUNCTION.value)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the user's function."""
+        return self.func(*args, **kwargs)
+
+    def configure_http_type(self, http_type: str) -> FunctionBuilder:
+        """Set how the worker serves the function (``function``, ``asgi``, ``wsgi``)."""
+        self.http_type = http_type
+        return self
+
+    def add_binding(self, binding: BindingInfo) -> FunctionBuilder:
+        """Add a binding after those already added.
+
+        Raises:
+            ArgumentTypeError: if ``binding`` is not a BindingInfo.
+        """
+        self.specs.insert(0, _spec_of(binding))
+        return self
+
+    def add_trigger(self, trigger: BindingInfo) -> FunctionBuilder:
+        """Add the trigger.
+
+        Raises:
+            ArgumentTypeError: if ``trigger`` is not a BindingInfo.
+            FunctionLoadError: if it is no trigger or the function has one already.
+        """
+        spec = _spec_of(trigger)
+        if not trigger.is_trigger:
+            raise FunctionLoadError(f"{trigger.type!r} is not a trigger type",
+                                    binding=trigger.name)
+        existing = next((s for s in self.specs if s.type.lower().endswith("trigger")), None)
+        if existing is not None:
+            raise FunctionLoadError(
+                f"a function has one trigger; {existing.name!r} ({existing.type}) is "
+                f"registered already", binding=trigger.name)
+        self.specs.insert(0, spec)
+        return self
+
+    def build(self, auth_level: AuthLevel | str | None = None) -> Function:
+        """The function as the worker's indexing gets it, its HTTP trigger given
+        ``auth_level`` where it names none (default: the app's ``http_auth_level``).
+
+        Raises:
+            FunctionLoadError: for an unknown ``auth_level``, or a function without exactly
+                one trigger.
+        """
+        level = (self._default_auth_level() if auth_level is None
+                 else normalise("auth_level", auth_level, self.name or "function"))
+        function = self.render(level)
+        problem = several_triggers(function) if function.triggers else (
+            f"cannot load the {function.name} function: it has no trigger; add a trigger "
+            "decorator"
+        )
+        if problem is not None:
+            raise FunctionLoadError(problem, function=function.name)
+        return function
+
+    def render(self, auth_level: str) -> Function:
+        """The function with ``auth_level`` as default HTTP auth level, unchecked."""
         py_name = str(getattr(self.func, "__name__", "function"))
         name = self.name or py_name
         ordered = list(reversed(self.specs))  # decorators apply bottom-up
@@ -156,7 +296,7 @@ class _Entry:
         ordered.sort(key=lambda spec: not spec.type.lower().endswith("trigger"))
         bindings = tuple(spec.build(name, auth_level) for spec in ordered)
         func = self.func if self.adapter is None else self.adapter(self.func, bindings)
-        return FunctionInfo(
+        return Function(
             name=name,
             func=func,
             bindings=bindings,
@@ -165,17 +305,28 @@ class _Entry:
             entry_point=py_name,
             retry=self.retry,
             http_type=self.http_type,
+            settings={k: dict(v) for k, v in self.settings.items()},
         )
 
 
-class DecoratorBase:
-    """What every decorator of :class:`FunctionApp` and :class:`Blueprint` is built on."""
+def _spec_of(binding: BindingInfo) -> _Spec:
+    if not isinstance(binding, BindingInfo):
+        raise ArgumentTypeError(
+            f"a binding must be an azfunc.app.model.BindingInfo, got {type(binding).__name__}")
+    return _Spec(binding.name, binding.type, binding.direction, binding.data_type,
+                 dict(binding.properties))
+
+
+class DecoratorApi:
+    """What every decorator of :class:`FunctionApp` and :class:`Blueprint` is built on
+    (``azure-functions``' ``DecoratorApi``): ``function_name``, ``http_type`` and the
+    registry of the functions decorated through this object."""
 
     #: the HTTP auth level of ``route`` triggers that do not give one (None: inherit).
     _auth_level: str | None = None
 
     def __init__(self) -> None:
-        self._entries: dict[Callable[..., Any], _Entry] = {}
+        self._entries: dict[Callable[..., Any], FunctionBuilder] = {}
         self._app_script_file: str = SCRIPT_FILE_NAME
 
     @property
@@ -186,17 +337,15 @@ class DecoratorBase:
     def _default_auth_level(self) -> str:
         return self._auth_level or AuthLevel.FUNCTION.value
 
-    def _entry(self, func: Callable[..., Any]) -> _Entry:
+    def _entry(self, func: Callable[..., Any]) -> FunctionBuilder:
         if not callable(func):
             raise ArgumentTypeError(f"a decorator was applied to {func!r}, which is not callable")
         entry = self._entries.get(func)
         if entry is None:
-            entry = self._entries[func] = _Entry(func, script_file=self._app_script_file)
+            entry = self._entries[func] = FunctionBuilder(
+                func, self._app_script_file, default_auth_level=self._default_auth_level)
             with contextlib.suppress(AttributeError, TypeError):  # builtins, bound methods
-                func.build = lambda auth_level=None: entry.build(  # type: ignore[attr-defined]
-                    self._default_auth_level() if auth_level is None
-                    else _normalise("auth_level", auth_level, entry.name or "function")
-                )
+                func.build = entry.build  # type: ignore[attr-defined]
         return entry
 
     def _adapt(self, adapter: Adapter) -> Callable[[F], F]:
@@ -287,7 +436,7 @@ class DecoratorBase:
                     binding=arg_name,
                 )
             if value is not None:
-                props[key] = _normalise(keyword, value, arg_name)
+                props[key] = normalise(keyword, value, arg_name)
         return _Spec(arg_name, binding_type, direction, _data_type(data_type, arg_name), props)
 
     def _binding(
@@ -328,11 +477,19 @@ class DecoratorBase:
                 function=name if isinstance(name, str) else None,
             )
 
+        setting = {**(setting_extra_fields or {}), "function_name": name}
+
         def decorator(func: F) -> F:
-            self._entry(func).name = name
+            entry = self._entry(func)
+            entry.name = name
+            entry.settings["function_name"] = dict(setting)
             return func
 
         return decorator
+
+
+class SettingsApi(DecoratorApi):
+    """The settings decorators (``retry``), as ``azure-functions``' ``SettingsApi``."""
 
     def retry(
         self,
@@ -369,8 +526,16 @@ class DecoratorBase:
             if value is not None:
                 policy[key] = value
 
+        setting = {
+            "strategy": strategy, "max_retry_count": max_retry_count,
+            "delay_interval": delay_interval, "minimum_interval": minimum_interval,
+            "maximum_interval": maximum_interval, **(setting_extra_fields or {}),
+        }
+
         def decorator(func: F) -> F:
-            self._entry(func).retry = policy
+            entry = self._entry(func)
+            entry.retry = policy
+            entry.settings["retry_policy"] = {k: v for k, v in setting.items() if v is not None}
             return func
 
         return decorator

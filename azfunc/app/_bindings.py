@@ -11,17 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from ._adapters import client_adapter
-from ._base import F
-from ._triggers import KAFKA_CLIENT_KEYWORDS, TriggerDecorators, given, kafka_properties
+from ._base import DecoratorApi, F
+from ._triggers import KAFKA_CLIENT_KEYWORDS, given, kafka_properties
 from .enums import OpenAIModels
 
-__all__ = ["BindingDecorators"]
+__all__ = ["BindingApi"]
 
 _DataType = Any  # DataType | str | None
 
 
-class BindingDecorators(TriggerDecorators):
-    """The trigger, input and output decorators shared by apps and blueprints."""
+class BindingApi(DecoratorApi):
+    """The input and output decorators of apps and blueprints (``azure-functions``'
+    ``BindingApi``)."""
 
     def queue_output(
         self, arg_name: str, queue_name: str, connection: str, data_type: _DataType = None,

@@ -2,7 +2,7 @@
 
 Rules this module keeps:
 
-* Each method only states its keywords and the binding type; :class:`DecoratorBase` does
+* Each method only states its keywords and the binding type; :class:`DecoratorApi` does
   the rest (camelCase keys, ``None`` dropped, enums written as values).
 * ``route`` adds an ``httpTrigger`` named ``trigger_arg_name`` (default ``req``) and an
   ``http`` output named ``binding_arg_name`` (default ``$return``); its ``route`` defaults
@@ -16,6 +16,8 @@ Rules this module keeps:
 from __future__ import annotations
 
 import json
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, Final
@@ -28,10 +30,16 @@ from ._adapters import (
     mcp_tool_properties,
     orchestrator_adapter,
 )
-from ._base import DecoratorBase, F
-from .enums import McpPropertyType
+from ._base import DecoratorApi, F, normalise
+from .enums import DeliveryMode, McpPropertyType
 
-__all__ = ["KAFKA_CLIENT_KEYWORDS", "TriggerDecorators", "given", "kafka_properties"]
+__all__ = [
+    "KAFKA_CLIENT_KEYWORDS",
+    "TriggerApi",
+    "given",
+    "kafka_properties",
+    "returns_mcp_content",
+]
 
 
 def given(arguments: Mapping[str, Any], *skip: str) -> dict[str, Any]:
@@ -47,6 +55,29 @@ def given(arguments: Mapping[str, Any], *skip: str) -> dict[str, Any]:
 
 
 _given = given
+
+
+def returns_mcp_content(func: Callable[..., Any]) -> bool:
+    """Whether ``func``'s return annotation is a class marked with ``mcp_content`` (or an
+    ``Optional``/union holding one); annotations that do not resolve count as unmarked.
+
+    Example:
+        >>> from azfunc.bindings.mcp import mcp_content
+        >>> @mcp_content
+        ... class Result: ...
+        >>> def tool() -> Result | None: ...
+        >>> returns_mcp_content(tool), returns_mcp_content(lambda: None)
+        (True, False)
+    """
+    from ..bindings.mcp import is_mcp_content
+
+    try:
+        annotation = typing.get_type_hints(func).get("return")
+    except Exception:  # unresolvable forward references: the marker cannot be seen
+        annotation = getattr(func, "__annotations__", {}).get("return")
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    candidates = typing.get_args(annotation) if union else (annotation,)
+    return any(isinstance(c, type) and is_mcp_content(c) for c in candidates)
 
 
 def _prompt_argument(arg: Any, binding: str) -> dict[str, Any]:
@@ -118,8 +149,9 @@ def kafka_properties(arguments: Mapping[str, Any], *keywords: str) -> dict[str, 
     }
 
 
-class TriggerDecorators(DecoratorBase):
-    """The trigger decorators of :class:`FunctionApp` and :class:`Blueprint`."""
+class TriggerApi(DecoratorApi):
+    """The trigger decorators of :class:`FunctionApp` and :class:`Blueprint`
+    (``azure-functions``' ``TriggerApi``)."""
 
     def route(
         self,
@@ -373,14 +405,27 @@ class TriggerDecorators(DecoratorBase):
         return self._binding("mysqlTrigger", "in", arg_name, data_type, props, kwargs)
 
     def connector_trigger(
-        self, arg_name: str, data_type: _DataType = None, **kwargs: Any
+        self, arg_name: str, data_type: _DataType = None, delivery_mode: Any = None,
+        connection: str | None = None, trigger_config_name: str | None = None,
+        cardinality: Any = None, max_batch_size: int | None = None,
+        max_concurrent_calls: int | None = None,
+        target_pending_event_threshold: int | None = None, **kwargs: Any,
     ) -> Callable[[F], F]:
-        """A Logic Apps connector trigger (every keyword becomes a property).
+        """A Logic Apps connector trigger. ``delivery_mode`` is a :class:`DeliveryMode`
+        (``Webhook`` when left out); ``Poll`` needs ``connection`` and
+        ``trigger_config_name`` (``azure-functions`` 2.4).
 
         Raises:
-            FunctionLoadError: for an invalid keyword value.
+            FunctionLoadError: for an unknown ``delivery_mode``/``cardinality``, or ``Poll``
+                without ``connection`` or ``trigger_config_name``.
         """
-        return self._binding("connectorTrigger", "in", arg_name, data_type, None, kwargs)
+        props = given(locals(), "arg_name", "data_type")
+        if normalise("delivery_mode", delivery_mode, arg_name) == DeliveryMode.POLL.value:
+            missing = [k for k in ("connection", "trigger_config_name") if props[k] is None]
+            if missing:
+                raise FunctionLoadError(
+                    f"delivery_mode=Poll needs {' and '.join(missing)}", binding=arg_name)
+        return self._binding("connectorTrigger", "in", arg_name, data_type, props, kwargs)
 
     # --- Durable Functions -------------------------------------------------------------
 
@@ -494,12 +539,13 @@ class TriggerDecorators(DecoratorBase):
     ) -> Callable[[F], F]:
         """An MCP tool read from the function itself: its name, its docstring as the
         description, its parameters as the tool's properties (``mcp_tool_property`` adds
-        descriptions). The host calls it with the request's arguments.
+        descriptions). The host calls it with the request's arguments. A return annotation
+        marked with :func:`~azfunc.mcp_content` turns ``use_result_schema`` on.
 
         Raises:
             FunctionLoadError: if the function takes ``*args``/``**kwargs`` only.
         """
-        structured = bool(use_result_schema)
+        asked = bool(use_result_schema)
 
         def late(entry: Any) -> Any:
             skip = {spec.name for spec in entry.specs}
@@ -509,13 +555,13 @@ class TriggerDecorators(DecoratorBase):
                 "description": mcp_description(entry.func),
                 "tool_properties": json.dumps(props),
                 "metadata": metadata,
-                "use_result_schema": structured,
+                "use_result_schema": asked or returns_mcp_content(entry.func),
             })
 
         def decorator(func: F) -> F:
             entry = self._entry(func)
             entry.late_specs.append(late)
-            entry.adapter = mcp_tool_adapter(structured)
+            entry.adapter = mcp_tool_adapter(asked or returns_mcp_content(func))
             return func
 
         return decorator

@@ -21,6 +21,7 @@ __all__ = [
     "Cardinality",
     "CosmosDBChangeFeedMode",
     "DataType",
+    "DeliveryMode",
     "InputType",
     "McpPropertyType",
     "OpenAIModels",
@@ -117,6 +118,19 @@ class CosmosDBChangeFeedMode(_StrEnum):
 
     LATEST_VERSION = "LatestVersion"
     ALL_VERSIONS_AND_DELETES = "AllVersionsAndDeletes"
+
+
+class DeliveryMode(_StrEnum):
+    """How a Logic Apps connector trigger gets its events (``azure-functions`` 2.4):
+    ``Webhook`` (the host's default) or ``Poll``; the values are the extension's spelling.
+
+    Example:
+        >>> DeliveryMode("poll") is DeliveryMode.POLL, str(DeliveryMode.WEBHOOK)
+        (True, 'Webhook')
+    """
+
+    POLL = "Poll"
+    WEBHOOK = "Webhook"
 
 
 class McpPropertyType(_StrEnum):

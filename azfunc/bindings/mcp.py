@@ -8,6 +8,9 @@ Rules this module keeps:
   the text as sent; ``dict`` the parsed object.
 * The three triggers have an implicit output: the function's return value is the tool's,
   resource's or prompt's result, sent as text (``str`` as is, anything else JSON-serialised).
+* :func:`mcp_content` marks a result class; an ``mcp_tool()`` whose return annotation is a
+  marked class (or ``Optional`` of one) sends structured content, as with
+  ``use_result_schema=True`` (``azure-functions`` 1.26/2.x).
 * Bad input raises :class:`~azfunc.ConversionError`; never a ``json``/``Unicode`` error.
 """
 
@@ -16,10 +19,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from .._datum import Datum
-from .._errors import ConversionError
+from .._errors import ArgumentTypeError, ConversionError
 from .._registry import Converter
 from .._typing import unwrap_optional
 from ._bodies import payload_value
@@ -30,7 +33,37 @@ __all__ = [
     "McpTriggerConverter",
     "PromptArgument",
     "PromptInvocationContext",
+    "is_mcp_content",
+    "mcp_content",
 ]
+
+T = TypeVar("T", bound=type)
+
+
+def mcp_content(cls: T) -> T:
+    """Mark ``cls`` as an MCP result type: an ``mcp_tool()`` returning it sends its fields as
+    structured content besides the text (``azure-functions``' ``mcp_content``).
+
+    Example:
+        >>> @mcp_content
+        ... class Weather:
+        ...     pass
+        >>> is_mcp_content(Weather), is_mcp_content(Weather()), is_mcp_content(dict)
+        (True, True, False)
+
+    Raises:
+        ArgumentTypeError: if ``cls`` is not a class.
+    """
+    if not isinstance(cls, type):
+        raise ArgumentTypeError(f"mcp_content decorates a class, got {cls!r}")
+    cls.__mcp_content__ = True  # type: ignore[attr-defined]
+    return cls
+
+
+def is_mcp_content(obj: Any) -> bool:
+    """Whether ``obj`` (a class or an instance) is marked with :func:`mcp_content`."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return getattr(cls, "__mcp_content__", False) is True
 
 
 class MCPToolContext(dict[str, Any]):

@@ -126,6 +126,13 @@ def generic_fn(g: Any, gin: Any, gout: Any) -> None: ...
 def connector_fn(payload: Any) -> None: ...
 
 
+@app.function_name("Named", setting_extra_fields={"note": "ignored"})
+@app.retry(strategy="exponential_backoff", max_retry_count="5", minimum_interval="00:00:01",
+           maximum_interval="00:01:00", setting_extra_fields={"extra_thing": 1})
+@app.connector_trigger(arg_name="payload", data_type="string", cardinality="many")
+def connector_more_fn(payload: Any) -> None: ...
+
+
 @app.orchestration_trigger(context_name="context")
 def orchestrator_fn(context: Any) -> Any:
     yield None
@@ -215,6 +222,18 @@ def mcp_trigger_fn(context: Any) -> str:
 def add_items(name: str, count: int, tags: list[str], note: str | None = None) -> str:
     """Add items to the list."""
     return f"{name}:{count}"
+
+
+@func.mcp_content
+class ToolResult:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+@app.mcp_tool()
+def structured_tool(name: str) -> ToolResult:
+    """Return a structured result."""
+    return ToolResult(name)
 
 
 @app.mcp_resource_trigger(arg_name="context", uri="file://readme", resource_name="readme",
