@@ -5,8 +5,11 @@ Rules this module keeps:
 * A row is a real ``dict`` (:class:`JsonObject`), a row list a real ``list``
   (:class:`JsonObjectList`): both are mutable, as azure-functions' ``Document`` is, and
   unhashable like their builtins.
-* ``to_json()`` returns JSON text, ``to_dict()``/``to_list()`` plain builtins; a value that
-  is not JSON-serialisable raises :class:`~azfunc.ConversionError`.
+* ``to_json()`` returns JSON text, ``to_dict()``/``to_list()`` plain builtins (a list's
+  ``to_dict()`` is its rows' ``to_dict()``, as in azure-functions 2.x); a value that is not
+  JSON-serialisable raises :class:`~azfunc.ConversionError`. :class:`SerialisedRow` (the
+  SQL rows) makes ``to_dict()`` JSON-safe first, as 2.x's ``SqlRow`` does; a ``Document``'s
+  is a plain copy, as 2.x's is.
 * :class:`JsonRowsConverter` decodes ``json``/``string``/``bytes`` JSON and encodes rows as a
   JSON array (see its docstring for the annotations it serves).
 """
@@ -26,11 +29,18 @@ from .._typing import unwrap_optional
 from ._bodies import payload_value, utf8
 from ._cardinality import annotation_allows
 from ._encode import dumps_json
+from ._value import json_safe, json_text
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["JsonObject", "JsonObjectList", "JsonRowsConverter"]
+__all__ = [
+    "JsonObject",
+    "JsonObjectList",
+    "JsonRowsConverter",
+    "SerialisedRow",
+    "SerialisedRowList",
+]
 
 
 def _json_text(rows: JsonObject | JsonObjectList) -> str:
@@ -140,8 +150,53 @@ class JsonObjectList(list[Any]):
         """Plain dicts (and ``None`` entries)."""
         return [None if item is None else dict(item) for item in self]
 
+    def to_dict(self) -> list[dict[str, Any] | None]:
+        """Each row's ``to_dict()`` (``None`` entries kept), as azure-functions 2.x's
+        ``DocumentList``/``SqlRowList`` give it; a list, despite the name."""
+        return [None if item is None else item.to_dict() for item in self]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list.__repr__(self)})"
+
+
+class SerialisedRow(JsonObject):
+    """A row whose ``to_dict()`` is JSON-safe (azure-functions 2.x's ``SqlRow``): bytes as
+    UTF-8 text or ``{"__encoding": "base64", ...}``, datetimes as ISO-8601, recursively.
+
+    Example:
+        >>> SerialisedRow(id=1, photo=b"\\x89PNG").to_json()
+        '{"id": 1, "photo": {"__encoding": "base64", "value": "iVBORw=="}}'
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe copy (see the class notes)."""
+        safe: dict[str, Any] = json_safe(dict(self))
+        return safe
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if a value is not JSON-serialisable.
+        """
+        return json_text(self.to_dict(), type(self).__name__)
+
+
+class SerialisedRowList(JsonObjectList):
+    """A list of :class:`SerialisedRow` whose ``to_json()`` writes their ``to_dict()``."""
+
+    __slots__ = ()
+    item_type: typing.ClassVar[type[JsonObject]] = SerialisedRow
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if a value is not JSON-serialisable.
+        """
+        return json_text(self.to_dict(), type(self).__name__)
 
 
 class JsonRowsConverter(Converter):

@@ -16,16 +16,21 @@ Rules every binding value type keeps (``docs/bindings.md`` states them for users
   as for ``dict``): they compare by content and several are mutable, so none can be a dict
   key or a set member.
 * Where a type has a dict form, ``to_dict()`` returns it and ``to_json()`` returns the same
-  as JSON *text* (``str``); ``get_body()`` always returns ``bytes``.
+  as JSON *text* (``str``); ``get_body()`` always returns ``bytes``. The trigger types'
+  ``to_dict()`` is azure-functions 2.x's: every field through :func:`json_safe`.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import base64
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any, ClassVar
 
-from .._errors import ArgumentTypeError
+from .._errors import ArgumentTypeError, ConversionError
 
-__all__ = ["BindingValue", "body_bytes"]
+__all__ = ["BindingValue", "body_bytes", "json_safe", "json_text"]
 
 
 class BindingValue:
@@ -81,3 +86,46 @@ def body_bytes(body: object, owner: str) -> bytes:
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
     raise ArgumentTypeError(f"{owner} body must be bytes or str, got {type(body).__name__}")
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with azure-functions 2.x's ``to_dict()`` rules applied, recursively.
+
+    Bytes-likes become UTF-8 text, or ``{"__encoding": "base64", "value": ...}`` when they
+    are not UTF-8; datetimes and dates their ``isoformat()``; timedeltas ``str()``
+    (``"0:05:00"``); mappings plain dicts; lists and tuples lists; anything else is kept.
+
+    Example:
+        >>> from datetime import datetime, timedelta
+        >>> json_safe({"b": b"hi", "x": [b"\\xff"], "d": timedelta(minutes=5)})
+        {'b': 'hi', 'x': [{'__encoding': 'base64', 'value': '/w=='}], 'd': '0:05:00'}
+        >>> json_safe(datetime(2020, 1, 2))
+        '2020-01-02T00:00:00'
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"__encoding": "base64", "value": base64.b64encode(raw).decode("ascii")}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def json_text(value: Any, owner: str) -> str:
+    """``value`` (a ``to_dict()`` result) as JSON text, as ``json.dumps`` writes it.
+
+    Raises:
+        ConversionError: if a value in it is not JSON-serialisable.
+    """
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConversionError(f"{owner} is not JSON-serialisable: {exc}") from None

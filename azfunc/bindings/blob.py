@@ -30,6 +30,7 @@ from .._errors import ConversionError
 from .._metadata import metadata_dict, metadata_str, to_int
 from .._registry import Converter
 from .._typing import is_class, is_class_of, unwrap_optional
+from ._value import json_safe, json_text
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -138,6 +139,26 @@ class InputStream(io.BufferedIOBase):
     def metadata(self) -> dict[str, Any] | None:
         """The blob's user metadata."""
         return self._metadata
+
+    def to_dict(self) -> dict[str, Any]:
+        """The blob's description as azure-functions 2.x writes it: ``name``, ``uri``,
+        ``length``, ``blob_properties`` and ``metadata`` (never the content; works on a
+        closed stream too)."""
+        return {
+            "name": self._name,
+            "uri": self._uri,
+            "length": self._length,
+            "blob_properties": json_safe(self._blob_properties),
+            "metadata": json_safe(self._metadata),
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if a property value is not JSON-serialisable.
+        """
+        return json_text(self.to_dict(), "InputStream")
 
     # --- the file protocol --------------------------------------------------------------
 

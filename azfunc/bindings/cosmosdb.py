@@ -4,7 +4,8 @@ Rules this module keeps:
 
 * :class:`Document` is a real ``dict`` and :class:`DocumentList` a real ``list`` (of
   documents, or ``None`` for null entries), both with ``from_json``/``to_json`` and
-  ``from_dict``/``to_dict`` (``from_list``/``to_list`` on the list).
+  ``from_dict``/``to_dict`` (``from_list``/``to_list`` on the list, and ``to_dict``: the
+  documents' dicts).
 * The trigger and the input deliver a JSON array (or one object, read as a list of one); the
   Cosmos DB trigger has no trigger metadata. The annotation may ask for ``DocumentList``
   (the default), ``Document`` (exactly one), ``str``/``bytes`` (the JSON text) or

@@ -43,7 +43,7 @@ from ._bodies import utf8_text
 from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter
 from ._trigger import BatchTriggerConverter
-from ._value import BindingValue
+from ._value import BindingValue, json_safe, json_text
 
 __all__ = ["CONVERTERS", "EventHubEvent", "EventHubOutputConverter", "EventHubTriggerConverter"]
 
@@ -209,6 +209,29 @@ class EventHubEvent(BindingValue):
                 }
                 self._metadata = self._shared.with_own(own)
         return self._metadata
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as azure-functions 2.x writes it: ``body`` (UTF-8 text, or
+        ``{"__encoding": "base64", "value": ...}``), ``partition_key``, ``sequence_number``,
+        ``offset``, ``enqueued_time`` (ISO-8601) and ``iothub_metadata`` (``None`` when
+        empty)."""
+        iothub = self.iothub_metadata
+        return {
+            "body": json_safe(self._body),
+            "partition_key": self._partition_key,
+            "sequence_number": self._sequence_number,
+            "offset": self._offset,
+            "enqueued_time": json_safe(self.enqueued_time),
+            "iothub_metadata": json_safe(iothub) if iothub else None,
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if an IoT Hub value is not JSON-serialisable.
+        """
+        return json_text(self.to_dict(), "EventHubEvent")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, EventHubEvent):

@@ -45,7 +45,7 @@ from .._timeparse import parse_datetime
 from .._typing import is_class_of, unwrap_optional
 from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import ClassTriggerConverter
-from ._value import BindingValue
+from ._value import BindingValue, json_safe, json_text
 
 __all__ = ["CONVERTERS", "QueueMessage", "QueueTriggerConverter", "QueueOutputConverter"]
 
@@ -226,6 +226,24 @@ class QueueMessage(BindingValue):
             BodyDecodeError: if the body is empty, not UTF-8, or not valid JSON.
         """
         return decode_json_body(self._body)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as azure-functions 2.x writes it: ``id``, ``body`` (UTF-8 text, or
+        ``{"__encoding": "base64", "value": ...}``), ``pop_receipt``, ``dequeue_count`` and
+        the three times as ISO-8601 text (``None`` where unset)."""
+        return {
+            "id": self.id,
+            "body": json_safe(self._body),
+            "pop_receipt": self.pop_receipt,
+            "dequeue_count": self.dequeue_count,
+            "expiration_time": json_safe(self.expiration_time),
+            "insertion_time": json_safe(self.insertion_time),
+            "time_next_visible": json_safe(self.time_next_visible),
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json_text(self.to_dict(), "QueueMessage")
 
     def _fields(self) -> tuple[Any, ...]:
         return (

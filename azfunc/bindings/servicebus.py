@@ -54,7 +54,7 @@ from ._batchmeta import SharedMetadata, positional
 from ._cardinality import annotation_allows
 from ._encode import MessageOutputConverter, dumps_json
 from ._trigger import BatchTriggerConverter
-from ._value import BindingValue, body_bytes
+from ._value import BindingValue, body_bytes, json_safe, json_text
 
 __all__ = [
     "CONVERTERS",
@@ -314,6 +314,53 @@ class ServiceBusMessage(_MessageBody):
                 own = {key: getattr(self, attr) for attr, key, _ in _FIELDS}
                 self._metadata = self._shared.with_own(own)
         return self._metadata
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as azure-functions 2.x writes it: ``body`` (UTF-8 text, or
+        ``{"__encoding": "base64", "value": ...}``) and every broker property under its
+        attribute name, times as ISO-8601 text, ``time_to_live`` as ``str(timedelta)``
+        (``"0:05:00"``), ``None`` where unset (``metadata`` is left out)."""
+        return {key: json_safe(getattr(self, key)) for key in _TO_DICT_KEYS}
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if a property value is not JSON-serialisable.
+        """
+        return json_text(self.to_dict(), "ServiceBusMessage")
+
+
+#: the keys of ``ServiceBusMessage.to_dict``, in azure-functions 2.x's order.
+_TO_DICT_KEYS: Final = (
+    "body",
+    "application_properties",
+    "content_type",
+    "correlation_id",
+    "dead_letter_error_description",
+    "dead_letter_reason",
+    "dead_letter_source",
+    "delivery_count",
+    "enqueued_sequence_number",
+    "enqueued_time_utc",
+    "expires_at_utc",
+    "label",
+    "locked_until",
+    "lock_token",
+    "message_id",
+    "partition_key",
+    "reply_to",
+    "reply_to_session_id",
+    "scheduled_enqueue_time_utc",
+    "sequence_number",
+    "session_id",
+    "state",
+    "subject",
+    "time_to_live",
+    "to",
+    "transaction_partition_key",
+    "user_properties",
+)
 
 
 def _format_timespan(value: timedelta) -> str:

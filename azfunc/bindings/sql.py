@@ -2,7 +2,8 @@
 
 Rules this module keeps:
 
-* :class:`SqlRow`/:class:`MySqlRow` are real ``dict`` objects and
+* :class:`SqlRow`/:class:`MySqlRow` are real ``dict`` objects (whose ``to_dict``/``to_json``
+  are JSON-safe, as azure-functions 2.x's are: bytes as text or base64, datetimes ISO) and
   :class:`SqlRowList`/:class:`MySqlRowList` real ``list`` objects, with the same JSON helpers
   as :class:`~azfunc.Document` (``from_json``, ``from_dict``, ``to_json``, ``to_dict``).
 * The ``sql``/``mysql`` input delivers a JSON array of rows; the annotation may ask for the
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import ClassVar, Final
 
 from .._registry import Converter
-from ._rows import JsonObject, JsonObjectList, JsonRowsConverter
+from ._rows import JsonObject, JsonRowsConverter, SerialisedRow, SerialisedRowList
 
 __all__ = [
     "CONVERTERS",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-class SqlRow(JsonObject):
+class SqlRow(SerialisedRow):
     """An Azure SQL row: a ``dict`` with JSON helpers.
 
     Example:
@@ -45,7 +46,7 @@ class SqlRow(JsonObject):
     __slots__ = ()
 
 
-class SqlRowList(JsonObjectList):
+class SqlRowList(SerialisedRowList):
     """A list of :class:`SqlRow`.
 
     Example:
@@ -57,7 +58,7 @@ class SqlRowList(JsonObjectList):
     item_type: ClassVar[type[JsonObject]] = SqlRow
 
 
-class MySqlRow(JsonObject):
+class MySqlRow(SerialisedRow):
     """A MySQL row: a ``dict`` with JSON helpers.
 
     Example:
@@ -68,7 +69,7 @@ class MySqlRow(JsonObject):
     __slots__ = ()
 
 
-class MySqlRowList(JsonObjectList):
+class MySqlRowList(SerialisedRowList):
     """A list of :class:`MySqlRow`.
 
     Example:

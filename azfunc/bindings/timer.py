@@ -25,7 +25,7 @@ from .._errors import ConversionError
 from .._registry import Converter
 from .._timeparse import format_datetime, parse_datetime
 from ._trigger import ClassTriggerConverter
-from ._value import BindingValue
+from ._value import BindingValue, json_safe, json_text
 
 __all__ = ["CONVERTERS", "ScheduleStatus", "TimerRequest", "TimerTriggerConverter"]
 
@@ -144,6 +144,23 @@ class TimerRequest(BindingValue):
     def schedule(self) -> dict[str, Any]:
         """The schedule as the host describes it (e.g. ``{"AdjustForDST": True}``)."""
         return self._schedule
+
+    def to_dict(self) -> dict[str, Any]:
+        """The tick as azure-functions 2.x writes it: ``past_due``, ``schedule_status`` (the
+        raw ``Last``/``Next``/``LastUpdated`` entries) and ``schedule``."""
+        return {
+            "past_due": self._past_due,
+            "schedule_status": json_safe(self._schedule_status),
+            "schedule": json_safe(self._schedule),
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Raises:
+            ConversionError: if a schedule value is not JSON-serialisable.
+        """
+        return json_text(self.to_dict(), "TimerRequest")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TimerRequest):
