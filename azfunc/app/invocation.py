@@ -2,7 +2,8 @@
 
 Rules this module keeps:
 
-* Inputs may be binding objects (passed through unchanged), :class:`~azfunc.Datum` objects
+* Inputs may be binding objects or a list of them (a batch trigger's input; passed through
+  unchanged), :class:`~azfunc.Datum` objects
   (decoded by the binding's converter with the trigger metadata and the parameter's
   annotation as ``pytype``), or raw wire values, turned into Datums first: ``str`` ->
   string, ``bytes`` -> bytes, ``int`` -> int, ``float`` -> double, ``dict``/``list``/``bool``
@@ -278,6 +279,8 @@ def _decode(
     metadata: Mapping[str, Datum],
     registry: BindingRegistry,
 ) -> Any:
+    if _is_object_batch(value):
+        return value  # a batch of binding objects (``testing.event_hub_events(...)``)
     try:
         datum = to_datum(value)
     except ConversionError as exc:
@@ -299,6 +302,18 @@ def _decode(
             function=info.name,
             binding=binding.name,
         ) from exc
+
+
+def _is_object_batch(value: object) -> bool:
+    """Whether ``value`` is a non-empty list of binding objects (no raw wire value in it)."""
+    if type(value) is not list or not value:
+        return False
+    return all(not isinstance(item, _RAW_TYPES) and item is not None for item in value)
+
+
+#: the types :func:`to_datum` sends as wire values (anything else is a binding object).
+_RAW_TYPES: Final = (Datum, str, bytes, bytearray, memoryview, bool, dict, list, tuple, int,
+                     float)
 
 
 def _encode(
