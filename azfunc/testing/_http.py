@@ -298,7 +298,7 @@ def _body_bytes(body: bytes | str, content_type: str | None) -> bytes:
 def _file_items(files: FilesArg) -> Iterable[tuple[str, Any]]:
     from ..http._formtypes import FormFile
 
-    if isinstance(files, (str, bytes)):
+    if isinstance(files, (str, bytes)):  # type: ignore[unreachable]
         raise ConversionError(
             "http_request: files= needs a mapping name -> file or a list of files, "
             f"got {type(files).__name__}"
@@ -324,9 +324,8 @@ def _file_items(files: FilesArg) -> Iterable[tuple[str, Any]]:
 
 
 def _multipart(form: MultiValues | None, files: FilesArg) -> tuple[bytes, str]:
-    from ..wire.testkit import encode_multipart
-
     from ..http._formtypes import FormFile
+    from ..wire.testkit import encode_multipart
 
     fields = list(_pairs(form, "form"))
     parts: list[tuple[str, str, bytes, str] | FormFile] = []

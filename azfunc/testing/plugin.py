@@ -168,7 +168,7 @@ def azfunc_app(request: pytest.FixtureRequest) -> LoadedApp:
         pytest.UsageError: if neither names an app (via ``pytest.fail``), or the path is
             missing.
     """
-    marked = request.node.stash.get(_MARKED, None)
+    marked: LoadedApp | None = request.node.stash.get(_MARKED, None)
     if marked is not None:
         return marked  # loaded, importable and its settings set by pytest_runtest_setup
     path = _requested_path(request.node, request.config)

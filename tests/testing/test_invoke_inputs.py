@@ -62,8 +62,10 @@ def test_a_raw_queue_value_gets_realistic_metadata(app: azfunc.LoadedApp) -> Non
     msg = _module(app)["message"]
     assert msg.get_body() == b"hello"
     assert msg.dequeue_count == 1
-    assert msg.id and msg.pop_receipt
-    assert msg.insertion_time is not None and msg.expiration_time is not None
+    assert msg.id
+    assert msg.pop_receipt
+    assert msg.insertion_time is not None
+    assert msg.expiration_time is not None
     assert msg.expiration_time > msg.insertion_time
     assert msg.time_next_visible is not None
 
@@ -77,7 +79,8 @@ def test_given_metadata_wins_over_the_defaults(app: azfunc.LoadedApp) -> None:
 def test_a_json_queue_value_gets_metadata_too(app: azfunc.LoadedApp) -> None:
     app.invoke("work", msg={"n": 1})
     msg = _module(app)["message"]
-    assert msg.get_json() == {"n": 1} and msg.dequeue_count == 1
+    assert msg.get_json() == {"n": 1}
+    assert msg.dequeue_count == 1
 
 
 def test_a_payload_is_left_alone(app: azfunc.LoadedApp) -> None:
@@ -90,7 +93,9 @@ def test_a_payload_is_left_alone(app: azfunc.LoadedApp) -> None:
 def test_a_raw_service_bus_value_gets_a_delivery_count(app: azfunc.LoadedApp) -> None:
     app.invoke("bus", msg="hi")
     msg = _module(app)["sb"]
-    assert msg.get_body() == b"hi" and msg.delivery_count == 1 and msg.message_id
+    assert msg.get_body() == b"hi"
+    assert msg.delivery_count == 1
+    assert msg.message_id
 
 
 FILES_SHAPES = [
