@@ -20,6 +20,7 @@ of the binding object. Rules this module keeps:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 import types
@@ -209,13 +210,10 @@ def _name(tp: Any) -> str:
 
 
 def _pydantic(value: Any, tp: Any, model: Any) -> Any:
-    from pydantic import TypeAdapter, ValidationError
-
+    validate, error_type = _pydantic_validator(tp)
     try:
-        if tp is model:
-            return model.model_validate(value)
-        return TypeAdapter(tp).validate_python(value)
-    except ValidationError as exc:
+        return validate(value)
+    except error_type as exc:
         problems = [
             Problem("".join(f"/{part}" for part in error["loc"]), str(error["msg"]))
             for error in exc.errors()
@@ -223,7 +221,25 @@ def _pydantic(value: Any, tp: Any, model: Any) -> Any:
         raise PayloadValidationError(_name(tp), problems) from None
 
 
-_NONE_TYPES: Final = (type(None),)
+@functools.lru_cache(maxsize=256)
+def _pydantic_validator(tp: Any) -> tuple[Any, Any]:
+    """(validate function, ValidationError) for a pydantic model or ``list[Model]``, made
+    once per annotation (pydantic's names are imported lazily, and slowly, by pydantic)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    model = model_of(tp)
+    if tp is model:
+        return model.model_validate, ValidationError
+    return TypeAdapter(tp).validate_python, ValidationError
+
+
+#: the JSON value types each scalar field type takes exactly (bool is not an int here).
+_EXACT: Final[dict[Any, frozenset[type]]] = {
+    str: frozenset({str}),
+    int: frozenset({int}),
+    float: frozenset({int, float}),
+    bool: frozenset({bool}),
+}
 
 
 def _type_label(value: Any) -> str:
@@ -234,6 +250,14 @@ def _type_label(value: Any) -> str:
 def _check(
     value: Any, tp: Any, at: str, problems: list[Problem], form: bool = False
 ) -> Any:
+    exact = _EXACT.get(tp) if not form else None
+    if exact is not None:  # the common case, checked inline: str, int, float, bool
+        if type(value) in exact:
+            return float(value) if tp is float else value
+        problems.append(Problem(at, f"expected {tp.__name__}, got {_type_label(value)}"))
+        return value
+    if isinstance(tp, type) and hasattr(tp, "__dataclass_fields__"):
+        return _check_fields(value, tp, at, problems, typed_dict=False, form=form)
     if tp is Any or tp is object:
         return value
     if tp is None or tp is type(None):
@@ -334,30 +358,20 @@ def _check_fields(
     if not isinstance(value, dict):
         problems.append(Problem(at, f"expected object, got {_type_label(value)}"))
         return value
-    try:
-        hints = get_type_hints(tp)
-    except Exception as exc:  # an unresolvable annotation in the user's model
-        raise ConversionError(f"cannot read the fields of {tp.__name__}: {exc}") from None
     if typed_dict:
-        required = set(getattr(tp, "__required_keys__", hints))
         out: dict[str, Any] = {}
-        for name, hint in hints.items():
-            hint = _strip_required(hint)
+        for name, hint, required in _fields_of(tp):
             if name in value:
                 out[name] = _check(value[name], hint, f"{at}/{name}", problems, form)
-            elif name in required:
+            elif required:
                 problems.append(Problem(f"{at}/{name}", "field required"))
         return out
     kwargs: dict[str, Any] = {}
-    for spec in dataclasses.fields(tp):
-        if not spec.init:
-            continue
-        if spec.name in value:
-            kwargs[spec.name] = _check(value[spec.name], hints.get(spec.name, Any),
-                                       f"{at}/{spec.name}", problems, form)
-        elif (spec.default is dataclasses.MISSING
-              and spec.default_factory is dataclasses.MISSING):
-            problems.append(Problem(f"{at}/{spec.name}", "field required"))
+    for name, hint, required in _fields_of(tp):
+        if name in value:
+            kwargs[name] = _check(value[name], hint, f"{at}/{name}", problems, form)
+        elif required:
+            problems.append(Problem(f"{at}/{name}", "field required"))
     if problems:
         return value
     try:
@@ -365,6 +379,28 @@ def _check_fields(
     except (TypeError, ValueError) as exc:  # the model's own __post_init__ refused it
         problems.append(Problem(at, str(exc)))
         return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _fields_of(tp: type) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, type, required) of each field a model takes, read once per class.
+
+    Raises:
+        ConversionError: if an annotation of the model cannot be resolved.
+    """
+    try:
+        hints = get_type_hints(tp)
+    except Exception as exc:  # an unresolvable annotation in the user's model
+        raise ConversionError(f"cannot read the fields of {tp.__name__}: {exc}") from None
+    if not dataclasses.is_dataclass(tp):
+        required = set(getattr(tp, "__required_keys__", hints))
+        return tuple((name, _strip_required(hint), name in required)
+                     for name, hint in hints.items())
+    return tuple(
+        (spec.name, hints.get(spec.name, Any),
+         spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING)
+        for spec in dataclasses.fields(tp) if spec.init
+    )
 
 
 def _strip_required(hint: Any) -> Any:
