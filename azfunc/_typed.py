@@ -34,6 +34,9 @@ from ._errors import BodyDecodeError, ConversionError
 __all__ = [
     "PayloadValidationError",
     "Problem",
+    "TYPED_INPUTS",
+    "TYPED_OUTPUTS",
+    "accepts",
     "decode_binding_value",
     "decode_model",
     "is_model",
@@ -105,6 +108,34 @@ def model_of(tp: Any) -> Any:
 def is_model(tp: Any) -> bool:
     """Whether an annotation asks for a typed payload (a model or a list of one)."""
     return model_of(tp) is not None
+
+
+#: binding types whose payload is JSON a model can be read from (lower case).
+TYPED_INPUTS: Final = frozenset({
+    "httptrigger", "queuetrigger", "servicebustrigger", "eventhubtrigger",
+    "eventgridtrigger", "cosmosdbtrigger", "cosmosdb", "kafkatrigger",
+})
+#: output binding types a model instance is written to as JSON (lower case).
+TYPED_OUTPUTS: Final = frozenset({
+    "http", "queue", "servicebus", "eventhub", "eventgrid", "cosmosdb", "kafka",
+})
+
+
+def accepts(binding_type: str, tp: Any, *, output: bool = False) -> bool:
+    """Whether a binding of ``binding_type`` can give (or, ``output=True``, take) ``tp``
+    as a typed payload: what ``azfunc check`` accepts besides the converter's own types.
+
+    Example:
+        >>> @dataclasses.dataclass
+        ... class Order:
+        ...     id: int
+        >>> accepts("queueTrigger", Order), accepts("timerTrigger", Order)
+        (True, False)
+        >>> accepts("queue", list[Order], output=True)
+        True
+    """
+    kinds = TYPED_OUTPUTS if output else TYPED_INPUTS
+    return binding_type.lower() in kinds and is_model(tp)
 
 
 def is_model_instance(value: Any) -> bool:

@@ -228,3 +228,18 @@ def test_a_model_round_trips_through_json(x: int, y: float, tags: list[str]) -> 
 
     point = Point(x, y, tags)
     assert decode_model(json.loads(json.dumps(to_jsonable(point))), Point) == point
+
+
+def test_check_accepts_typed_annotations_where_the_payload_is_json(app: Any) -> None:
+    assert app.check() == []
+
+
+def test_check_refuses_a_model_on_a_binding_without_a_json_payload(tmp_path: Path) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import dataclasses\nimport azfunc as func\napp = func.FunctionApp()\n"
+        "@dataclasses.dataclass\nclass Tick:\n    past_due: bool\n"
+        "@app.timer_trigger(arg_name='t', schedule='0 */5 * * * *')\n"
+        "def tick(t: Tick) -> None: pass\n"
+    )
+    findings = func.check_app(tmp_path)
+    assert [f.code for f in findings] == ["annotation-mismatch"]
