@@ -243,3 +243,20 @@ def test_check_refuses_a_model_on_a_binding_without_a_json_payload(tmp_path: Pat
     )
     findings = func.check_app(tmp_path)
     assert [f.code for f in findings] == ["annotation-mismatch"]
+
+
+def test_a_cosmos_document_list_becomes_a_list_of_models() -> None:
+    import dataclasses
+
+    from azfunc._typed import decode_binding_value
+    from azfunc.testing._wire import decode, json_datum
+
+    @dataclasses.dataclass
+    class Doc:
+        id: str
+        n: int
+
+    docs = decode("cosmosDBTrigger", json_datum([{"id": "a", "n": 1, "_ts": 5}]), {})
+    assert decode_binding_value(docs, list[Doc]) == [Doc("a", 1)]
+    with pytest.raises(PayloadValidationError, match="/0/n"):
+        decode_binding_value(docs, list[dataclasses.make_dataclass("D", [("n", str)])])
