@@ -2,7 +2,8 @@
 
 Rules this module keeps:
 
-* Inputs may be binding objects (passed through unchanged), :class:`~azfunc.Datum` objects
+* Inputs may be binding objects or a list of them (a batch trigger's input; passed through
+  unchanged), :class:`~azfunc.Datum` objects
   (decoded by the binding's converter with the trigger metadata and the parameter's
   annotation as ``pytype``), or raw wire values, turned into Datums first: ``str`` ->
   string, ``bytes`` -> bytes, ``int`` -> int, ``float`` -> double, ``dict``/``list``/``bool``
@@ -57,6 +58,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from .. import _typed
 from .._context import Context
 from .._datum import Datum
 from .._errors import AzFuncError, ConversionError
@@ -189,6 +191,8 @@ class _Param:
     binding: BindingInfo | None = None
     #: the ``pytype`` to decode an input as, or the ``expected_type`` of an output.
     pytype: Any = None
+    #: a typed-payload annotation (``Model`` or ``list[Model]``, see :mod:`azfunc._typed`).
+    model: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +245,9 @@ def _make_plan(info: FunctionInfo) -> _Plan:
             params.append(_Param(name, _OUTPUT, binding, _optional_type(expected)))
         else:
             pytype = unwrap_optional(tp) if tp is not EMPTY else EMPTY
+            if _typed.is_model(pytype):  # decoded as the binding object, then validated
+                params.append(_Param(name, _INPUT, binding, None, pytype))
+                continue
             params.append(_Param(name, _INPUT, binding, _optional_type(pytype)))
     returns = unwrap_optional(sig.returns) if sig.returns is not EMPTY else EMPTY
     return _Plan(
@@ -278,6 +285,8 @@ def _decode(
     metadata: Mapping[str, Datum],
     registry: BindingRegistry,
 ) -> Any:
+    if _is_object_batch(value):
+        return value  # a batch of binding objects (``testing.event_hub_events(...)``)
     try:
         datum = to_datum(value)
     except ConversionError as exc:
@@ -301,6 +310,53 @@ def _decode(
         ) from exc
 
 
+def _is_object_batch(value: object) -> bool:
+    """Whether ``value`` is a non-empty list of binding objects (no raw wire value in it)."""
+    if type(value) is not list or not value:
+        return False
+    return all(not isinstance(item, _RAW_TYPES) and item is not None for item in value)
+
+
+#: the types :func:`to_datum` sends as wire values (anything else is a binding object).
+_RAW_TYPES: Final = (Datum, str, bytes, bytearray, memoryview, bool, dict, list, tuple, int,
+                     float)
+
+
+def _unprocessable(
+    info: FunctionInfo,
+    plan: _Plan,
+    error: _typed.PayloadValidationError,
+    invocation_id: str,
+    records: list[logging.LogRecord],
+    reg: BindingRegistry,
+) -> InvocationResult | None:
+    """An HTTP function's answer to a body its model refused: 422 with RFC 9457 problem
+    details, the function not called. ``None`` for other triggers (the invocation fails)."""
+    trigger = info.trigger
+    if trigger is None or trigger.type.lower() != "httptrigger":
+        return None
+    from ..http.response import HttpResponse
+
+    response = HttpResponse(
+        json.dumps(_typed.problem_details(error)),
+        status_code=422,
+        mimetype="application/problem+json",
+    )
+    result = InvocationResult(info.name, invocation_id, response, logs=records)
+    http_out = plan.return_binding or next(
+        (b for b in info.bindings if b.direction == "out" and b.type.lower() == "http"), None
+    )
+    if http_out is not None and not http_out.is_return:
+        result.return_value = None
+        result.outputs[http_out.name] = response
+        encoded = _encode(info, http_out, response, None, reg)
+        if encoded is not None:
+            result.output_data[http_out.name] = encoded
+    elif http_out is not None:
+        result.return_data = _encode(info, http_out, response, None, reg)
+    return result
+
+
 def _encode(
     info: FunctionInfo,
     binding: BindingInfo,
@@ -309,6 +365,7 @@ def _encode(
     registry: BindingRegistry,
 ) -> Datum | None:
     converter = _converter(info, binding, registry)
+    value = _typed_output(binding, value)
     try:
         return converter.encode(value, expected_type=expected)
     except Exception as exc:
@@ -318,6 +375,20 @@ def _encode(
             function=info.name,
             binding=binding.name,
         ) from exc
+
+
+def _typed_output(binding: BindingInfo, value: object) -> object:
+    """A model instance (or a list of them) as JSON: a JSON response for an HTTP output,
+    JSON text for any other binding; any other value unchanged."""
+    jsonable = _typed.to_jsonable(value)
+    if jsonable is value:
+        return value
+    text = json.dumps(jsonable)
+    if binding.type.lower() == "http":
+        from ..http.response import HttpResponse
+
+        return HttpResponse(text, mimetype="application/json")
+    return text
 
 
 def _context(info: FunctionInfo, given: Context | None, invocation_id: str) -> Context:
@@ -377,6 +448,8 @@ def _arguments(
                     binding=name,
                 )
             kwargs[name] = _decode(info, binding, inputs[name], param.pytype, metadata, reg)
+            if param.model is not None:
+                kwargs[name] = _typed.decode_binding_value(kwargs[name], param.model)
         elif param.role == _OUTPUT:
             holder: Out[Any] = Out()
             kwargs[name] = holder
@@ -517,7 +590,15 @@ async def invoke_function(
         _unknown_inputs(info, plan, inputs)
     records, token = _begin_capture()
     try:
-        kwargs, outs = _arguments(info, plan, inputs, metadata, context, invocation_id, reg)
+        try:
+            kwargs, outs = _arguments(info, plan, inputs, metadata, context, invocation_id,
+                                      reg)
+        except _typed.PayloadValidationError as exc:
+            answered = _unprocessable(info, plan, exc, invocation_id, records, reg)
+            if answered is None:
+                _log.error("the %s function was not called: %s", info.name, exc)
+                raise
+            return answered
         if _HOOKS.active:  # the one check the path pays when no extension is registered
             return_value = await _call_with_hooks(info, plan, kwargs, executor, context,
                                                   invocation_id)
@@ -575,6 +656,7 @@ def direct_call(info: FunctionInfo, input_name: str) -> DirectCall | None:
         and plan.inputs == frozenset((input_name,))
         and len(inputs) == 1
         and inputs[0].name == input_name
+        and inputs[0].model is None
         and len(contexts) <= 1
     ):
         direct = DirectCall(plan, input_name, inputs[0].pytype,

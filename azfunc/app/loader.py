@@ -129,6 +129,13 @@ class LoadedApp:
             return AppChanges({}, (), ())
         return self._state.changes()
 
+    @property
+    def importable(self) -> bool:
+        """Whether the app's code is still the importable one (``function_app`` or
+        ``__app__`` in ``sys.modules``, its folder on ``sys.path``); loading another app,
+        or :meth:`close`, ends it."""
+        return not self.closed and self._state is not None and self._state.importable()
+
     def close(self) -> None:
         """Undo :attr:`changes`: unset the variables the app's settings set (those still
         holding the value set), take its directory off ``sys.path`` and drop its modules
@@ -240,6 +247,7 @@ class LoadedApp:
             # a binding named "context" (Durable's and MCP's convention) takes the value
             inputs = {**inputs, "context": context}
             context = None
+        trigger_metadata = _realistic_metadata(info, inputs, trigger_metadata)
         return await invoke_function(
             info, inputs, trigger_metadata=trigger_metadata, context=context,
             registry=self.registry,
@@ -251,6 +259,41 @@ class LoadedApp:
             f"<LoadedApp {self.kind} {str(self.root)!r}{closed} "
             f"functions={sorted(self.functions)}>"
         )
+
+
+#: trigger type -> the test-kit factory whose metadata a raw trigger value gets.
+_RAW_TRIGGER_FACTORIES: Final = {
+    "queuetrigger": "queue_message_payload",
+    "servicebustrigger": "service_bus_message_payload",
+}
+
+
+def _realistic_metadata(
+    info: FunctionInfo, inputs: Mapping[str, object], given: Mapping[str, object] | None
+) -> Mapping[str, object] | None:
+    """The trigger metadata of an invocation whose trigger input is a raw value.
+
+    A raw ``str``/``bytes``/JSON value given to a queue or Service Bus trigger gets the
+    metadata the host sends with a fresh message (id, dequeue or delivery count 1, times),
+    made by the same test-kit factory as ``testing.queue_message``; names given in
+    ``trigger_metadata`` win. Datums and binding objects are left alone.
+    """
+    trigger = info.trigger
+    if trigger is None or trigger.name not in inputs:
+        return given
+    factory_name = _RAW_TRIGGER_FACTORIES.get(trigger.type.lower())
+    value = inputs[trigger.name]
+    if factory_name is None or not isinstance(value, (str, bytes, dict, list)):
+        return given
+    from .. import testing
+
+    body: object = value
+    if factory_name == "queue_message_payload" and not isinstance(value, (str, bytes)):
+        import json
+
+        body = json.dumps(value)  # a queue message's text: what QueueTrigger names
+    _, defaults = getattr(testing, factory_name)(body)
+    return {**defaults, **(given or {})}
 
 
 # --- process state ---------------------------------------------------------------------------
@@ -269,6 +312,19 @@ class _ProcessState:
         self._before: dict[str, ModuleType] = dict(sys.modules)
         self.environ: dict[str, str] = {}
         self.sys_path: list[str] = []
+        self.top_modules: dict[str, ModuleType] = {}
+
+    def record_top_modules(self) -> None:
+        """Remember the app's top modules once loaded (what :meth:`importable` checks)."""
+        for name in ("function_app", APP_PACKAGE):
+            module = sys.modules.get(name)
+            if module is not None and self._is_own(name, module):
+                self.top_modules[name] = module
+
+    def importable(self) -> bool:
+        return bool(self.top_modules) and all(
+            sys.modules.get(name) is module for name, module in self.top_modules.items()
+        ) and all(entry in sys.path for entry in self.sys_path)
 
     def set_environ(self, values: Mapping[str, str]) -> None:
         for name in _apply_settings(values):
@@ -474,6 +530,7 @@ def load_app(
     else:
         functions, problems = load_folder_app(root)
     errors.extend(problems)
+    state.record_top_modules()
     functions, duplicated = _drop_duplicates(functions)
     errors.extend(duplicated)
     app = LoadedApp(

@@ -47,6 +47,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .. import _typed
 from .._errors import AnnotationError
 from .._typing import unwrap_optional
 from ..wire.custom_handler import (
@@ -276,9 +277,11 @@ def _check_annotation(
     if annotated_out:
         inner = out_argument(tp)
         accepted = inner is EMPTY or converter.check_output_type_annotation(inner)
+        accepted = accepted or _typed.accepts(binding.type, inner, output=True)
     else:
         inner = unwrap_optional(tp)
         accepted = converter.check_input_type_annotation(inner)
+        accepted = accepted or _typed.accepts(binding.type, inner)
     if not accepted:
         yield Finding(
             name,
@@ -313,7 +316,9 @@ def _check_return(info: FunctionInfo, returns: Any, reg: BindingRegistry) -> Ite
         if problem is not None:
             yield problem
         return
-    if not converter.check_output_type_annotation(inner):
+    if not converter.check_output_type_annotation(inner) and not _typed.accepts(
+        ret.type, inner, output=True
+    ):
         yield Finding(
             info.name,
             ret.name,

@@ -30,6 +30,7 @@ from ..wire.http import HttpRequestData
 from ._wire import Payload, decode, json_datum, json_text
 
 if TYPE_CHECKING:
+    from ..http._formtypes import FormFile
     from ..http.request import HttpRequest
 
 __all__ = ["FileArg", "FilesArg", "MultiValues", "http_request", "http_request_payload"]
@@ -41,8 +42,13 @@ MultiValues: TypeAlias = "Mapping[str, str | Sequence[str]] | Iterable[tuple[str
 #: ``(filename, content, content_type)``.
 FileArg: TypeAlias = "bytes | str | tuple[str, bytes | str] | tuple[str, bytes | str, str]"
 
-#: ``files=``: field name -> file, or a sequence of ``(field name, file)`` to repeat a name.
-FilesArg: TypeAlias = "Mapping[str, FileArg] | Iterable[tuple[str, FileArg]]"
+#: ``files=``: field name -> file, or a sequence of ``(field name, file)`` to repeat a name;
+#: the sequence may also hold the items :func:`azfunc.wire.testkit.encode_multipart` takes,
+#: ``(field, filename, content[, content_type])`` tuples and ``FormFile`` objects.
+FilesArg: TypeAlias = (
+    "Mapping[str, FileArg] | Iterable[tuple[str, FileArg] | tuple[str, str, bytes | str] "
+    "| tuple[str, str, bytes | str, str] | FormFile]"
+)
 
 _UNSET: Any = object()
 _BASE = "http://localhost"
@@ -118,7 +124,11 @@ def http_request_payload(
         body: the raw body; ``str`` is encoded in the ``Content-Type`` charset (UTF-8).
         json: a value sent as a JSON body.
         form: form fields (URL-encoded, or multipart together with ``files=``).
-        files: files sent as ``multipart/form-data``.
+        files: files sent as ``multipart/form-data``: a mapping field -> file (content,
+            ``(filename, content)`` or ``(filename, content, content_type)``), or a list
+            whose items are ``(field, file)`` pairs, the ``(field, filename, content[,
+            content_type])`` tuples :func:`~azfunc.wire.testkit.encode_multipart` takes,
+            or :class:`~azfunc.FormFile` objects (repeat a field to send several files).
         cookies: cookies sent in a ``Cookie`` header.
         identities: claims identities (``RpcClaimsIdentity`` objects) of the caller.
 
@@ -286,23 +296,43 @@ def _body_bytes(body: bytes | str, content_type: str | None) -> bytes:
 
 
 def _file_items(files: FilesArg) -> Iterable[tuple[str, Any]]:
+    from ..http._formtypes import FormFile
+
+    if isinstance(files, (str, bytes)):  # type: ignore[unreachable]
+        raise ConversionError(
+            "http_request: files= needs a mapping name -> file or a list of files, "
+            f"got {type(files).__name__}"
+        )
     items: Iterable[Any] = files.items() if isinstance(files, Mapping) else files
     for item in items:
+        if isinstance(item, FormFile):
+            yield item.name, item
+            continue
+        if isinstance(item, tuple) and len(item) in (3, 4):
+            # encode_multipart's form: (field, filename, content[, content_type])
+            yield str(item[0]), tuple(item[1:])
+            continue
         try:
             name, spec = item
         except (TypeError, ValueError):
             raise ConversionError(
-                f"http_request: files= needs a mapping or (name, file) pairs, got {item!r}"
+                "http_request: files= needs a mapping name -> file, or a list of "
+                "(name, file), (name, filename, content[, content_type]) or FormFile "
+                f"items, got {item!r:.80}"
             ) from None
         yield str(name), spec
 
 
 def _multipart(form: MultiValues | None, files: FilesArg) -> tuple[bytes, str]:
+    from ..http._formtypes import FormFile
     from ..wire.testkit import encode_multipart
 
     fields = list(_pairs(form, "form"))
-    parts: list[tuple[str, str, bytes, str]] = []
+    parts: list[tuple[str, str, bytes, str] | FormFile] = []
     for name, spec in _file_items(files):
+        if isinstance(spec, FormFile):
+            parts.append(spec)
+            continue
         filename, content, content_type = _file_spec(name, spec)
         parts.append((name, filename, content, content_type))
     body, content_type = encode_multipart(fields, parts)

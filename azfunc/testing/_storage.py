@@ -64,9 +64,9 @@ def queue_message_payload(
         insertion_time: when the message was added (now by default).
         expiration_time: when it expires (``insertion_time`` + 7 days by default).
         time_next_visible: when it becomes visible again (``insertion_time`` + 10 minutes).
+        pop_receipt: the pop receipt (random by default).
 
     The keywords are named like the :class:`~azfunc.QueueMessage` properties they set.
-        pop_receipt: the pop receipt (random by default).
 
     Example:
         >>> datum, metadata = queue_message_payload("hi", id="m1", dequeue_count=2)

@@ -13,10 +13,14 @@ Rules this module keeps:
   (``function_name`` is the test's name, ``function_directory`` its folder).
 * ``azfunc_out`` is a factory: ``azfunc_out()`` returns a new, unset :class:`~azfunc.Out`.
 * ``azfunc_app`` is the app named by the closest ``@pytest.mark.azfunc_app(path)`` marker
-  (relative to the test file) or else by the ``azfunc_app`` ini option (relative to the
-  inifile's folder). Each app is loaded once per session. A marker app's
-  ``local.settings.json`` values are set as environment variables for each test that uses
-  it (never overwriting a variable already set) and removed again afterwards.
+  or else by the ``azfunc_app`` ini option (relative to the inifile's folder). A marker path
+  is resolved as :func:`resolve_app_path` says: against the current directory, as
+  ``check_app(path)`` and ``load_app(path)`` resolve it, else against the test file's
+  folder. Each app is loaded once per session.
+* Every test carrying the marker (whether it uses the fixture or not) runs with its app as
+  the importable one (``function_app`` / ``__app__``), whichever tests ran before (``-k``),
+  and with the app's ``local.settings.json`` values set as environment variables (never
+  overwriting a variable already set), removed again afterwards.
 * The ini option's app is loaded when the session starts, as the worker would load it (its
   settings applied to the environment for the session), so test modules can import function
   code at module level and share the app's modules: a folder app is the package ``__app__``
@@ -52,13 +56,17 @@ __all__ = [
     "make_importable",
     "pytest_addoption",
     "pytest_configure",
+    "pytest_runtest_setup",
+    "pytest_runtest_teardown",
     "pytest_unconfigure",
+    "resolve_app_path",
 ]
 
 INI_NAME = "azfunc_app"
 MARKER = (
-    "azfunc_app(path): the function app (folder or function_app.py, relative to the test "
-    "file) that the azfunc_app fixture loads"
+    "azfunc_app(path): the function app (folder or function_app.py; a relative path from "
+    "the current directory, else from the test file) the azfunc_app fixture loads and the "
+    "test can import"
 )
 #: the apps loaded in this session, by resolved path.
 _APPS = pytest.StashKey[dict[Path, "LoadedApp"]]()
@@ -153,33 +161,94 @@ def azfunc_out() -> Callable[[], Out[Any]]:
 
 
 @pytest.fixture
-def azfunc_app(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> LoadedApp:
+def azfunc_app(request: pytest.FixtureRequest) -> LoadedApp:
     """The function app named by ``@pytest.mark.azfunc_app(path)`` or the ini option.
 
     Raises:
         pytest.UsageError: if neither names an app (via ``pytest.fail``), or the path is
             missing.
     """
-    from azfunc.app.loader import load_app
-    from azfunc.app.settings import read_settings
-
-    path = _requested_path(request)
-    root = path.parent if path.is_file() else path
-    for name, value in read_settings(root).items():
-        if name not in os.environ:
-            monkeypatch.setenv(name, value)
+    marked: LoadedApp | None = request.node.stash.get(_MARKED, None)
+    if marked is not None:
+        return marked  # loaded, importable and its settings set by pytest_runtest_setup
+    path = _requested_path(request.node, request.config)
     apps = request.config.stash.setdefault(_APPS, {})
     app = apps.get(path)
     if app is None:
+        from azfunc.app.loader import load_app
+
         app = load_app(path, apply_settings=False)
         apps[path] = app
     return app
 
 
-def _requested_path(request: pytest.FixtureRequest) -> Path:
-    marker = request.node.get_closest_marker("azfunc_app")
+#: the marker app of a running test, and the undo of the settings set for it.
+_MARKED = pytest.StashKey["LoadedApp"]()
+_SETTINGS = pytest.StashKey[pytest.MonkeyPatch]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Make a marked test's app importable and set its settings, fixture used or not.
+
+    Every test that carries ``@pytest.mark.azfunc_app(path)`` gets its app as the
+    importable one (``function_app`` or ``__app__``), whichever tests ran before it (``-k``
+    selects any subset), and the app's ``local.settings.json`` values as environment
+    variables (never overwriting one already set) until the test ends.
+    """
+    if item.get_closest_marker("azfunc_app") is None:
+        return
+    path = _requested_path(item, item.config)
+    apps = item.config.stash.setdefault(_APPS, {})
+    app = apps.get(path)
+    if app is None or not app.importable:
+        if app is not None:
+            app.close()
+        from azfunc.app.loader import load_app
+
+        app = load_app(path, apply_settings=False)
+        apps.pop(path, None)
+        apps[path] = app
+    patch = pytest.MonkeyPatch()
+    for name, value in app.settings.items():
+        if name not in os.environ:
+            patch.setenv(name, value)
+    item.stash[_SETTINGS] = patch
+    item.stash[_MARKED] = app
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Take back the settings :func:`pytest_runtest_setup` set for a marked test."""
+    patch = item.stash.get(_SETTINGS, None)
+    if patch is not None:
+        patch.undo()
+        del item.stash[_SETTINGS]
+
+
+def resolve_app_path(value: str | os.PathLike[str], test_file: Path | None = None) -> Path:
+    """Where an app path given to the test kit points (the marker, ``check_app``, ...).
+
+    An absolute path is used as it is. A relative path is resolved against the current
+    directory, as :func:`~azfunc.check_app`, :func:`~azfunc.load_app` and ``azfunc check``
+    resolve it; when nothing exists there and ``test_file`` is given, against the test
+    file's folder (so a marker keeps working when pytest runs from another directory).
+
+    Example:
+        >>> resolve_app_path("/srv/app").as_posix()
+        '/srv/app'
+    """
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path.resolve()
+    from_cwd = path.resolve()
+    if from_cwd.exists() or test_file is None:
+        return from_cwd
+    return (test_file.parent / path).resolve()
+
+
+def _requested_path(node: pytest.Item, config: pytest.Config) -> Path:
+    marker = node.get_closest_marker("azfunc_app")
     if marker is not None:
         value = marker.args[0] if marker.args else marker.kwargs.get("path")
         if not isinstance(value, (str, os.PathLike)):
@@ -187,9 +256,9 @@ def _requested_path(request: pytest.FixtureRequest) -> Path:
                 "@pytest.mark.azfunc_app needs the app's path: "
                 "@pytest.mark.azfunc_app('path/to/app')"
             )
-        path = (request.path.parent / value).resolve()
+        path = resolve_app_path(value, node.path)
     else:
-        ini = _ini_path(request.config)
+        ini = _ini_path(config)
         if ini is None:
             pytest.fail(
                 "the azfunc_app fixture needs an app: mark the test with "

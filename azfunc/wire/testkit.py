@@ -5,20 +5,36 @@ Rules this module keeps:
 * :func:`encode_multipart` and :func:`encode_urlencoded` build request bodies for tests
   (``azfunc.testing.http_request`` and the benchmarks use them); the parsers in
   :mod:`azfunc.http` read back exactly what they wrote.
+* :func:`custom_handler_request` and its parts write a payload in the form the host POSTs
+  to a custom handler (the inverse of :mod:`azfunc.wire.custom_handler`'s readers), so the
+  test kit can feed a worker both wire forms of the same invocation.
 * It is the inverse direction of the codecs: nothing on a request path imports it.
 * A value of the wrong shape raises :class:`~azfunc.ConversionError`, nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 from urllib.parse import quote_plus
 
+from .._datum import Datum
 from .._errors import ConversionError
 from ..http._formtypes import FormFile
+from .http import HttpRequestData
 
-__all__ = ["FieldsInput", "FileSpec", "encode_multipart", "encode_urlencoded"]
+__all__ = [
+    "FieldsInput",
+    "FileSpec",
+    "custom_handler_http",
+    "custom_handler_metadata",
+    "custom_handler_request",
+    "custom_handler_value",
+    "encode_multipart",
+    "encode_urlencoded",
+]
 
 
 #: Fields for the encoders: a mapping name -> value (or list of values), or pairs.
@@ -200,3 +216,130 @@ def _quote_boundary(boundary: str) -> str:
     if any(ch in boundary for ch in " '()+,/:=?"):
         return f'"{boundary}"'
     return boundary
+
+
+# --- the custom-handler form: what the host POSTs to a custom handler ---------------------
+
+
+def custom_handler_value(datum: Datum) -> Any:
+    """The ``Data`` entry the host POSTs to a custom handler for one input Datum.
+
+    The inverse of :func:`azfunc.wire.custom_handler.input_datum`, following the host's rules
+    (``GetHttpScriptInvocationContextValue``): a string is JSON-encoded a second time, a
+    number written as a string, ``bytes`` as base64, a batch as ONE JSON string holding the
+    array (``bytes`` items as base64), objects as objects; ``null`` is ``None`` (the host
+    drops the entry). An ``http`` Datum becomes the host's request object.
+
+    Example:
+        >>> custom_handler_value(Datum("abc", "string")), custom_handler_value(Datum(1, "int"))
+        ('"abc"', '1')
+        >>> custom_handler_value(Datum([b"a"], "collection_bytes"))
+        '["YQ=="]'
+
+    Raises:
+        ConversionError: if the Datum's value does not match its type.
+    """
+    kind, value = datum.type, datum.value
+    try:
+        if kind == "null" or value is None:
+            return None
+        if kind == "string":
+            return json.dumps(str(value))
+        if kind == "bytes":
+            return base64.b64encode(bytes(value)).decode("ascii")
+        if kind in ("int", "double"):
+            return json.dumps(value)
+        if kind == "json":
+            parsed = json.loads(value)
+            if parsed is None:
+                return None
+            if isinstance(parsed, (dict, list)):
+                return parsed
+            return json.dumps(parsed) if isinstance(parsed, str) else value
+        if kind == "collection_bytes":
+            return json.dumps([base64.b64encode(bytes(v)).decode("ascii") for v in value])
+        if kind.startswith("collection_"):
+            return json.dumps(list(value))
+        if kind == "http" and isinstance(value, HttpRequestData):
+            return custom_handler_http(value)
+    except (TypeError, ValueError) as exc:
+        raise ConversionError(f"cannot write a {kind} Datum for a custom handler: {exc}") from None
+    raise ConversionError(f"cannot write a {kind} Datum for a custom handler")
+
+
+def custom_handler_metadata(metadata: Mapping[str, Datum]) -> dict[str, Any]:
+    """The ``Metadata`` object the host POSTs: each value as :func:`custom_handler_value`
+    writes it, ``null`` values and keys ending in ``trigger`` dropped (the host drops them).
+
+    Example:
+        >>> custom_handler_metadata({"Id": Datum("m", "string"),
+        ...                          "DequeueCount": Datum("1", "json"),
+        ...                          "QueueTrigger": Datum("x", "string")})
+        {'Id': '"m"', 'DequeueCount': '1'}
+
+    Raises:
+        ConversionError: if a Datum's value does not match its type.
+    """
+    out: dict[str, Any] = {}
+    for key, datum in metadata.items():
+        if key.lower().endswith("trigger"):
+            continue
+        value = custom_handler_value(datum)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def custom_handler_http(request: HttpRequestData) -> dict[str, Any]:
+    """The HTTP request object the host POSTs (``GetRequestAsJObject``).
+
+    Header values are lists (one item: the joined value), ``Query`` and ``Params`` objects;
+    ``Body`` is present only for a non-empty body: base64 for ``application/octet-stream``
+    and ``multipart/*``, else the text (invalid UTF-8 replaced, as the host reads it).
+
+    Example:
+        >>> data = HttpRequestData(method="POST", url="http://h/x", body=b"hi")
+        >>> custom_handler_http(data)["Body"]
+        'hi'
+    """
+    from .custom_handler import is_octet_or_multipart
+
+    headers = {name: [str(d.value)] for name, d in request.headers.items()}
+    content_type = request.headers.get("content-type")
+    document: dict[str, Any] = {
+        "Url": request.url,
+        "Method": request.method,
+        "Query": {name: str(d.value) for name, d in request.query.items()},
+        "Headers": headers,
+        "Params": {name: str(d.value) for name, d in request.params.items()},
+    }
+    body = request.body
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    if raw:
+        if is_octet_or_multipart(None if content_type is None else str(content_type.value)):
+            document["Body"] = base64.b64encode(raw).decode("ascii")
+        else:
+            document["Body"] = raw.decode("utf-8", "replace")
+    if request.identities:
+        document["Identities"] = json.loads(request.identities)
+    return document
+
+
+def custom_handler_request(
+    data: Mapping[str, Datum], metadata: Mapping[str, Datum] | None = None
+) -> bytes:
+    """The body the host POSTs to a custom handler: ``{"Data": ..., "Metadata": ...}``.
+
+    Example:
+        >>> custom_handler_request({"msg": Datum("hi", "string")})
+        b'{"Data": {"msg": "\\\\"hi\\\\""}, "Metadata": {}}'
+
+    Raises:
+        ConversionError: if a Datum's value does not match its type.
+    """
+    values = {name: custom_handler_value(datum) for name, datum in data.items()}
+    document = {
+        "Data": {name: value for name, value in values.items() if value is not None},
+        "Metadata": custom_handler_metadata(metadata or {}),
+    }
+    return json.dumps(document).encode("utf-8")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import azfunc as func
 from azfunc import testing
+from azfunc.testing import strategies as azst
 
 # --- round trips of every argument ---------------------------------------------------------
 
@@ -186,21 +187,12 @@ def test_bad_arguments_raise_conversion_error(kwargs: dict[str, Any]) -> None:
 # --- properties ----------------------------------------------------------------------------
 
 _names = st.text(string.ascii_letters + string.digits + "-_.~", min_size=1, max_size=12)
-_values = st.text(max_size=20).filter(lambda s: "\x00" not in s)
-_json = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**53), 2**53)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=6), children, max_size=4),
-    max_leaves=12,
-)
+# one source of generators: the strategies the test kit ships
+_json = azst.json_values(max_leaves=12)
 
 
 @settings(max_examples=60)
-@given(params=st.lists(st.tuples(_names, _values), max_size=6))
+@given(params=azst.query_pairs(max_size=6))
 def test_property_params_round_trip(params: list[tuple[str, str]]) -> None:
     req = testing.http_request("GET", "/api/p", params=params)
     for key in {k for k, _ in params}:

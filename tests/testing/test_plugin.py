@@ -221,3 +221,76 @@ def test_session_apps_are_closed_when_the_session_ends(pytester: pytest.Pytester
         """.replace("SETTING", SETTING))
     pytester.runpytest_subprocess(*PLUGIN).assert_outcomes(passed=1)
     assert json.loads(report.read_text()) == {"package": False, "setting": None}
+
+
+MARKED_TESTS = '''
+import os
+import pytest
+
+import azfunc
+
+
+@pytest.mark.azfunc_app("apps/dapp")
+def test_uses_the_fixture(azfunc_app):
+    assert azfunc_app.kind == "decorator"
+
+
+@pytest.mark.azfunc_app("apps/dapp")
+def test_imports_without_the_fixture():
+    from function_app import hello
+    assert hello.__module__ == "function_app"
+    assert os.environ["DAPP_SETTING"] == "on"
+
+
+@pytest.mark.azfunc_app("apps/fapp")
+def test_folder_app_importable():
+    from __app__.HttpTrigger import my_function
+    assert callable(my_function)
+
+
+@pytest.mark.azfunc_app("apps/dapp")
+def test_back_to_the_decorator_app(azfunc_app):
+    from function_app import hello
+    assert azfunc_app.function("HttpTrigger").func is hello
+
+
+def test_check_app_resolves_like_the_marker():
+    assert azfunc.check_app("apps/dapp") == []
+
+
+def test_settings_gone_afterwards():
+    assert "DAPP_SETTING" not in os.environ
+'''
+
+
+@pytest.mark.parametrize("select", [[], ["-k", "imports_without"], ["-k", "back_to"]])
+def test_marker_apps_are_importable_whichever_tests_run(
+    pytester: pytest.Pytester, select: list[str]
+) -> None:
+    apps = pytester.path / "apps"
+    shutil.copytree(EXAMPLES / "decorator_app", apps / "dapp")
+    (apps / "dapp" / "local.settings.json").write_text(
+        json.dumps({"Values": {"DAPP_SETTING": "on"}}), encoding="utf-8"
+    )
+    folder_app(apps, "fapp")
+    pytester.makeini(INI)
+    # the test file lives in a subfolder: "apps/dapp" resolves from the current directory,
+    # exactly as check_app("apps/dapp") does
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_marked.py").write_text(MARKED_TESTS, encoding="utf-8")
+    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", *select)
+    result.assert_outcomes(passed=6 if not select else 1)
+
+
+def test_a_marker_path_falls_back_to_the_test_files_folder(pytester: pytest.Pytester) -> None:
+    (pytester.path / "tests").mkdir()
+    shutil.copytree(EXAMPLES / "decorator_app", pytester.path / "tests" / "dapp")
+    pytester.makeini(INI)
+    (pytester.path / "tests" / "test_here.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.azfunc_app('dapp')\n"
+        "def test_x(azfunc_app):\n"
+        "    assert azfunc_app.root.name == 'dapp'\n",
+        encoding="utf-8",
+    )
+    pytester.runpytest_subprocess(*PLUGIN).assert_outcomes(passed=1)
