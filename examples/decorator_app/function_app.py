@@ -36,8 +36,9 @@ def hello(req: func.HttpRequest) -> func.HttpResponse:
 @app.function_name("QueueTrigger")
 @app.queue_trigger(arg_name="msg", queue_name="python-queue-items",
                    connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="$return", queue_name="outqueue", connection="AzureWebJobsStorage")
 def queue_body(msg: func.QueueMessage) -> str:
-    """Describe a queue message."""
+    """Describe a queue message; the description goes on ``outqueue`` (the return value)."""
     return f"msg body: {msg.get_body().decode()}"
 
 

@@ -102,13 +102,13 @@ def test_http_trigger_without_a_name_is_400(app: Any, body: bytes | None) -> Non
 
 
 def test_queue_trigger_through_invoke(app: Any) -> None:
-    # The guide's function returns a str without a "$return" binding: the value is kept
-    # on the result, sent nowhere, and the invocation log says so.
+    # The guide's function returns a str; the example gives it a "$return" queue output
+    # (to outqueue, which ProcessOutqueue reads), so the value is sent, and nothing warns.
     datum, metadata = testing.queue_message_payload("test")
     result = app.invoke("QueueTrigger", msg=datum, trigger_metadata=metadata)
     assert result.return_value == "msg body: test"
-    assert result.return_data is None
-    assert any('no "$return" binding' in r.getMessage() for r in result.logs)
+    assert result.return_data == func.Datum("msg body: test", "string")
+    assert not any("dropped" in r.getMessage() for r in result.logs)
 
 
 def test_queue_trigger_called_directly(app: Any) -> None:
