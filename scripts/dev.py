@@ -28,7 +28,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".azfunc-stamp"
-EXTRAS = "host,test"
+EXTRAS = "host,test,docs"
 
 
 def _fingerprint() -> str:
@@ -116,10 +116,13 @@ def run(cmd: list[str]) -> int:
 
 def test(extra: list[str]) -> int:
     ensure_venv()
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner is not a warning
     ensure_worker_venv()
     steps = [
         [str(PY), "-m", "ruff", "check", "--no-cache", "."],
         [str(PY), "-m", "mypy", "--strict", "azfunc"],
+        [str(PY), "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir",
+         str(ROOT / "site")],
         [str(PY), "-m", "pytest", "-q", *extra],
     ]
     for step in steps:

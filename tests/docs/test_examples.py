@@ -1,0 +1,159 @@
+"""Every Python example in the documentation runs, as written.
+
+The pages are ``README.md`` and ``docs/**/*.md`` (the site's sources). In each page:
+
+* a fenced block preceded by ``<!-- file: PATH -->`` is written to ``PATH`` in a fresh
+  temporary folder (any language: ``function_app.py``, ``host.json``, ``test_app.py``, ...);
+* every other ``python`` block runs, in page order, in one namespace per page, with that
+  folder as the working directory and on ``sys.path`` — so a later block may use what an
+  earlier one defined, and import the files the page wrote; after the last block, each
+  ``test_*`` function the page defined that takes no arguments is called;
+* if the page wrote ``test_*.py`` files, pytest runs them there (in a subprocess, with the
+  azfunc plugin, as a user's project would) and must pass;
+* ``<!-- run-in: upstream -->`` runs a block on its own in ``.venv-upstream`` (the test
+  command builds it: ``azure-functions`` and ``azure-functions-durable``, which azfunc's own
+  environment never installs), with this checkout on ``PYTHONPATH``;
+* ``<!-- no-run: REASON -->`` before a block excludes it; the reason is required.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+
+_BLOCK = re.compile(
+    r"(?:<!--\s*(?P<marker>file|no-run|run-in):\s*(?P<arg>[^>]*?)\s*-->\s*\n)?"
+    r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```",
+    re.S | re.M,
+)
+
+
+@dataclass
+class Block:
+    lang: str
+    body: str
+    line: int
+    file: str | None = None
+    skip: str | None = None
+    run_in: str | None = None
+
+
+@dataclass
+class Page:
+    path: Path
+    blocks: list[Block] = field(default_factory=list)
+
+
+def parse_page(path: Path) -> Page:
+    """The fenced blocks of one page, with their markers."""
+    text = path.read_text(encoding="utf-8")
+    page = Page(path)
+    for m in _BLOCK.finditer(text):
+        indent = m.group("indent")
+        body = "\n".join(line[len(indent):] if line.startswith(indent) else line
+                         for line in m.group("body").splitlines()) + "\n"
+        block = Block(m.group("lang"), body, text.count("\n", 0, m.start("indent")) + 1)
+        if m.group("marker") == "file":
+            block.file = m.group("arg")
+        elif m.group("marker") == "no-run":
+            block.skip = m.group("arg")
+        elif m.group("marker") == "run-in":
+            block.run_in = m.group("arg")
+        page.blocks.append(block)
+    return page
+
+
+def _has_examples(path: Path) -> bool:
+    return any(b.lang == "python" or b.file for b in parse_page(path).blocks)
+
+
+ENVIRONMENTS = {"upstream": ROOT / ".venv-upstream" / "bin" / "python"}
+
+
+def _run_elsewhere(block: Block, page: Page, where: Path) -> None:
+    python = ENVIRONMENTS.get(block.run_in or "")
+    assert python is not None, f"{page.path.name}:{block.line}: unknown run-in {block.run_in!r}"
+    if not python.exists():
+        pytest.skip(f"{python.parent.parent.name} is missing: run python3 scripts/dev.py test")
+    done = subprocess.run([str(python), "-c", block.body], cwd=where, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, f"{page.path.name}:{block.line}:\n{done.stderr[-3000:]}"
+
+
+def _run_page(page: Page, where: Path) -> None:
+    namespace: dict[str, Any] = {"__name__": f"docs_{page.path.stem}"}
+    for block in page.blocks:
+        if block.skip is not None:
+            assert block.skip, f"{page.path.name}:{block.line}: no-run needs a reason"
+            continue
+        if block.file:
+            target = where / block.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.body, encoding="utf-8")
+            continue
+        if block.lang != "python":
+            continue
+        if block.run_in is not None:
+            _run_elsewhere(block, page, where)
+            continue
+        where_from = page.path.relative_to(ROOT) if page.path.is_relative_to(ROOT) else page.path
+        code = compile(block.body, f"{where_from}:{block.line}", "exec")
+        exec(code, namespace)
+    for name, value in list(namespace.items()):
+        if name.startswith("test_") and callable(value) and value.__code__.co_argcount == 0:
+            value()
+    tests = sorted(p for p in where.rglob("test_*.py"))
+    if tests:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error",
+             *map(str, tests)],
+            cwd=where, capture_output=True, text=True, timeout=300,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in PAGES if _has_examples(p)],
+    ids=lambda p: str(p.relative_to(ROOT)))
+def test_page_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = set(sys.modules)
+    try:
+        _run_page(parse_page(path), tmp_path)
+    finally:
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            if str(getattr(module, "__file__", "") or "").startswith(str(tmp_path)):
+                del sys.modules[name]
+
+
+def test_markers_are_parsed(tmp_path: Path) -> None:
+    page = tmp_path / "p.md"
+    page.write_text(
+        "text\n\n<!-- file: app/function_app.py -->\n```python\nX = 1\n```\n\n"
+        "<!-- no-run: needs a database -->\n```python\nconnect()\n```\n\n"
+        "- item\n\n  ```python\n  y = 2\n  ```\n", encoding="utf-8")
+    blocks = parse_page(page).blocks
+    assert [(b.file, b.skip, b.body) for b in blocks] == [
+        ("app/function_app.py", None, "X = 1\n"),
+        (None, "needs a database", "connect()\n"),
+        (None, None, "y = 2\n"),
+    ]
+
+
+def test_a_failing_example_fails(tmp_path: Path) -> None:
+    page = tmp_path / "bad.md"
+    page.write_text("```python\nassert 1 == 2, 'the example is wrong'\n```\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="the example is wrong"):
+        _run_page(parse_page(page), tmp_path)
