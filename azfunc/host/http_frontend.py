@@ -305,7 +305,8 @@ class HttpFrontend:
         try:
             await self.invoke(target, scope, body, params, send)
         finally:
-            self.budget.give(len(body))
+            if body:  # an empty body holds nothing of the budget
+                self.budget.give(len(body))
 
     async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         """The whole request body, or ``None`` once the request was answered (413, 503) or
@@ -360,7 +361,8 @@ class HttpFrontend:
                 try:
                     await self.invoke(target, scope, body, params, send)
                 finally:
-                    self.budget.give(len(body))
+                    if body:
+                        self.budget.give(len(body))
             return
         headers: dict[str, Datum] = {}
         declared: str | None = None
@@ -393,7 +395,8 @@ class HttpFrontend:
         try:
             await self._answer_direct(target, call, scope, headers, params, body, send)
         finally:
-            self.budget.give(len(body))
+            if body:  # an empty body holds nothing of the budget
+                self.budget.give(len(body))
 
     async def _answer_direct(
         self, target: _Target, call: DirectCall, scope: Scope, headers: dict[str, Datum],
