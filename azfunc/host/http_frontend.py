@@ -17,9 +17,16 @@ Rules this module keeps:
   ``httpTrigger``) takes the general path, with the same answers.
 * A route match without route values is remembered per (path, method), up to
   :data:`ROUTE_MEMO_SIZE` of them (the routes never change after start).
-* Bodies over ``max_body_size`` answer 413; an exception from the function (or from an
-  input conversion) answers a generic 500 naming the invocation id (never the exception's
-  text) and is logged, with its traceback, under the function name and invocation id.
+* Bodies over ``max_body_size`` answer 413; a body that does not fit in the budget of
+  bytes held by all requests at once (``body_budget``, default
+  :data:`DEFAULT_BODY_BUDGET` or ``max_body_size`` if larger) answers 503 with
+  ``Retry-After`` (refused before reading when ``Content-Length`` announces it); an
+  exception from the function (or from an input conversion) answers a generic 500 naming
+  the invocation id (never the exception's text) and is logged, with its traceback,
+  under the function name and invocation id.
+* Binding data (for the expressions of other bindings) holds the query, the route values
+  and, of a JSON object body, only the properties named by ``data_names`` (all of them
+  without that hook); functions with only HTTP bindings get no body properties at all.
 * The response is read from the ``$return`` or ``http`` output binding: an
   ``HttpResponse`` goes out with every header line (several ``Set-Cookie``) and, when it
   streams, chunk by chunk (:func:`streaming_registry`'s ``http`` converter records a
@@ -31,7 +38,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -51,6 +58,7 @@ from ..wire.asgi import (
 )
 from ..wire.http import DeferredHttpResponse
 from ._asgi import (
+    BodyBudget,
     Receive,
     Scope,
     Send,
@@ -66,13 +74,22 @@ from .routing import RouteMatch, Router
 from .runtime import InvocationExecutor, LazyInvocationId, new_invocation_id
 
 if TYPE_CHECKING:
-    from ..app.invocation import InvocationResult
+    from ..app.invocation import DirectCall, InvocationResult
     from ..app.model import BindingInfo, FunctionInfo
     from .runtime import Runtime
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "HttpFrontend", "route_prefix", "streaming_registry"]
+__all__ = [
+    "DEFAULT_BODY_BUDGET",
+    "DEFAULT_MAX_BODY_SIZE",
+    "HttpFrontend",
+    "route_prefix",
+    "streaming_registry",
+]
 
 DEFAULT_MAX_BODY_SIZE: Final = 100 * 1024 * 1024
+#: bytes of request bodies held at once by default (at least ``max_body_size``): four
+#: concurrent 90 MiB bodies must not take 800 MB; the rest are answered 503.
+DEFAULT_BODY_BUDGET: Final = 256 * 1024 * 1024
 #: how many (path, method) -> function answers of parameterless routes are remembered.
 ROUTE_MEMO_SIZE: Final = 1024
 logger = logging.getLogger("azfunc.host")
@@ -83,6 +100,9 @@ OutputHook = Callable[["FunctionInfo", "InvocationResult", Mapping[str, Any]], A
 #: extra inputs (blob inputs...) for (function, binding data); not asked for functions with
 #: only HTTP bindings.
 InputHook = Callable[["FunctionInfo", Mapping[str, Any]], Awaitable[dict[str, Any]]]
+#: the lower-cased names the bindings of a function look up in its binding data (see
+#: ``LocalBindings.expression_names``): only those JSON body properties are computed.
+NamesHook = Callable[["FunctionInfo"], Collection[str]]
 
 
 class _StreamingHttpConverter(Converter):
@@ -208,6 +228,8 @@ class HttpFrontend:
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         on_outputs: OutputHook | None = None,
         extra_inputs: InputHook | None = None,
+        data_names: NamesHook | None = None,
+        body_budget: int | None = None,
     ) -> None:
         self.prefix = prefix.strip("/")
         self._lowered_prefix = "/" + self.prefix.lower() if self.prefix else ""
@@ -216,6 +238,10 @@ class HttpFrontend:
         self.runtime = runtime
         self.on_outputs = on_outputs
         self.extra_inputs = extra_inputs
+        self.data_names = data_names
+        self.budget = BodyBudget(
+            max(DEFAULT_BODY_BUDGET, max_body_size) if body_budget is None else body_budget
+        )
         self.router: Router[_Target] = Router()
         for info in functions:
             trigger = http_trigger(info)
@@ -276,15 +302,20 @@ class HttpFrontend:
         body = await self._body(scope, receive, send)
         if body is None:
             return
-        await self.invoke(target, scope, body, params, send)
+        try:
+            await self.invoke(target, scope, body, params, send)
+        finally:
+            if body:  # an empty body holds nothing of the budget
+                self.budget.give(len(body))
 
     async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
-        """The whole request body, or ``None`` once the request was answered (413) or the
-        client left before the body was complete (never handed to a function)."""
+        """The whole request body, or ``None`` once the request was answered (413, 503) or
+        the client left before the body was complete (never handed to a function). A body
+        holds ``len(body)`` bytes of :attr:`budget`: the caller gives them back."""
         try:
-            return await read_body(scope, receive, self.max_body_size)
+            return await read_body(scope, receive, self.max_body_size, self.budget)
         except LimitExceededError as exc:
-            await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+            await _send_refusal(send, exc)
         except IncompleteBodyError as exc:
             logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
                         scope.get("path"), exc)
@@ -327,7 +358,11 @@ class HttpFrontend:
         ):
             body = await self._body(scope, receive, send)
             if body is not None:
-                await self.invoke(target, scope, body, params, send)
+                try:
+                    await self.invoke(target, scope, body, params, send)
+                finally:
+                    if body:
+                        self.budget.give(len(body))
             return
         headers: dict[str, Datum] = {}
         declared: str | None = None
@@ -348,14 +383,30 @@ class HttpFrontend:
             elif name == "transfer-encoding":
                 chunked = True
         try:
-            body = await read_declared_body(receive, self.max_body_size, declared, chunked)
+            body = await read_declared_body(receive, self.max_body_size, declared, chunked,
+                                            self.budget)
         except LimitExceededError as exc:
-            await send_text(send, 413, f"{exc}\n", headers=[("connection", "close")])
+            await _send_refusal(send, exc)
             return
         except IncompleteBodyError as exc:
             logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
                         scope.get("path"), exc)
             return
+        try:
+            await self._answer_direct(target, call, scope, headers, params, body, send)
+        finally:
+            if body:  # an empty body holds nothing of the budget
+                self.budget.give(len(body))
+
+    async def _answer_direct(
+        self, target: _Target, call: DirectCall, scope: Scope, headers: dict[str, Datum],
+        params: Mapping[str, str], body: bytes, send: Send,
+    ) -> None:
+        """Invoke a direct-path function with its request read, and send its answer."""
+        assert self.runtime is not None
+        runtime = self.runtime
+        info = target.info
+        registry = runtime.registry or get_binding_registry()
         host = headers.get("host")
         url = request_url(scope, None if host is None else host.value,
                           bytes(scope.get("query_string", b"")).decode("latin-1"))
@@ -425,7 +476,11 @@ class HttpFrontend:
         headers, query, _ = parts
         datum = request_datum(scope, body, params, parts)
         # JSON body properties are binding data only for functions with other bindings
-        data = {**query, **params} if plain else binding_data(query, params, body=body)
+        if plain:
+            data = {**query, **params}
+        else:  # the body's JSON properties only for the names the bindings use
+            names = None if self.data_names is None else self.data_names(info)
+            data = binding_data(query, params, body=body, names=names)
         metadata: dict[str, Any] = {**data, **request_metadata(headers, query)}
         invocation_id = new_invocation_id()
         try:
@@ -483,6 +538,17 @@ class HttpFrontend:
         except Exception:
             logger.exception("[%s] (%s) the streamed response failed", info.name, invocation_id)
             raise
+
+
+async def _send_refusal(send: Send, exc: LimitExceededError) -> None:
+    """Answer a body refused by a limit: 413 when it is too large, 503 (retry later) when
+    the bodies in flight leave no room for it. The connection is closed: the rest of the
+    body is not read."""
+    status = exc.http_status or 413
+    headers = [("connection", "close")]
+    if status == 503:
+        headers.append(("retry-after", "1"))
+    await send_text(send, status, f"{exc}\n", headers=headers)
 
 
 def _log_unsendable(info: FunctionInfo, invocation_id: str) -> None:

@@ -128,6 +128,7 @@ class LocalHost:
             max_body_size=max_body_size,
             on_outputs=self.bindings.apply_outputs,
             extra_inputs=self.bindings.inputs,
+            data_names=self.bindings.expression_names,
         )
         #: check keys for loopback clients too (clients off loopback are always checked)
         self.enforce_keys = enforce_keys

@@ -300,6 +300,16 @@ def _match_parts(parts: tuple[_SegmentPart, ...], piece: str, out: dict[str, str
     return True
 
 
+def _split_path(path: str) -> tuple[list[str], list[str]]:
+    """A path's segments without one trailing empty one, and all of them (a catch-all
+    takes the raw rest, trailing slash included)."""
+    text = path.lstrip("/")
+    raw = text.split("/") if text else []
+    if raw and raw[-1] == "":
+        return raw[:-1], raw  # one trailing slash is allowed
+    return raw, raw
+
+
 @dataclass(frozen=True)
 class RouteMatch(Generic[T]):
     """The outcome of :meth:`Router.match`.
@@ -428,11 +438,11 @@ class RouteTemplate:
         read right to left, as ASP.NET does), so it takes time linear in the path length
         whatever the template.
         """
-        text = path.lstrip("/")
-        pieces = text.split("/") if text else []
-        raw = pieces
-        if pieces and pieces[-1] == "":
-            pieces = pieces[:-1]  # one trailing slash is allowed
+        return self.match_pieces(*_split_path(path))
+
+    def match_pieces(self, pieces: list[str], raw: list[str]) -> dict[str, str] | None:
+        """:meth:`match` for a path split once by :func:`_split_path` (the router splits
+        each path once for all its routes)."""
         found: dict[str, str] = {}
         for index, parts in enumerate(self._segments):
             first = parts[0]
@@ -517,8 +527,9 @@ class Router(Generic[T]):
         """The first route matching ``path`` that allows ``method``."""
         method = method.upper()
         allowed: set[str] = set()
+        pieces, raw = _split_path(path)
         for template, methods, target in self._routes:
-            params = template.match(path)
+            params = template.match_pieces(pieces, raw)
             if params is None:
                 continue
             if methods is None or method in methods or (method == "HEAD" and "GET" in methods):
