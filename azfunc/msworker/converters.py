@@ -191,8 +191,9 @@ class BindingKey(str):
         ('queueTrigger', False, True, None)
     """
 
-    def __hash__(self) -> int:
-        return object.__hash__(self)
+    #: object's own C hash (by identity), not a Python method: the worker hashes the key on
+    #: every registry lookup, several times per invocation.
+    __hash__ = object.__hash__
 
     def __eq__(self, other: object) -> bool:
         return self is other
@@ -234,7 +235,7 @@ class ParamBridge:
                **kwargs: Any) -> Any:
         return self.azfunc.decode(
             datum_from_worker(data),
-            trigger_metadata=metadata_from_worker(trigger_metadata),
+            trigger_metadata=metadata_from_worker(trigger_metadata) if trigger_metadata else {},
             pytype=self.pytype,
         )
 

@@ -160,3 +160,62 @@ def test_azfunc_annotations_and_values_are_told_apart() -> None:
     assert not is_azfunc_annotation(None)
     assert is_azfunc_value(func.HttpResponse("x"))
     assert not is_azfunc_value({"a": 1})
+
+
+def test_binding_key_hashes_by_identity_in_c() -> None:
+    # The worker hashes the key on each registry lookup, several times per invocation: the
+    # hash is object's own (no Python frame), and still by identity.
+    key = BindingKey("httpTrigger")
+    assert BindingKey.__hash__ is object.__hash__
+    assert hash(key) == object.__hash__(key) != hash("httpTrigger")
+
+
+NAMES = st.text(max_size=6)
+
+
+@given(st.dictionaries(NAMES, st.text(max_size=6), max_size=5),
+       st.dictionaries(NAMES, st.text(max_size=6), max_size=3),
+       st.dictionaries(NAMES, st.text(max_size=6), max_size=3),
+       st.one_of(st.binary(max_size=8), st.text(max_size=8)))
+def test_http_maps_round_trip_into_plain_dicts_of_datums(
+    headers: dict[str, str], query: dict[str, str], params: dict[str, str], body: bytes | str,
+) -> None:
+    from azfunc.wire.http import HttpRequestData
+
+    def worker_map(m: dict[str, str]) -> dict[str, WorkerDatum]:
+        return {k: WorkerDatum(v, "string") for k, v in m.items()}
+
+    value = {"method": WorkerDatum("POST", "string"), "url": WorkerDatum("/u", "string"),
+             "headers": worker_map(headers), "query": worker_map(query),
+             "params": worker_map(params),
+             "body": WorkerDatum(body, "bytes" if isinstance(body, bytes) else "string")}
+    data = datum_from_worker(WorkerDatum(value, "http")).value
+    expected = HttpRequestData(
+        method="POST", url="/u", body=body,
+        headers={k: Datum(v, "string") for k, v in headers.items()},
+        query={k: Datum(v, "string") for k, v in query.items()},
+        params={k: Datum(v, "string") for k, v in params.items()},
+    )
+    assert type(data) is HttpRequestData
+    assert data == expected
+    assert all(type(m) is dict or not m for m in (data.headers, data.query, data.params))
+
+
+@given(st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), ANY, max_size=4))
+def test_malformed_http_maps_give_only_azfunc_errors(raw: dict[Any, Any]) -> None:
+    value = {"method": WorkerDatum("GET", "string"), "url": WorkerDatum("/", "string"),
+             "headers": raw, "body": WorkerDatum(b"", "bytes")}
+    try:
+        datum = datum_from_worker(WorkerDatum(value, "http"))
+        req = func.get_binding_registry().require("httpTrigger").decode(datum)
+        dict(req.headers)
+    except AzFuncError:
+        return
+    assert all(isinstance(k, str) for k in raw)
+
+
+def test_a_header_name_that_is_not_text_fails_the_decode() -> None:
+    value = {"method": WorkerDatum("GET", "string"), "url": WorkerDatum("/", "string"),
+             "headers": {1: WorkerDatum("x", "string")}}
+    with pytest.raises(ConversionError, match="headers has a name that is a int"):
+        datum_from_worker(WorkerDatum(value, "http"))
