@@ -208,6 +208,10 @@ class _Exchange:
         error = asyncio.CancelledError() if task.cancelled() else task.exception()
         if error is not None and not self.failed(error):
             error = None
+        self.settle(error, task.get_loop())
+
+    def settle(self, error: BaseException | None, loop: asyncio.AbstractEventLoop) -> None:
+        """The app is over (``error``: what failed it): resolve ``decided``, end the stream."""
         decided = self.decided
         assert decided is not None
         if not decided.done():
@@ -227,7 +231,7 @@ class _Exchange:
             # the stream must end even if the app failed: the consumer sees the error
             marker = error if error is not None else _END
             if queue.full():
-                task.get_loop().create_task(queue.put(marker))
+                loop.create_task(queue.put(marker))
             else:
                 queue.put_nowait(marker)
 
@@ -259,17 +263,91 @@ async def _stream(first: list[bytes], exchange: _Exchange,
 
 if sys.version_info >= (3, 12):
 
-    def _start(coro: Any) -> asyncio.Future[None]:
-        """Run the app as a task that starts at once (no loop turn before its first step)."""
+    def _start(coro: Any) -> tuple[asyncio.Future[None], bool]:
+        """Run the app as a task that starts at once (no loop turn before its first step);
+        and whether the app already returned (without an error)."""
         loop = asyncio.get_running_loop()
-        return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        return task, task.done() and not task.cancelled() and task.exception() is None
 
 else:
+    import contextvars
+    import types
 
-    def _start(coro: Any) -> asyncio.Future[None]:
-        """Run the app as a task."""
-        task: asyncio.Future[None] = asyncio.ensure_future(coro)
-        return task
+    # 3.11 has no eager_start: the first step runs here, with the new task posing as the
+    # current one (anyio's cancel scopes bind to it), in the task's own context.
+    from asyncio.tasks import _enter_task, _leave_task
+
+    @types.coroutine
+    def _resume(coro: Any, state: list[Any]) -> Any:
+        """The task's body: go on driving ``coro`` after the first step ran eagerly."""
+        if state[0] is _END:
+            return state[1]
+        pending = state[1]
+        while True:
+            try:
+                sent = yield pending
+            except BaseException as exc:  # CancelledError included: the app sees it
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            try:
+                pending = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+    def _cancelled_early(coro: Any, task: asyncio.Task[None]) -> None:
+        """A task cancelled before its body ran: the app still gets its CancelledError."""
+        if task.cancelled() and coro.cr_frame is not None:
+            loop = task.get_loop()
+            _enter_task(loop, task)
+            try:
+                coro.throw(asyncio.CancelledError())
+            except BaseException:  # the task is already settled as cancelled
+                pass
+            else:
+                coro.close()
+            finally:
+                _leave_task(loop, task)
+
+    def _start(coro: Any) -> tuple[asyncio.Future[None], bool]:
+        """Run the app as a task whose first step runs at once (what 3.12's eager_start
+        does); and whether the app already returned (without an error)."""
+        loop = asyncio.get_running_loop()
+        outer = asyncio.current_task(loop)
+        if outer is None:
+            task: asyncio.Future[None] = asyncio.ensure_future(coro)
+            return task, False
+        context = contextvars.copy_context()
+        state: list[Any] = [None, None]
+        body = _resume(coro, state)
+        eager: asyncio.Task[None] = loop.create_task(body, context=context)  # type: ignore[call-arg,unused-ignore]
+        _leave_task(loop, outer)
+        _enter_task(loop, eager)
+        try:
+            state[1] = context.run(coro.send, None)
+        except StopIteration as stop:
+            state[0], state[1] = _END, stop.value
+        except BaseException as exc:
+            # the app failed in its first step: the task raises it when it runs
+            state[0], state[1] = _END, None
+            eager.add_done_callback(lambda _: None)
+            _leave_task(loop, eager)
+            _enter_task(loop, outer)
+            failed = loop.create_future()
+            failed.set_exception(exc)
+            eager.cancel()
+            return failed, False
+        finally:
+            if asyncio.current_task(loop) is eager:
+                _leave_task(loop, eager)
+                _enter_task(loop, outer)
+        if state[0] is _END:
+            return eager, True
+        eager.add_done_callback(lambda task: _cancelled_early(coro, task))
+        return eager, False
 
 
 def _close_loops(loops: list[asyncio.AbstractEventLoop]) -> None:
@@ -483,8 +561,11 @@ class AsgiMiddleware:
             return self._whole(exchange)
         decided: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         exchange = _Exchange(payload, head=head, decided=decided)
-        task = _start(self._app(scope, exchange.receive, exchange.send))
-        task.add_done_callback(exchange.app_done)
+        task, returned = _start(self._app(scope, exchange.receive, exchange.send))
+        if returned:
+            exchange.settle(None, task.get_loop())  # no done callback, no loop turn
+        else:
+            task.add_done_callback(exchange.app_done)
         try:
             how = decided.result() if decided.done() else await decided
         except asyncio.CancelledError:
