@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from azfunc import ConfigurationError
-from azfunc.host.storage_connection import (
+from azfunc.storage.connection import (
     DEVSTORE_KEY,
     AccountConnection,
     EmbeddedConnection,

@@ -336,12 +336,16 @@ def identity_credential(connection: AccountConnection) -> object:
 
 
 def connection_problems(
-    connection: str | None, settings: Mapping[str, str], services: tuple[Service, ...]
+    connection: str | None,
+    settings: Mapping[str, str],
+    services: tuple[Service, ...],
+    *,
+    packages: bool = True,
 ) -> list[str]:
     """What ``azfunc check`` reports for one binding's connection (empty when it is fine).
 
-    An unresolvable setting, a missing service endpoint, a missing ``azfunc[storage]``
-    extra or a missing ``azure-identity``: each a sentence with the fix.
+    An unresolvable setting, a missing service endpoint and, with ``packages``, a missing
+    ``azfunc[storage]`` extra or ``azure-identity``: each a sentence with the fix.
     """
     try:
         resolved = resolve_connection(connection, settings)
@@ -355,6 +359,8 @@ def connection_problems(
             resolved.endpoint(service)
         except ConfigurationError as exc:
             problems.append(str(exc))
+    if not packages:
+        return problems
     missing = missing_storage_packages(services)
     if missing:
         problems.append(
