@@ -142,12 +142,13 @@ def format_connection_string(parts: Mapping[str, str]) -> str:
     return ";".join(f"{key}={value}" for key, value in parts.items())
 
 
-def _lookup(settings: Mapping[str, str], name: str) -> str | None:
+def _lookup(settings: Mapping[str, str], name: str) -> tuple[str, str] | None:
+    """The setting's key as found and its value (``None`` when unset)."""
     for candidate in (name, f"AzureWebJobs{name}"):
-        for variant in {candidate, candidate.replace(":", "__"), candidate.replace("__", ":")}:
+        for variant in (candidate, candidate.replace(":", "__"), candidate.replace("__", ":")):
             value = settings.get(variant)
             if value is not None:
-                return value
+                return variant, value
     return None
 
 
@@ -290,10 +291,9 @@ def resolve_connection(connection: str | None, settings: Mapping[str, str]) -> S
     'http://127.0.0.1:10001/devstoreaccount1'
     """
     name = (connection or "").strip() or DEFAULT_SETTING
-    value = _lookup(settings, name)
-    if value is not None and value.strip():
-        setting = name if name in settings else f"AzureWebJobs{name}"
-        return _from_string(setting, value.strip())
+    found_setting = _lookup(settings, name)
+    if found_setting is not None and found_setting[1].strip():
+        return _from_string(found_setting[0], found_setting[1].strip())
     prefix, found = _identity_settings(settings, name)
     if found:
         return _from_identity(prefix, found)
