@@ -92,6 +92,8 @@ def _findings(app: LoadedApp, runtime: str) -> list[Finding]:
 
         findings += check_custom_handler(app.functions.values(), app.host_json,
                                          {**app.settings, **os.environ})
+    from ..storage.findings import storage_findings  # storage connections (issue 16)
+    findings += storage_findings(app.functions.values(), {**app.settings, **os.environ})
     return findings
 
 

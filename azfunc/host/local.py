@@ -187,6 +187,7 @@ class LocalHost:
         except Exception:
             logger.exception("the local host could not start")
             self._started = False
+            self.storage.release()
             raise
 
     async def _start(self) -> None:
@@ -237,6 +238,7 @@ class LocalHost:
 
     def _recover(self) -> None:
         """Make messages leased before a restart visible again (blocking)."""
+        self.storage.claim()  # one host per embedded store (storage_lock)
         for queue in self.storage.iter_queues():
             recovered = queue.recover()
             if recovered:
@@ -260,6 +262,7 @@ class LocalHost:
         finally:
             self._log_hold.close()
             self._started = False
+            self.storage.release()
 
     # ASGI ----------------------------------------------------------------------------------
 

@@ -13,6 +13,9 @@ Rules this module keeps:
   invisible until the lease ends) and removed only by :meth:`LocalQueue.delete` with the
   current pop receipt. :meth:`LocalQueue.release` makes it visible again after a delay
   (a failed invocation). Expired messages (7 days by default) are dropped on read.
+* One host at a time: a host claims the directory (:meth:`LocalStorage.claim`, a lock file
+  with its PID, :mod:`azfunc.host.storage_lock`); a second host is refused, a killed host's
+  lock and temporary files do not outlive it.
 * Methods are thread-safe within a process (one lock per queue) and do blocking file I/O:
   an event loop calls them through ``asyncio.to_thread`` (as :mod:`azfunc.host.triggers`
   and :mod:`azfunc.host.local_bindings` do), never directly. The directory is meant for one
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .._errors import ConfigurationError, LeaseLostError, StorageError, WireFormatError
+from .storage_lock import HostLock
 
 __all__ = ["LocalQueue", "LocalStorage", "StoredMessage", "atomic_write"]
 
@@ -453,6 +457,19 @@ class LocalStorage:
         self.root = Path(root)
         self._queues: dict[str, LocalQueue] = {}
         self._lock = threading.Lock()
+        self._host_lock = HostLock(self.root)
+
+    def claim(self) -> None:
+        """Claim the directory for this host process (see :mod:`azfunc.host.storage_lock`).
+
+        Raises:
+            StorageError: if another live host uses it.
+        """
+        self._host_lock.acquire()
+
+    def release(self) -> None:
+        """Give the directory up (idempotent)."""
+        self._host_lock.release()
 
     def queue(self, name: str) -> LocalQueue:
         """The queue ``name`` (created on first write).
