@@ -78,7 +78,11 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
 
 
 def _findings(app: LoadedApp, runtime: str) -> list[Finding]:
+    from ..host.preflight import check_startup  # what `azfunc start` would refuse
+
     findings = app.check()
+    findings += check_startup(list(app.functions.values()), app.host_json,
+                              {**app.settings, **os.environ}, kind=app.kind, root=app.root)
     if runtime == "python":
         from ..msworker.predict import predict_functions
 

@@ -39,6 +39,21 @@ def _report_findings(app: object) -> None:
         print(f"warning: {finding.message}", file=sys.stderr)
 
 
+def _refused(app: LoadedApp) -> bool:
+    """Print what ``azfunc check`` refuses the app for, as errors; whether there was any."""
+    import os
+
+    from .preflight import check_startup, refuse_start
+
+    settings = {**app.settings, **os.environ}
+    found = check_startup(list(app.functions.values()), app.host_json, settings,
+                          kind=app.kind, root=app.root)
+    refused = refuse_start(found)
+    for finding in found:
+        print(f"{'error' if finding in refused else 'warning'}: {finding}", file=sys.stderr)
+    return bool(refused)
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -117,6 +132,8 @@ def start_main(argv: Sequence[str]) -> int:
                          enforce_keys=args.enforce_keys or not _is_loopback(args.host))
     except AzFuncError as exc:
         print(f"azfunc start: {exc}", file=sys.stderr)
+        return 1
+    if _refused(host.app):
         return 1
     _report_findings(host.app)
     if host.keys.created:

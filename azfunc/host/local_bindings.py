@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
     from ..app.model import BindingInfo, FunctionInfo
 
-__all__ = ["LocalBindings"]
+__all__ = ["LocalBindings", "queue_name_template"]
 
 logger = logging.getLogger("azfunc.host")
 _PASSIVE: Final = frozenset({"http", "httptrigger"})
@@ -71,6 +71,18 @@ def _blob_bytes(datum: Datum) -> bytes | None:
     if datum.type == "json" and not isinstance(datum.value, str):
         return json.dumps(datum.value).encode("utf-8")
     return str(datum.value).encode("utf-8")
+
+
+def queue_name_template(binding: BindingInfo) -> str:
+    """The ``queueName`` of a queue binding, unresolved (``azfunc check`` runs this too).
+
+    Raises:
+        ConfigurationError: if the binding has no ``queueName``.
+    """
+    name = binding.properties.get("queueName") or binding.properties.get("queue_name")
+    if not isinstance(name, str) or not name:
+        raise ConfigurationError(f"the queue binding {binding.name!r} has no queueName")
+    return name
 
 
 class LocalBindings:
@@ -122,10 +134,7 @@ class LocalBindings:
         Raises:
             ConfigurationError: if the binding has no ``queueName``.
         """
-        name = binding.properties.get("queueName") or binding.properties.get("queue_name")
-        if not isinstance(name, str) or not name:
-            raise ConfigurationError(f"the queue binding {binding.name!r} has no queueName")
-        return self.resolve(name, data)
+        return self.resolve(queue_name_template(binding), data)
 
     def blob_path(self, binding: BindingInfo, data: Mapping[str, Any] | None) -> str:
         """The resolved ``path`` of a blob binding.

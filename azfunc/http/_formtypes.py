@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterable
 from typing import IO, ClassVar, Final, cast
 
@@ -24,7 +25,7 @@ from .._errors import ConversionError, LimitExceededError
 from ._viewfile import ViewFile
 from .headers import HeadersInput, RequestHeaders, make_request_headers
 
-__all__ = ["FormFile", "FormLimits", "exceeded", "headers_of"]
+__all__ = ["FormFile", "FormLimits", "exceeded", "headers_of", "safe_filename"]
 
 
 _MIB: Final = 1 << 20
@@ -175,9 +176,15 @@ class FormFile:
         (b'he', 2, b'llo', 0, b'hello')
         >>> f.filename, f.content_type, f.mimetype
         ('a.txt', 'text/plain', 'text/plain')
+
+    :attr:`filename` is always safe to join to a directory (see :func:`safe_filename`):
+    ``FormFile(filename="../../etc/passwd").filename == "passwd"``. The value the client
+    sent is kept, unchanged, in :attr:`raw_filename`.
     """
 
-    __slots__ = ("_owned", "content_type", "filename", "headers", "name", "stream")
+    __slots__ = (
+        "_owned", "content_type", "filename", "headers", "name", "raw_filename", "stream"
+    )
 
     def __init__(
         self,
@@ -188,9 +195,16 @@ class FormFile:
         content_type: str | None = None,
         headers: HeadersInput | None = None,
         stream: IO[bytes] | None = None,
+        raw_filename: str | None = None,
     ) -> None:
         self.name: str = name
-        self.filename: str | None = filename
+        if raw_filename is None:
+            raw_filename = filename
+        #: the file name exactly as the client sent it (``filename*`` decoded): never join
+        #: it to a path; use :attr:`filename`.
+        self.raw_filename: str | None = raw_filename
+        #: the base name of :attr:`raw_filename`, safe to join to a directory.
+        self.filename: str | None = None if filename is None else safe_filename(filename)
         self.headers: RequestHeaders = (
             headers if isinstance(headers, RequestHeaders) else make_request_headers(headers)
         )
@@ -279,6 +293,36 @@ class FormFile:
             f"<FormFile name={self.name!r} filename={self.filename!r} "
             f"content_type={self.content_type!r}>"
         )
+
+
+#: what separates path components on any platform a client may run.
+_SEPARATORS: Final = re.compile(r"[/\\]")
+#: C0 controls (NUL included) and DEL: never part of a name worth keeping.
+_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f]")
+#: a Windows drive prefix (``C:``) that would make ``ntpath.join`` leave the directory.
+_DRIVE: Final = re.compile(r"^(?:[A-Za-z]:)+")
+
+
+def safe_filename(raw: str) -> str:
+    r"""The base name of an uploaded file's name, safe to join to a directory.
+
+    Browsers and tools send anything: full Windows paths (``C:\dir\a.txt``), traversal
+    (``../../etc/passwd``), absolute paths, NUL or control characters. The result keeps only
+    the last path component (``/`` and ``\`` both separate), drops control characters and a
+    drive prefix, and is ``""`` when nothing usable remains (``..``, ``.``, ``/``). An
+    already plain name is returned unchanged.
+
+    Example:
+        >>> [safe_filename(n) for n in ("a.txt", "C:\\dir\\b.txt", "../../etc/passwd", "..")]
+        ['a.txt', 'b.txt', 'passwd', '']
+    """
+    name = _SEPARATORS.split(raw)[-1]
+    if _CONTROLS.search(name):
+        name = _CONTROLS.sub("", name)
+    name = _DRIVE.sub("", name)
+    if name.strip(" .") == "":
+        return ""
+    return name
 
 
 def headers_of(pairs: Iterable[tuple[str, str]]) -> RequestHeaders:

@@ -8,8 +8,9 @@ Rules this module keeps:
 * Form values are ``str``, decoded with the declared charset (default UTF-8): an
   undecodable urlencoded body raises :class:`~azfunc.RequestError`; in a multipart field,
   undecodable bytes are replaced (as browsers and werkzeug do). Files are :class:`FormFile`
-  objects. Both come back multi-valued (``MultiDictProxy``): ``getall`` returns every value
-  of a repeated name.
+  objects whose ``filename`` is a base name safe to join to a directory (the name as sent
+  is ``raw_filename``). Both come back multi-valued (``MultiDictProxy``): ``getall``
+  returns every value of a repeated name.
 * :class:`FormLimits` and :class:`FormFile` live in :mod:`azfunc.http._formtypes` and are
   re-exported here. The test kit's body encoders (:func:`encode_multipart`,
   :func:`encode_urlencoded`) live in :mod:`azfunc.wire.testkit`; their names still resolve
@@ -26,7 +27,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from .._body import body_codec, charset_from_content_type
 from .._errors import RequestError
-from ._formtypes import FormFile, FormLimits, exceeded
+from ._formtypes import FormFile, FormLimits, exceeded, safe_filename
 
 if TYPE_CHECKING:
     from ..wire.testkit import FieldsInput, FileSpec, encode_multipart, encode_urlencoded
@@ -39,6 +40,7 @@ __all__ = [
     "encode_multipart",
     "encode_urlencoded",
     "parse_form",
+    "safe_filename",
 ]
 
 _TESTKIT_NAMES: Final = frozenset(
@@ -118,9 +120,28 @@ def _parse_urlencoded(body: bytes, charset: str, limits: FormLimits) -> list[tup
 _FIELD: Final = re.compile(rb"[^&]+")
 
 
+#: bytes unquoted per step: ``unquote_to_bytes`` holds a list entry per ``%``, so a long
+#: value is unquoted in windows of this size to keep memory proportional to the value.
+_UNQUOTE_WINDOW: Final = 16 << 10
+
+
 def _unquote(raw: bytes) -> bytes:
+    """``+`` to space and ``%XX`` decoded, in memory linear in ``len(raw)``."""
     if b"+" in raw:
         raw = raw.replace(b"+", b" ")
-    if b"%" in raw:
+    if b"%" not in raw:
+        return raw
+    size = len(raw)
+    if size <= _UNQUOTE_WINDOW:
         return unquote_to_bytes(raw)
-    return raw
+    out = bytearray()
+    start = 0
+    while start < size:
+        end = start + _UNQUOTE_WINDOW
+        if end < size:
+            cut = raw.rfind(b"%", end - 2, end)  # never split a %XX escape between windows
+            if cut >= 0:
+                end = cut
+        out += unquote_to_bytes(raw[start:end])
+        start = end
+    return bytes(out)

@@ -16,7 +16,8 @@ Rules this module keeps:
   body; larger ones are written once to a temporary file, so no part is held twice.
 * Quoted parameters are unescaped for ``\\\\`` and ``\\"`` only, so raw Windows paths sent by
   old browsers survive; ``filename*=charset''percent-encoded`` (RFC 5987) wins over
-  ``filename``.
+  ``filename``. The decoded value is the file's ``raw_filename``; its ``filename`` is the
+  base name :func:`~azfunc.http.forms.safe_filename` keeps (no separator, NUL or ``..``).
 """
 
 from __future__ import annotations

@@ -401,7 +401,7 @@ def _folder_app(root: Path, function: str, binding: str) -> Path:
     (root / function).mkdir(parents=True)
     (root / "host.json").write_text('{"version": "2.0"}')
     (root / function / "function.json").write_text(json.dumps({"bindings": [
-        {"type": "queueTrigger", "direction": "in", "name": binding, "queueName": "q",
+        {"type": "queueTrigger", "direction": "in", "name": binding, "queueName": "jobs",
          "connection": "AzureWebJobsStorage"},
     ]}))
     (root / function / "__init__.py").write_text(f"def main({binding}: str) -> None:\n    pass\n")

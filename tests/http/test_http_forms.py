@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import azfunc as func
-from azfunc.http.forms import encode_multipart, encode_urlencoded
+from azfunc.http.forms import encode_multipart, encode_urlencoded, safe_filename
 
 from . import strategies as s
 
@@ -102,7 +102,8 @@ def test_preamble_epilogue_padding_quoting_and_extended_filenames() -> None:
         b"\r\n--xx--\r\nepilogue"
     )
     files = _request(body, 'multipart/form-data; charset=utf-8; boundary="xx"').files
-    assert files['a"b'].filename == "C:\\dir\\f.txt"
+    assert files['a"b'].raw_filename == "C:\\dir\\f.txt"
+    assert files['a"b'].filename == "f.txt"
     assert files["plain"].filename == "€.txt"
     assert files["folded"].read() == b"3"
 
@@ -242,8 +243,10 @@ def test_multipart_round_trip(
     body, ctype = encode_multipart(fields, files)
     req = _request(body, ctype)
     assert list(req.form.items()) == fields
-    got = [(n, f.filename, f.read(), f.content_type) for n, f in req.files.items()]
+    got = [(n, f.raw_filename, f.read(), f.content_type) for n, f in req.files.items()]
     assert got == files
+    assert all(f.filename == safe_filename(raw) for (_, f), (_, raw, _, _) in
+               zip(req.files.items(), files, strict=True))
 
 
 @given(fields=st.lists(st.tuples(s.text, s.text), max_size=6))
