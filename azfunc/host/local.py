@@ -20,6 +20,7 @@ Rules this module keeps:
   :class:`~azfunc.host.cors.CorsMiddleware` in front of the HTTP functions (before the key
   check, as a browser's preflight carries no key); ``Host.LocalHttpPort`` is read into
   :attr:`LocalHost.host_settings` for ``azfunc start``.
+* ``host.json`` ``functionTimeout`` bounds every invocation (:mod:`azfunc.host.timeouts`).
 * Lifespan shutdown stops the loops, then waits for every invocation in flight (HTTP,
   admin, queue, blob, timer) before the thread pool is closed. Without a lifespan (an
   in-process test) HTTP and admin requests still work; triggers then run only after
@@ -55,6 +56,7 @@ from .keys import KeyStore, presented_key
 from .local_bindings import LocalBindings
 from .runtime import Runtime
 from .storage import LocalStorage
+from .timeouts import function_timeout
 from .triggers import (
     BlobWatcher,
     HostOptions,
@@ -117,6 +119,7 @@ class LocalHost:
         )
         self.storage = LocalStorage(Path(storage_dir) if storage_dir else app.root / ".azfunc")
         self.runtime = Runtime(threads=threads, registry=streaming_registry(), root=app.root)
+        self.runtime.function_timeout = function_timeout(app.host_json)
         self.prefix = route_prefix(app.host_json)
         self._queue_wake: dict[str, asyncio.Event] = {}
         self._blob_wake: list[asyncio.Event] = []
