@@ -110,7 +110,9 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
 def start_main(argv: Sequence[str]) -> int:
     """``azfunc start [PATH] [--host H] [--port P]``: run the app on the local host."""
     parser = _parser("start", "Run a function app locally (HTTP, queues, blobs, timers).")
-    parser.add_argument("--port", type=int, default=7071, help="port (default 7071)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="port (default: local.settings.json Host.LocalHttpPort, "
+                             "else 7071)")
     parser.add_argument("--poll-interval", type=float, default=None,
                         help="queue/blob polling interval in seconds (host.json otherwise)")
     parser.add_argument("--enforce-keys", action="store_true",
@@ -138,9 +140,10 @@ def start_main(argv: Sequence[str]) -> int:
     _report_findings(host.app)
     if host.keys.created:
         print(_describe_keys(host), flush=True)
-    print(_describe_urls(host.app, f"http://{args.host}:{args.port}", host.prefix), flush=True)
+    port = args.port if args.port is not None else (host.host_settings.port or 7071)
+    print(_describe_urls(host.app, f"http://{args.host}:{port}", host.prefix), flush=True)
     try:
-        serve(host, host=args.host, port=args.port, limits=_limits(args))
+        serve(host, host=args.host, port=port, limits=_limits(args))
     except AzFuncError as exc:
         print(f"azfunc start: {exc}", file=sys.stderr)
         return 1

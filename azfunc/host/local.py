@@ -16,6 +16,11 @@ Rules this module keeps:
   loopback client only with ``enforce_keys`` (``azfunc start --enforce-keys``, implied by
   a non-loopback ``--host``), as Core Tools do not check keys locally. A refused request
   is a 401 and never reaches the function; 404 and 405 need no key.
+* ``local.settings.json`` ``Host.CORS``/``CORSCredentials`` put
+  :class:`~azfunc.host.cors.CorsMiddleware` in front of the HTTP functions (before the key
+  check, as a browser's preflight carries no key); ``Host.LocalHttpPort`` is read into
+  :attr:`LocalHost.host_settings` for ``azfunc start``.
+* ``host.json`` ``functionTimeout`` bounds every invocation (:mod:`azfunc.host.timeouts`).
 * Lifespan shutdown stops the loops, then waits for every invocation in flight (HTTP,
   admin, queue, blob, timer) before the thread pool is closed. Without a lifespan (an
   in-process test) HTTP and admin requests still work; triggers then run only after
@@ -38,6 +43,8 @@ from .._errors import AzFuncError
 from ..adapters.lifespan import AppLifecycle, function_lifecycles
 from ..app.invocation import hold_log_capture
 from ._asgi import Receive, Scope, Send, lifespan, read_body, send_json, send_text
+from .cors import CorsMiddleware
+from .host_settings import LocalHostSettings
 from .http_frontend import (
     DEFAULT_MAX_BODY_SIZE,
     HttpFrontend,
@@ -49,6 +56,7 @@ from .keys import KeyStore, presented_key
 from .local_bindings import LocalBindings
 from .runtime import Runtime
 from .storage import LocalStorage
+from .timeouts import function_timeout
 from .triggers import (
     BlobWatcher,
     HostOptions,
@@ -111,6 +119,7 @@ class LocalHost:
         )
         self.storage = LocalStorage(Path(storage_dir) if storage_dir else app.root / ".azfunc")
         self.runtime = Runtime(threads=threads, registry=streaming_registry(), root=app.root)
+        self.runtime.function_timeout = function_timeout(app.host_json)
         self.prefix = route_prefix(app.host_json)
         self._queue_wake: dict[str, asyncio.Event] = {}
         self._blob_wake: list[asyncio.Event] = []
@@ -142,6 +151,12 @@ class LocalHost:
         self._started = False
         self._log_hold = contextlib.ExitStack()
         self._lifecycles: list[AppLifecycle] = []
+        #: ``local.settings.json`` ``Host``: LocalHttpPort and the CORS policy
+        self.host_settings = LocalHostSettings.read(app.root)
+        cors = self.host_settings.cors
+        self._serve_http: Any = (
+            self._authorized_http if cors is None else CorsMiddleware(self._authorized_http, cors)
+        )
 
     # wake-ups ----------------------------------------------------------------------------
 
@@ -285,14 +300,18 @@ class LocalHost:
                 return
             await self.admin(scope, receive, send)
         elif self.http.handles(path):
-            if not self._http_authorized(scope, path):
-                await _unauthorized(send)
-                return
-            await self.http(scope, receive, send)
+            await self._serve_http(scope, receive, send)
         elif path == "/":
             await send_text(send, 200, "azfunc local host is running\n")
         else:
             await send_text(send, 404, f"no function serves {path}\n")
+
+    async def _authorized_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An HTTP function's route, behind its key check (CORS preflights come first)."""
+        if not self._http_authorized(scope, scope.get("path", "/")):
+            await _unauthorized(send)
+            return
+        await self.http(scope, receive, send)
 
     # keys ----------------------------------------------------------------------------------
 

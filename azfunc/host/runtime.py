@@ -49,6 +49,7 @@ from .._context import Context, RetryContext
 from .._errors import ArgumentValueError
 from .._ids import new_invocation_id
 from ..app.invocation import invoke_direct, invoke_function
+from .timeouts import bounded
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry
@@ -562,6 +563,8 @@ class Runtime:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._active = 0
         self._idle: asyncio.Event | None = None
+        #: host.json ``functionTimeout`` in seconds (None: no limit), see timeouts.bounded
+        self.function_timeout: float | None = None
 
     @property
     def executor(self) -> InvocationPool:
@@ -607,7 +610,7 @@ class Runtime:
             self._idle.clear()
         started = time.perf_counter()
         try:
-            result = await invoke_function(
+            running = invoke_function(
                 info,
                 inputs,
                 trigger_metadata=trigger_metadata,
@@ -616,6 +619,9 @@ class Runtime:
                 executor=self.executor,
                 invocation_id=invocation_id,
             )
+            result = await (running if self.function_timeout is None else bounded(
+                running, self.function_timeout, function=info.name,
+                invocation_id=invocation_id, is_async=info.is_async))
             if result.logs:
                 prefix = f"[{info.name}] ({invocation_id})"
                 for record in result.logs:
@@ -664,12 +670,15 @@ class Runtime:
             self._idle.clear()
         started = time.perf_counter()
         try:
-            datum, records = await invoke_direct(
+            running = invoke_direct(
                 info, call, value, root=self.root,
                 invocation_id="" if call.context_name is None else invocation_id.get(),
                 registry=self.registry,
                 executor=None if call.plan.is_async else self.executor, keep=keep,
             )
+            datum, records = await (running if self.function_timeout is None else bounded(
+                running, self.function_timeout, function=info.name,
+                invocation_id=invocation_id.get(), is_async=call.plan.is_async))
             if records:
                 prefix = f"[{info.name}] ({invocation_id.get()})"
                 for record in records:
