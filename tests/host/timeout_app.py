@@ -9,7 +9,7 @@ import azfunc as func
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 RELEASE = threading.Event()  # the test lets the abandoned def thread finish
-MARKS = Path(os.environ["AZFUNC_TIMEOUT_MARKS"])
+MARKS = Path(os.environ.get("AZFUNC_TIMEOUT_MARKS", "."))
 
 
 @app.route(route="slow-async")
