@@ -101,6 +101,10 @@ _TOO_LARGE_RESPONSE: bytes = (
     b"charset=utf-8\r\nconnection: close\r\ncontent-length: 30\r\n\r\n"
     b"the request head is too large\n"
 )
+#: seconds a connection stays half-closed after an answer the client did not wait for (408,
+#: 413, 431), reading and dropping what it still sends: closing at once with unread data
+#: makes the kernel send a reset, which can destroy the answer before the client reads it.
+LINGER_SECONDS = 1.0
 _TIMEOUT_RESPONSE: bytes = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"connection: close\r\ncontent-length: 24\r\n\r\nthe request timed out.\r\n"
@@ -123,7 +127,20 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
             self._body_start = 0.0
             self._body_bytes = 0
             self._paused = False  # the app let the body wait: no rate to judge
+            self._lingering = False  # answered and half-closed: incoming data is dropped
             self._arm_head()
+
+        def _close_after_answer(self) -> None:
+            """Half-close, drop what the client still sends for a moment, then close."""
+            if self._lingering:
+                return
+            if not self.transport.can_write_eof():
+                self.transport.close()
+                return
+            self._lingering = True
+            self.transport.write_eof()
+            self.transport.resume_reading()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
         def _arm_head(self) -> None:
             if self._head_timer is None:
@@ -140,6 +157,8 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
             return self.cycle is None or self.cycle.response_complete
 
         def data_received(self, data: bytes) -> None:
+            if self._lingering:
+                return
             before = self.cycle
             super().data_received(data)
             cycle = self.cycle
@@ -209,9 +228,9 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
                 return
             started = cycle is not None and not cycle.response_complete and (
                 cycle.response_started)
-            if what == "head" and self.conn.their_state is h11.IDLE and not (
-                self.conn.trailing_data[0]
-            ):
+            idle = what == "head" and self.conn.their_state is h11.IDLE and not (
+                self.conn.trailing_data[0])
+            if idle:
                 logger.debug("closing the idle connection of %s", client)
             else:
                 logger.warning("the request %s of %s timed out; closing its connection",
@@ -221,7 +240,10 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
             if cycle is not None and not cycle.response_complete:
                 cycle.disconnected = True
                 cycle.message_event.set()
-            self.transport.close()
+            if not idle and not started:  # the 408 went out: let the client read it
+                self._close_after_answer()
+            else:
+                self.transport.close()
 
         def _refuse(self, response: bytes) -> None:
             """Answer ``response`` instead of the application and close the connection."""
@@ -231,7 +253,7 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
                 cycle.disconnected = True
                 cycle.message_event.set()
             self.transport.write(response)
-            self.transport.close()
+            self._close_after_answer()
 
     return GuardedH11Protocol
 
