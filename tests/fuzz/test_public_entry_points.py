@@ -24,7 +24,7 @@ from azfunc import AzFuncError, ConfigurationError, FunctionLoadError, load_app
 from azfunc.host.ncrontab import CronSchedule
 from azfunc.host.routing import RouteTemplate
 from azfunc.host.triggers import HostOptions
-from azfunc.http.forms import encode_multipart, parse_form
+from azfunc.http.forms import encode_multipart, parse_form, safe_filename
 from azfunc.meta import KINDS, Datum, datum_from_typed_data
 from azfunc.wire.custom_handler import input_datum, read_request
 
@@ -191,8 +191,11 @@ def test_multipart_bodies_round_trip_byte_identical(
     body, content_type = encode_multipart(fields, files)
     form, parsed_files = parse_form(body, content_type)
     assert list(form.items()) == fields
-    got = [(name, item.filename, item.read()) for name, item in parsed_files.items()]
+    got = [(name, item.raw_filename, item.read()) for name, item in parsed_files.items()]
     assert got == files
+    # the safe name is derived from the raw one (``.`` and ``..`` give "")
+    assert [item.filename for item in parsed_files.values()] == [
+        safe_filename(raw) for _, raw, _ in files]
 
 
 @given(body=st.binary(max_size=400), boundary=st.text(string.ascii_letters, min_size=1,
