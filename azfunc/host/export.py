@@ -168,8 +168,10 @@ class Export:
 
 def _bindings(info: FunctionInfo, renamed: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """The ``function.json`` bindings, decorator names mapped to names the host accepts."""
+    from ..app.validation import from_function_json
+
     bindings: list[dict[str, Any]] = info.to_function_json()["bindings"]
-    if info.directory is not None:
+    if from_function_json(info):
         return bindings
     for entry in bindings:
         name = str(entry["name"])

@@ -135,8 +135,8 @@ def test_export_summary_names_renames_and_keeps_case_insensitive_sections(
     summary = result.summary()
     assert "/usr/bin/python3 -m azfunc worker" in summary
     assert "forwarded" in summary
-    assert all(f"{old!r} of {function} is {new!r}" in summary
-               for function, old, new in result.renamed)
+    assert result.renamed == []  # the sample app's names are valid as they are (the
+    # renaming itself: test_conformance.py::test_export_maps_python_parameter_names_...)
 
 
 def test_export_writes_functions_worker_runtime_custom(app_dir: Path, tmp_path: Path) -> None:
