@@ -30,6 +30,7 @@ import base64
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -293,6 +294,7 @@ def run_worker_load(requests: int, concurrency: int, *, python: str = str(PY),
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+        shutil.rmtree(work, ignore_errors=True)
     return {
         "target": "worker", "requests": requests, "concurrency": concurrency,
         "seconds": round(elapsed, 1), "crashed": crashed,
