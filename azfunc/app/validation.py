@@ -122,6 +122,14 @@ def _check_bindings(info: FunctionInfo) -> Iterator[Finding]:
         )
 
 
+def from_function_json(info: FunctionInfo) -> bool:
+    """Whether ``info`` comes from a folder app's ``function.json`` (its names deploy as the
+    user wrote them), not from a decorator (whose names ``azfunc export`` maps). The loader
+    gives decorator functions the app root as their directory, so the folder's own
+    ``function.json`` is what tells them apart."""
+    return info.directory is not None and (info.directory / "function.json").is_file()
+
+
 def _check_names(info: FunctionInfo) -> Iterator[Finding]:
     """The host's name rules (``Utility.FunctionNameValidationRegex``,
     ``BindingNameValidationRegex``)."""
@@ -137,7 +145,7 @@ def _check_names(info: FunctionInfo) -> Iterator[Finding]:
         )
     exported: dict[str, str] = {}
     for binding in info.bindings:
-        if info.directory is not None:
+        if from_function_json(info):
             if not is_valid_binding_name(binding.name):
                 yield Finding(
                     name,

@@ -18,6 +18,12 @@ Rules this module keeps:
   the app (without ``.azfunc``, ``.venv``, ``__pycache__``, ``.git`` and ``OUT`` itself),
   so it is a self-contained deployment folder. Existing ``function.json`` files of the
   same functions are replaced; nothing is deleted.
+* ``OUT/local.settings.json`` (the app's own, copied, or a new one) gets
+  ``FUNCTIONS_WORKER_RUNTIME=custom``, any other value (``python``) replaced, every other
+  setting kept: with ``python`` the host starts its own Python worker and never the custom
+  handler. The summary says to set the same app setting on Azure (``local.settings.json``
+  is not deployed). A settings file that is not a JSON object with an object ``Values``
+  refuses the export before anything is written.
 * The result says what to deploy and which interpreter the host will start
   (:meth:`Export.summary`); warnings (``forwarding-needed``) are reported, not refused.
 """
@@ -40,12 +46,25 @@ if TYPE_CHECKING:
     from ..app.loader import LoadedApp
     from ..app.model import FunctionInfo
 
-__all__ = ["DEFAULT_BUNDLE", "Export", "custom_handler_host_json", "export", "export_app"]
+__all__ = [
+    "DEFAULT_BUNDLE",
+    "Export",
+    "custom_handler_host_json",
+    "custom_runtime_settings",
+    "export",
+    "export_app",
+]
 
 DEFAULT_BUNDLE: Final = {
     "id": "Microsoft.Azure.Functions.ExtensionBundle",
     "version": "[4.*, 5.0.0)",
 }
+
+#: the app setting that makes the host start a custom handler (``customHandler`` in
+#: host.json) instead of a language worker, and the value it needs.
+WORKER_RUNTIME: Final = "FUNCTIONS_WORKER_RUNTIME"
+CUSTOM_RUNTIME: Final = "custom"
+SETTINGS_FILE: Final = "local.settings.json"
 
 #: the finding codes an export reports but does not refuse.
 WARNING_CODES: Final = frozenset({"forwarding-needed"})
@@ -112,6 +131,8 @@ class Export:
     warnings: list[Finding] = field(default_factory=list)
     #: ``(function, python name, host name)`` of every binding renamed for the host.
     renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the ``FUNCTIONS_WORKER_RUNTIME`` local.settings.json had before (``None``: unset).
+    previous_runtime: str | None = None
 
     def summary(self) -> str:
         """What to deploy, what the host will start, and the warnings.
@@ -130,6 +151,15 @@ class Export:
                                  "trigger and an HTTP output" if self.forwarding else
                                  "JSON mode (enableForwardingHttpRequest is off)"),
         ]
+        runtime = f"{WORKER_RUNTIME}={CUSTOM_RUNTIME}"
+        lines.append(
+            f"app setting {runtime}: set it on the function app in Azure ({SETTINGS_FILE} "
+            "is not deployed); without it the host does not start the custom handler"
+        )
+        if self.previous_runtime not in (None, CUSTOM_RUNTIME):
+            lines.append(f"{SETTINGS_FILE} had {WORKER_RUNTIME}={self.previous_runtime!r}, "
+                         f"now {runtime}: with {self.previous_runtime!r} the host would start "
+                         "its own language worker instead of azfunc worker")
         lines += [f"binding {old!r} of {function} is {new!r} for the host"
                   for function, old, new in self.renamed]
         lines += [f"warning: {finding}" for finding in self.warnings]
@@ -138,8 +168,10 @@ class Export:
 
 def _bindings(info: FunctionInfo, renamed: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """The ``function.json`` bindings, decorator names mapped to names the host accepts."""
+    from ..app.validation import from_function_json
+
     bindings: list[dict[str, Any]] = info.to_function_json()["bindings"]
-    if info.directory is not None:
+    if from_function_json(info):
         return bindings
     for entry in bindings:
         name = str(entry["name"])
@@ -148,6 +180,44 @@ def _bindings(info: FunctionInfo, renamed: list[tuple[str, str, str]]) -> list[d
             entry["name"] = mapped
             renamed.append((info.name, name, mapped))
     return bindings
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    """A ``local.settings.json`` document (``{}`` when there is none).
+
+    Raises:
+        FunctionLoadError: if the file is not a JSON object with an object ``Values``.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise FunctionLoadError(f"cannot read {path}: {exc}") from None
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise FunctionLoadError(f"{path} is not valid JSON") from None
+    values = document.get("Values", {}) if isinstance(document, dict) else None
+    if not isinstance(values, dict):
+        raise FunctionLoadError(f"{path} must be a JSON object with an object \"Values\"")
+    return dict(document)
+
+
+def custom_runtime_settings(document: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``local.settings.json`` with ``FUNCTIONS_WORKER_RUNTIME=custom`` (the key matched in
+    any case, other settings kept), and the value it had.
+
+    Example:
+        >>> custom_runtime_settings({"Values": {"functions_worker_runtime": "python"}})
+        ({'Values': {'FUNCTIONS_WORKER_RUNTIME': 'custom'}}, 'python')
+        >>> custom_runtime_settings({})[0]
+        {'IsEncrypted': False, 'Values': {'FUNCTIONS_WORKER_RUNTIME': 'custom'}}
+    """
+    out: dict[str, Any] = dict(document) if document else {"IsEncrypted": False}
+    values, previous = _without(dict(out.get("Values") or {}), WORKER_RUNTIME)
+    out["Values"] = {WORKER_RUNTIME: CUSTOM_RUNTIME, **values}
+    return out, None if previous is None else str(previous)
 
 
 def _problems(app: LoadedApp, environ: dict[str, str]) -> list[Finding]:
@@ -183,9 +253,14 @@ def export(app: LoadedApp | str | os.PathLike[str], out: str | os.PathLike[str] 
     for name in app.functions:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             raise FunctionLoadError(f"cannot export {name!r}: not a valid folder name")
+    settings_doc = _read_settings(app.root / SETTINGS_FILE)
+    if not settings_doc and target != app.root:  # the app has none: keep OUT's own
+        settings_doc = _read_settings(target / SETTINGS_FILE)
+    settings_doc, previous_runtime = custom_runtime_settings(settings_doc)
     host = custom_handler_host_json(dict(app.host_json), python=python, forwarding=forwarding)
     result = Export(target, python, forwarding_enabled(host, environ),
-                    warnings=[f for f in findings if f.code in WARNING_CODES])
+                    warnings=[f for f in findings if f.code in WARNING_CODES],
+                    previous_runtime=previous_runtime)
     if target != app.root:
         _copy_app(app.root, target)
     for name, info in sorted(app.functions.items()):
@@ -204,6 +279,10 @@ def export(app: LoadedApp | str | os.PathLike[str], out: str | os.PathLike[str] 
     host_path = target / "host.json"
     atomic_write(host_path, (json.dumps(host, indent=2) + "\n").encode(), durable=False)
     result.written.append(host_path)
+    settings_path = target / SETTINGS_FILE
+    atomic_write(settings_path, (json.dumps(settings_doc, indent=2) + "\n").encode(),
+                 durable=False)
+    result.written.append(settings_path)
     return result
 
 

@@ -28,8 +28,9 @@ small function whose docstring names it. Rules this module keeps:
 * Configuration (``customHandler`` keys) is case-insensitive and app settings
   (``AzureFunctionsJobHost__customHandler__...``) override ``host.json``.
 * Names: functions ``^[a-z][a-z0-9_-]{0,127}$`` (any case) except ``host``; bindings
-  ``^[a-zA-Z][a-zA-Z0-9]{0,127}$`` or ``$return``; :func:`host_binding_name` maps a Python
-  parameter name to one the host accepts.
+  ``^[a-zA-Z][a-zA-Z0-9]{0,127}$`` or ``$return`` (4.1037; from 4.1038 single underscores
+  too, never ``__``: :func:`is_valid_binding_name` takes the release);
+  :func:`host_binding_name` maps a Python parameter name to one every host accepts.
 * A malformed request raises :class:`~azfunc.WireFormatError` (answered with HTTP 400), a
   value that cannot be answered :class:`~azfunc.ConversionError`; nothing else. Only pure
   parsing and shaping live here; the I/O is :mod:`azfunc.host.worker`'s.
@@ -567,6 +568,9 @@ def is_http_in_and_out(bindings: Iterable[BindingInfo]) -> bool:
 
 _FUNCTION_NAME = re.compile(r"[a-z][a-z0-9_\-]{0,127}", re.IGNORECASE | re.ASCII)
 _BINDING_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9]{0,127}", re.ASCII)
+_BINDING_NAME_4_1038 = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,127}", re.ASCII)
+#: the first host release whose binding names may hold single underscores.
+_SNAKE_CASE_HOST: Final = (4, 1038)
 
 
 def is_valid_function_name(name: str) -> bool:
@@ -580,16 +584,27 @@ def is_valid_function_name(name: str) -> bool:
     return bool(_FUNCTION_NAME.fullmatch(name)) and name.lower() != "host"
 
 
-def is_valid_binding_name(name: str) -> bool:
-    """Host rule ``Utility.BindingNameValidationRegex`` (4.1037): ``$return`` or
-    ``^[a-zA-Z][a-zA-Z0-9]{0,127}$``. Later hosts also take single underscores; a name valid
-    here is valid on every host.
+def is_valid_binding_name(name: str, *, host: tuple[int, int] = (4, 1037)) -> bool:
+    """Host rule ``Utility.BindingNameValidationRegex`` of the host release ``host``.
+
+    Up to 4.1037: ``$return`` or ``^[a-zA-Z][a-zA-Z0-9]{0,127}$``. From 4.1038
+    (azure-functions-host PR #10764): ``$return`` or a letter or ``_`` then up to 127
+    letters, digits or ``_``, with no ``__`` anywhere. A name valid on 4.1037 is valid on
+    every host, so that is the default (and what ``azfunc check`` and ``export`` keep).
 
     Example:
         >>> is_valid_binding_name("inMsg"), is_valid_binding_name("in_msg")
         (True, False)
+        >>> is_valid_binding_name("in_msg", host=(4, 1038))
+        True
+        >>> is_valid_binding_name("in__msg", host=(4, 1038))
+        False
     """
-    return name == "$return" or bool(_BINDING_NAME.fullmatch(name))
+    if name == "$return":
+        return True
+    if host >= _SNAKE_CASE_HOST:
+        return bool(_BINDING_NAME_4_1038.fullmatch(name)) and "__" not in name
+    return bool(_BINDING_NAME.fullmatch(name))
 
 
 def host_binding_name(name: str) -> str:

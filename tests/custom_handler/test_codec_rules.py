@@ -285,6 +285,34 @@ def test_name_rules_never_raise(name: str) -> None:
     assert isinstance(ch.is_valid_binding_name(ch.host_binding_name(name)), bool)
 
 
+#: Binding names on hosts from 4.1038 (Azure/azure-functions-host PR #10764, the
+#: ``BindingNameValidationRegex`` it sets: a letter or ``_`` first, then letters, digits or
+#: ``_``, never ``__``; and the Python worker's test cases of the same change, PR #1633).
+HOST_4_1038_NAMES = {
+    "variable": True, "_my_var": True, "my_var123": True, "Var1_": True, "myVar": True,
+    "_": True, "$return": True, "my__var": False, "__payload": False, "123var": False,
+    "a" * 128: True, "a" * 129: False, "in-msg": False, "": False,
+}
+
+
+@pytest.mark.parametrize(("name", "valid"), sorted(HOST_4_1038_NAMES.items()))
+def test_binding_names_on_hosts_from_4_1038(name: str, valid: bool) -> None:
+    assert ch.is_valid_binding_name(name, host=(4, 1038)) is valid
+    assert ch.is_valid_binding_name(name, host=(4, 1040)) is valid
+    if "_" in name:  # 4.1037 and older refuse every underscore
+        assert not ch.is_valid_binding_name(name, host=(4, 1037))
+
+
+@given(st.text(alphabet="ab_1$", max_size=8))
+def test_a_name_valid_on_4_1037_is_valid_on_later_hosts(name: str) -> None:
+    if ch.is_valid_binding_name(name):
+        assert ch.is_valid_binding_name(name, host=(4, 1038))
+    # export's mapping always gives names every host takes (or is refused by check)
+    mapped = ch.host_binding_name(name)
+    if ch.is_valid_binding_name(mapped):
+        assert ch.is_valid_binding_name(mapped, host=(4, 1038))
+
+
 def test_function_and_binding_name_rules() -> None:
     assert ch.is_valid_function_name("a" * 128)
     assert not ch.is_valid_function_name("a" * 129)

@@ -135,5 +135,45 @@ def test_export_summary_names_renames_and_keeps_case_insensitive_sections(
     summary = result.summary()
     assert "/usr/bin/python3 -m azfunc worker" in summary
     assert "forwarded" in summary
-    assert all(f"{old!r} of {function} is {new!r}" in summary
-               for function, old, new in result.renamed)
+    assert result.renamed == []  # the sample app's names are valid as they are (the
+    # renaming itself: test_conformance.py::test_export_maps_python_parameter_names_...)
+
+
+def test_export_writes_functions_worker_runtime_custom(app_dir: Path, tmp_path: Path) -> None:
+    """With ``FUNCTIONS_WORKER_RUNTIME=python`` the host starts its own Python worker and
+    never the custom handler: the settings export writes say ``custom``."""
+    from azfunc.host.export import export
+
+    result = export(app_dir, tmp_path / "out")
+    settings = json.loads((tmp_path / "out" / "local.settings.json").read_text())
+    assert settings["Values"]["FUNCTIONS_WORKER_RUNTIME"] == "custom"
+    assert tmp_path / "out" / "local.settings.json" in result.written
+    assert "FUNCTIONS_WORKER_RUNTIME=custom" in result.summary()
+
+
+def test_export_turns_an_existing_python_runtime_into_custom(
+    app_dir: Path, tmp_path: Path
+) -> None:
+    from azfunc.host.export import export
+
+    (app_dir / "local.settings.json").write_text(json.dumps({
+        "IsEncrypted": False,
+        "Values": {"functions_worker_runtime": "python", "AzureWebJobsStorage": "x"},
+        "Host": {"LocalHttpPort": 7999}}))
+    result = export(app_dir)  # OUT is the app itself: its own settings file is updated
+    settings = json.loads((app_dir / "local.settings.json").read_text())
+    assert settings["Values"] == {"FUNCTIONS_WORKER_RUNTIME": "custom",
+                                  "AzureWebJobsStorage": "x"}
+    assert settings["Host"] == {"LocalHttpPort": 7999}
+    summary = result.summary()
+    assert "'python'" in summary
+    assert "FUNCTIONS_WORKER_RUNTIME=custom" in summary
+
+
+def test_export_refuses_a_local_settings_file_it_cannot_read(
+    app_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (app_dir / "local.settings.json").write_text('{"Values": [1]}')
+    assert main(["export", str(app_dir), str(tmp_path / "out")]) == 1
+    assert "local.settings.json" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
