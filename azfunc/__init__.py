@@ -32,6 +32,7 @@ from ._errors import (
     IncompleteBodyError,
     LeaseLostError,
     LimitExceededError,
+    PayloadValidationError,
     RequestError,
     StorageError,
     WireFormatError,
@@ -103,6 +104,7 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     # wire and registry
     "Datum": "azfunc._datum",
+    "PayloadProblem": "azfunc._errors",
     "BindingRegistry": "azfunc._registry",
     "Converter": "azfunc._registry",
     "get_binding_registry": "azfunc._registry",
@@ -253,6 +255,8 @@ __all__ = [
     "OpenAIModels",
     "OrchestrationContext",
     "Out",
+    "PayloadProblem",
+    "PayloadValidationError",
     "PromptArgument",
     "PromptInvocationContext",
     "QueueMessage",

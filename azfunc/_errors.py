@@ -13,6 +13,7 @@ The tree::
     ├── ArgumentValueError(ValueError)     an argument of the right type but a wrong value
     ├── ConversionError(ValueError)        a converter cannot turn a value into the asked form
     │   ├── WireFormatError                the raw wire payload itself is malformed
+    │   ├── PayloadValidationError         a body that does not fit a typed model [422 for HTTP]
     │   └── ForwardingRequiredError        an HTTP answer the custom-handler JSON cannot carry
     ├── BodyDecodeError(JSONDecodeError)   get_json()/text decoding: empty, invalid, undecodable
     ├── RequestError(ValueError)           an HTTP request that cannot be parsed (forms) [400]
@@ -32,7 +33,9 @@ Structured fields, on every class (``None`` where they do not apply):
 * ``function`` and ``binding``: the function and binding names the error concerns;
 * ``http_status``: the status a server answers when this error is the client's fault
   (400 for request errors, 413 for limits); ``None`` means "not the client's fault" (500);
-* :class:`LimitExceededError` adds ``limit`` (its name) and ``value`` (its setting).
+* :class:`LimitExceededError` adds ``limit`` (its name) and ``value`` (its setting);
+* :class:`PayloadValidationError` adds ``model`` and ``problems`` (:class:`PayloadProblem`
+  pointer and detail per field).
 
 Mapping protocols keep their builtins: ``headers["x"]`` on a missing name raises ``KeyError`` as
 every ``Mapping`` does, and a closed stream's ``read()`` raises ``ValueError`` as ``io`` does.
@@ -41,7 +44,7 @@ every ``Mapping`` does, and a closed stream's ``read()`` raises ``ValueError`` a
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 __all__ = [
     "AnnotationError",
@@ -59,6 +62,8 @@ __all__ = [
     "IncompleteBodyError",
     "LeaseLostError",
     "LimitExceededError",
+    "PayloadProblem",
+    "PayloadValidationError",
     "RequestError",
     "StorageError",
     "WireFormatError",
@@ -115,6 +120,31 @@ class ConversionError(AzFuncError, ValueError):
 
     The message names the binding, what was received and what is accepted.
     """
+
+
+class PayloadProblem(NamedTuple):
+    """One field of a typed payload that failed validation: where (``/a/0/b``) and why."""
+
+    pointer: str
+    detail: str
+
+
+class PayloadValidationError(ConversionError):
+    """A body that does not match the parameter's model (a dataclass, ``TypedDict`` or
+    pydantic model); :attr:`problems` names each field. An HTTP function answers it with 422
+    and problem details; other triggers fail the invocation, so messages are retried.
+
+    Example:
+        >>> err = PayloadValidationError("Order", [PayloadProblem("/qty", "expected int")])
+        >>> str(err), isinstance(err, ValueError), err.problems[0].pointer
+        ('the body is not a valid Order: /qty: expected int', True, '/qty')
+    """
+
+    def __init__(self, model: str, problems: list[PayloadProblem]) -> None:
+        self.model = model
+        self.problems = problems
+        listed = "; ".join(f"{p.pointer or '/'}: {p.detail}" for p in problems)
+        super().__init__(f"the body is not a valid {model}: {listed}")
 
 
 class WireFormatError(ConversionError):

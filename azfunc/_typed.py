@@ -29,7 +29,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Final, Literal, Union, get_args, get_origin, get_type_hints
 
-from ._errors import BodyDecodeError, ConversionError
+from ._errors import BodyDecodeError, ConversionError, PayloadValidationError
+from ._errors import PayloadProblem as Problem
 
 __all__ = [
     "PayloadValidationError",
@@ -46,30 +47,6 @@ __all__ = [
     "read_body",
     "to_jsonable",
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    """One field that failed validation: where (``/a/0/b``) and why."""
-
-    pointer: str
-    detail: str
-
-
-class PayloadValidationError(ConversionError):
-    """A body that does not match the parameter's model; :attr:`problems` names each field.
-
-    Example:
-        >>> err = PayloadValidationError("Order", [Problem("/qty", "expected int")])
-        >>> str(err), isinstance(err, ValueError)
-        ('the body is not a valid Order: /qty: expected int', True)
-    """
-
-    def __init__(self, model: str, problems: list[Problem]) -> None:
-        self.model = model
-        self.problems = problems
-        listed = "; ".join(f"{p.pointer or '/'}: {p.detail}" for p in problems)
-        super().__init__(f"the body is not a valid {model}: {listed}")
 
 
 def _is_pydantic(tp: Any) -> bool:

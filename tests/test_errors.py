@@ -18,6 +18,7 @@ BUILTIN_OF = {
     "ConversionError": ValueError,
     "WireFormatError": ValueError,
     "ForwardingRequiredError": ValueError,
+    "PayloadValidationError": ValueError,
     "BodyDecodeError": ValueError,
     "RequestError": ValueError,
     "LimitExceededError": ValueError,

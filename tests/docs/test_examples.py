@@ -13,6 +13,14 @@ The pages are ``README.md`` and ``docs/**/*.md`` (the site's sources). In each p
 * ``<!-- run-in: upstream -->`` runs a block on its own in ``.venv-upstream`` (the test
   command builds it: ``azure-functions`` and ``azure-functions-durable``, which azfunc's own
   environment never installs), with this checkout on ``PYTHONPATH``;
+* a ``console`` block with ``$ `` lines is a shell session (one without is a listing, not
+  run), run in page order in the same folder: each
+  ``$ COMMAND`` line runs in bash (with this environment's ``azfunc`` and ``python`` first on
+  ``PATH``), and the lines after it, up to the next ``$``, are its expected output (stdout
+  and stderr together). In expected output ``...`` inside a line matches any text on that
+  line, and a line holding only ``...`` matches any number of lines. A command shown with no
+  output must exit 0; one shown with output must print it (its exit code is shown, where
+  it matters, by the session itself: ``$ azfunc check; echo "exit $?"``);
 * ``<!-- no-run: REASON -->`` before a block excludes it; the reason is required.
 """
 
@@ -74,7 +82,7 @@ def parse_page(path: Path) -> Page:
 
 
 def _has_examples(path: Path) -> bool:
-    return any(b.lang == "python" or b.file for b in parse_page(path).blocks)
+    return any(b.lang in {"python", "console"} or b.file for b in parse_page(path).blocks)
 
 
 ENVIRONMENTS = {"upstream": ROOT / ".venv-upstream" / "bin" / "python"}
@@ -90,6 +98,47 @@ def _run_elsewhere(block: Block, page: Page, where: Path) -> None:
     assert done.returncode == 0, f"{page.path.name}:{block.line}:\n{done.stderr[-3000:]}"
 
 
+def session_commands(body: str) -> list[tuple[str, list[str]]]:
+    """A ``console`` block's commands, each with the output lines shown after it."""
+    commands: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        elif commands:
+            commands[-1][1].append(line)
+    return commands
+
+
+def output_pattern(expected: list[str]) -> re.Pattern[str]:
+    """The expected output as a regex: ``...`` is any text in a line, or any lines alone."""
+    parts = []
+    for line in expected:
+        if line.strip() == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(r"[^\n]*".join(map(re.escape, line.rstrip().split("..."))) + r"\n")
+    return re.compile("".join(parts), re.S)
+
+
+def _run_session(block: Block, page: Page, where: Path) -> None:
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "100"}
+    for command, expected in session_commands(block.body):
+        done = subprocess.run(["bash", "-c", command], cwd=where,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=120, env=env)
+        shown = "\n".join(line.rstrip() for line in done.stdout.splitlines()) + "\n"
+        where_at = f"{page.path.name}:{block.line}: $ {command}"
+        while expected and not expected[-1].strip():
+            expected.pop()
+        if not expected:
+            assert done.returncode == 0, f"{where_at} exited {done.returncode}:\n{shown}"
+        else:
+            assert output_pattern(expected).fullmatch(shown), (
+                f"{where_at}\n--- expected\n" + "\n".join(expected) + f"\n--- got\n{shown}")
+
+
 def _run_page(page: Page, where: Path) -> None:
     namespace: dict[str, Any] = {"__name__": f"docs_{page.path.stem}"}
     for block in page.blocks:
@@ -100,6 +149,9 @@ def _run_page(page: Page, where: Path) -> None:
             target = where / block.file
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.body, encoding="utf-8")
+            continue
+        if block.lang == "console":
+            _run_session(block, page, where)
             continue
         if block.lang != "python":
             continue
@@ -156,4 +208,17 @@ def test_a_failing_example_fails(tmp_path: Path) -> None:
     page = tmp_path / "bad.md"
     page.write_text("```python\nassert 1 == 2, 'the example is wrong'\n```\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="the example is wrong"):
+        _run_page(parse_page(page), tmp_path)
+
+
+def test_a_session_runs_and_compares_its_output(tmp_path: Path) -> None:
+    page = tmp_path / "s.md"
+    page.write_text("```console\n$ echo one; echo two; echo three\none\n...\nth...e\n"
+                    "$ true\n```\n", encoding="utf-8")
+    _run_page(parse_page(page), tmp_path)
+    page.write_text("```console\n$ echo one\ntwo\n```\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"--- got\s+one"):
+        _run_page(parse_page(page), tmp_path)
+    page.write_text("```console\n$ false\n```\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="exited 1"):
         _run_page(parse_page(page), tmp_path)
