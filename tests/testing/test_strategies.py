@@ -86,6 +86,8 @@ def test_event_hub_batches_carry_the_array_metadata(
     assert "SequenceNumberArray" in metadata or "SystemPropertiesArray" in metadata
     events = decode("eventHubTrigger", datum, metadata, pytype=list[func.EventHubEvent])
     assert len(events) == size
+    numbers = [e.sequence_number for e in events]
+    assert numbers == sorted(set(numbers))  # unique and increasing, as a broker assigns them
 
 
 @FAST

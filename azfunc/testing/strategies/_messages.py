@@ -156,6 +156,13 @@ def _properties() -> SearchStrategy[dict[str, Any]]:
     return st.dictionaries(readable_text(min_size=1, max_size=8), values, max_size=3)
 
 
+def _sequence_numbers(index: int, *, first: int) -> SearchStrategy[int]:
+    """Sequence numbers for the ``index``-th message of a batch: ranges that do not overlap
+    and grow with the index, so a batch's numbers are unique and increasing, as the
+    brokers assign them."""
+    return st.integers(first + index * 10**6, first + (index + 1) * 10**6 - 1)
+
+
 def _service_bus_single(draw: st.DrawFn, overrides: dict[str, Any], index: int) -> Payload:
     from .._events import service_bus_message_payload
 
@@ -163,7 +170,7 @@ def _service_bus_single(draw: st.DrawFn, overrides: dict[str, Any], index: int) 
     args = _kwargs(draw, {
         "message_id": (given["message_id"], _UUIDS),
         "delivery_count": (given["delivery_count"], st.integers(1, 10)),
-        "sequence_number": (given["sequence_number"], st.integers(index + 1, index + 10**6)),
+        "sequence_number": (given["sequence_number"], _sequence_numbers(index, first=1)),
         "enqueued_time_utc": (given["enqueued_time_utc"], times()),
         "session_id": (given["session_id"], st.none() | st.sampled_from(["s1", "s2"])),
         "content_type": (given["content_type"],
@@ -185,7 +192,7 @@ def _event_hub_single(draw: st.DrawFn, overrides: dict[str, Any], index: int) ->
     given = {key: overrides.get(key, DEFAULT) for key in _EH_FIELDS}
     args = _kwargs(draw, {
         "partition_key": (given["partition_key"], st.none() | st.sampled_from(["k1", "k2"])),
-        "sequence_number": (given["sequence_number"], st.integers(index, index + 10**6)),
+        "sequence_number": (given["sequence_number"], _sequence_numbers(index, first=0)),
         "offset": (given["offset"], st.integers(0, 10**9)),
         "enqueued_time": (given["enqueued_time"], times()),
         "properties": (given["properties"], _properties()),
