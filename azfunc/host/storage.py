@@ -53,7 +53,7 @@ from typing import Any, Final
 
 from .._errors import ConfigurationError, LeaseLostError, StorageError, WireFormatError
 from .group_commit import GroupCommit
-from .storage_lock import HostLock
+from .storage_lock import TEMP_PREFIX, TEMP_SUFFIX, HostLock
 
 __all__ = ["LocalQueue", "LocalStorage", "StoredMessage", "atomic_write"]
 
@@ -62,6 +62,8 @@ DEFAULT_TTL: Final = timedelta(days=7)
 _QUEUE_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}\Z")
 _MESSAGE: Final = ".json"  # one message's state, or a deletion mark
 _BATCH: Final = ".batch"  # the messages of one group commit
+#: writer threads per queue: while one waits for its fsync the next batch is written.
+WRITERS: Final = 3
 _CONTAINER_RE: Final = re.compile(r"(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,62}|\$root|\$web)\Z")
 
 
@@ -71,6 +73,13 @@ def _now() -> datetime:
 
 def _etag(stat: os.stat_result) -> str:
     return f"{stat.st_mtime_ns:x}-{stat.st_size:x}-{stat.st_ino:x}"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is written: the store's one write to a file."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -83,13 +92,14 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         b'hi'
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        try:
+            _write_all(fd, data)
             if durable:
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -278,8 +288,9 @@ class LocalQueue:
         self._members: dict[str, set[str]] = {}  # batch file -> keys not deleted
         self._dead: dict[str, str] = {}  # deletion mark file -> its batch file
         self._seen: int | None = None  # the directory mtime the index reflects
+        self._writing: set[str] = set()  # batch files a writer thread is writing now
         self._commit: GroupCommit[_Put, StoredMessage] = GroupCommit(
-            self._flush, name=f"azfunc-queue-{self.name}"
+            self._flush, name=f"azfunc-queue-{self.name}", writers=WRITERS
         )
 
     def _name(self, message: StoredMessage) -> str:
@@ -311,7 +322,8 @@ class LocalQueue:
             del self._members[batch]
         for mark in [m for m in self._dead if m not in on_disk]:
             del self._dead[mark]
-        known = set(self._home.values()) | self._members.keys() | self._dead.keys()
+        known = (set(self._home.values()) | self._members.keys() | self._dead.keys()
+                 | self._writing)
         fresh = sorted(on_disk - known)
         for file_name in fresh:  # single messages and marks first: they win over batches
             if file_name.endswith(_MESSAGE):
@@ -435,12 +447,13 @@ class LocalQueue:
         if origin is None or members is None:
             self._remove_file(key)  # a message with its own file only
         else:
-            members.discard(key)
-            if members:
+            if any(member != key for member in members):
                 mark = json.dumps({"deleted": True, "segment": origin}).encode()
                 self._persist(key, mark, what=f"the deletion of {key}", durable=False)
+                members.discard(key)
                 self._dead[key] = origin
             else:
+                members.discard(key)
                 self._drop_batch(origin)
                 self._remove_file(key)
         self._forget(key)
@@ -448,7 +461,10 @@ class LocalQueue:
     def _drop_batch(self, batch: str) -> None:
         """Remove a batch none of whose messages is live, then its marks (under the lock)."""
         self._remove_file(batch)
-        _fsync_directory(self.directory)  # the batch is gone for good before its marks go
+        try:
+            _fsync_directory(self.directory)  # the batch is gone for good before its marks go
+        except OSError as exc:
+            raise StorageError(f"queue {self.name!r}: cannot sync its directory: {exc}") from exc
         self._members.pop(batch, None)
         for mark, owner in list(self._dead.items()):
             if owner == batch:
@@ -456,30 +472,53 @@ class LocalQueue:
                 del self._dead[mark]
 
     def _flush(self, items: list[_Put]) -> list[StoredMessage]:
-        """Write one group commit's messages as one batch file (on the writer thread)."""
+        """Write one group commit's messages as one batch file (on a writer thread).
+
+        The file is written and synced outside the lock, so a second writer thread can
+        write the next batch meanwhile (the file system then commits both at once) and
+        leases go on; the messages join the index only once their file is durable.
+        """
         now = _now()
         with self._lock:
             self._sync()
             messages: list[StoredMessage] = []
-            for offset, item in enumerate(items, start=1):
+            for item in items:
+                self._sequence += 1
                 messages.append(StoredMessage(
                     id=str(uuid.uuid4()),
                     body=item.body,
                     insertion_time=now,
                     expiration_time=now + item.ttl,
                     next_visible_time=now + item.visibility_delay,
-                    sequence=self._sequence + offset,
+                    sequence=self._sequence,
                 ))
             keys = [self._name(message) for message in messages]
             batch = keys[0][: -len(_MESSAGE)] + _BATCH
+            self._writing.add(batch)  # _sync leaves it to us
+            before = self._mtime()
+        try:
             payload = json.dumps({"messages": [m.to_json() for m in messages]}).encode()
-            what = f"{len(messages)} message(s)"
-            self._persist(batch, payload, what=what)
-            self._sequence += len(messages)
+            atomic_write(self.directory / batch, payload)
+        except OSError as exc:
+            with self._lock:
+                self._writing.discard(batch)
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(
+                f"queue {self.name!r}: cannot write {len(messages)} message(s): {exc}"
+            ) from exc
+        with self._lock:
+            self._writing.discard(batch)
+            if before == self._seen:
+                self._seen = self._mtime()  # our own change: nothing to re-read
+            in_order = not self._index or next(reversed(self._index)) < keys[0]
             for key, message in zip(keys, messages, strict=True):
-                self._remember(key, message, home=batch)
                 self._origin[key] = batch
-            self._members[batch] = set(keys)
+                if key not in self._home:
+                    self._remember(key, message, home=batch)
+            self._members.setdefault(batch, set(keys))
+            if not in_order:  # another writer's later batch was indexed first
+                self._index = dict(sorted(self._index.items()))
         return messages
 
     # the public API -----------------------------------------------------------------
@@ -606,6 +645,9 @@ class LocalQueue:
     ) -> StoredMessage:
         """End a lease: the message becomes visible again after ``delay``.
 
+        If the new state cannot be written the lease still ends in memory (and the error
+        is raised): a full disk does not hide the message until its lease runs out.
+
         Raises:
             LeaseLostError: if the message is gone or the pop receipt is stale.
             StorageError: if the message cannot be written.
@@ -615,7 +657,13 @@ class LocalQueue:
             updated = replace(
                 message, next_visible_time=_now() + delay, pop_receipt=secrets.token_urlsafe(12)
             )
-            self._set_state(key, updated)
+            try:
+                self._set_state(key, updated)
+            except StorageError:
+                # the disk refused (full?): the index still ends the lease, so the message
+                # is retried once space returns; on disk the old lease runs out by itself
+                self._index[key] = updated
+                raise
             return updated
 
     def recover(self) -> int:
@@ -712,7 +760,8 @@ class LocalStorage:
         if not _CONTAINER_RE.match(container):
             raise ConfigurationError(f"blob path {path!r}: {container!r} is not a container name")
         parts = [part for part in name.split("/") if part]
-        if not parts or any(part in {".", ".."} or part.startswith(".tmp-") for part in parts):
+        if not parts or any(part in {".", ".."} or part.startswith(TEMP_PREFIX)
+                            for part in parts):
             raise ConfigurationError(f"blob path {path!r} needs a blob name inside its container")
         return self.root.joinpath("blobs", container, *parts)
 
@@ -774,7 +823,7 @@ class LocalStorage:
                 return []
             for directory, _, files in os.walk(base):
                 for file_name in files:
-                    if file_name.startswith(".tmp-"):
+                    if file_name.startswith(TEMP_PREFIX):
                         continue
                     full = os.path.join(directory, file_name)
                     try:
