@@ -10,8 +10,9 @@ Rules this module keeps:
   ``idle`` seconds without work); a free one takes everything pending, up to ``max_batch``
   items (a submission is never split), and hands it to ``flush`` in one call. With two,
   the next batch is written while the previous one waits for the disk, so the disk
-  commits them together; ``flush`` must allow concurrent calls then. A future is resolved only after ``flush`` returned,
-  so whatever ``flush`` makes durable is durable before the submitter hears of it.
+  commits them together; ``flush`` must allow concurrent calls then.
+* A future is resolved only after ``flush`` returned, so whatever ``flush`` makes durable
+  is durable before the submitter hears of it.
 * ``flush`` returns one result per item, in order. If it raises, every future of that batch
   gets the exception and nothing of the batch is acknowledged; the next batch is tried
   afresh (a full disk fails the writes made while it is full, not the ones after).

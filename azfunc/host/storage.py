@@ -246,12 +246,13 @@ class LocalQueue:
       holding the message and its directory entry are on disk (``fsync`` of the file and the
       directory). Puts from many threads or coroutines share a batch: one writer thread
       (:class:`~azfunc.host.group_commit.GroupCommit`) writes everything pending at once.
-    * A lease (:meth:`get`) and :meth:`release` are durable when they return (dequeue
-      counts survive a crash, so the poison queue still counts right).
-    * A :meth:`delete` is durable at once when it removes the last live message of its
-      batch; otherwise its mark is written without ``fsync`` and reaches the disk with the
-      file system's next commit. A crash before that may deliver the message once more
-      (at least once, as Azure Storage after a lost delete).
+    * A lease (:meth:`get`), a :meth:`release` and a :meth:`delete` are written (atomic
+      replace) before they return, without ``fsync``: they survive the host being killed
+      (``kill -9`` included: the data is in the kernel), and a power loss or kernel crash
+      only after the file system's next commit (seconds; ext4 commits every 5 s). What
+      such a crash can lose is a dequeue count or a delete of those last seconds, so a
+      message may run once more: at least once, never lost. A delete that removes the
+      last live message of a batch removes the batch file and syncs the directory.
     * :meth:`recover` (after a restart) changes only the in-memory index, so a host can
       start on a full disk.
 
@@ -384,7 +385,14 @@ class LocalQueue:
 
     def _read(self, path: Path) -> _FileContent | None:
         try:
-            data = json.loads(path.read_bytes())
+            raw = path.read_bytes()
+            if not raw and path.name.endswith(_MESSAGE):
+                # a lease or mark whose data a power loss took (written without fsync):
+                # the message's batch copy holds again
+                logger.debug("queue %r: %s is empty; removed", self.name, path.name)
+                path.unlink(missing_ok=True)
+                return None
+            data = json.loads(raw)
             if path.name.endswith(_BATCH):
                 rows = data["messages"] if isinstance(data, dict) else None
                 if not isinstance(rows, list):
@@ -437,7 +445,8 @@ class LocalQueue:
         origin = self._origin.get(key)
         if origin is not None:
             data["segment"] = origin
-        self._persist(key, json.dumps(data).encode(), what=f"message {message.id}")
+        self._persist(key, json.dumps(data).encode(), what=f"message {message.id}",
+                      durable=False)
         self._remember(key, message, home=key)
 
     def _remove(self, key: str) -> None:

@@ -40,16 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
 
 from _served import ServedProcess, free_port
-from harness import Case, Check, MeasureResult, Measurement
+from harness import Case, Check, Measurement, MeasureResult
 
 ROOT = Path(__file__).resolve().parents[2]
+#: where the temporary stores go: the repository's disk (not tmpfs), git-ignored.
+SCRATCH = ROOT / "bench" / ".results"
 #: durable messages per second the enqueue path must reach (issue 16).
 TARGET_PUTS = 2000.0
 THREADS = 32
 PUTS = 3000
 ROUNDS = 3
-CONNECTIONS = 32
+CONNECTIONS = 64
 HTTP_MESSAGES = 4000
+HTTP_ROUNDS = 2
 E2E_MESSAGES = 1500
 BODY = json.dumps({"order": 12345, "item": "widget", "note": "x" * 64})
 
@@ -67,6 +70,11 @@ APP = textwrap.dedent('''
     @app.queue_output(arg_name="msg", queue_name="bench-out", connection="AzureWebJobsStorage")
     def enqueue(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
         msg.set(req.get_body().decode())
+        return func.HttpResponse("ok")
+
+    @app.route(route="plain", methods=["POST"])
+    def plain(req: func.HttpRequest) -> func.HttpResponse:
+        req.get_body().decode()
         return func.HttpResponse("ok")
 
     @app.route(route="e2e", methods=["POST"])
@@ -109,26 +117,34 @@ def measure_puts() -> dict[str, float]:
     """Group-committed puts vs one fsync'd file per message, alternating rounds."""
     from azfunc.host.storage import LocalStorage, StoredMessage, atomic_write
 
+    def grouped(tmp: Path) -> float:
+        queue = LocalStorage(tmp).queue("bench")
+        rate = _threaded(PUTS, lambda _: queue.put(BODY) and None)
+        if len(queue) != PUTS // THREADS * THREADS:
+            raise AssertionError(f"group commit stored {len(queue)} of {PUTS} messages")
+        return rate
+
+    def one_file_each(tmp: Path) -> float:
+        lock = threading.Lock()
+        folder = tmp / "queues" / "bench"
+
+        def put(i: int) -> None:
+            data = json.dumps(StoredMessage(id=str(i), body=BODY.encode()).to_json())
+            with lock:  # the store's former per-queue lock around each fsync'd write
+                atomic_write(folder / f"{i:020d}.json", data.encode())
+
+        rate = _threaded(PUTS, put)
+        if len(list(folder.glob("*.json"))) != PUTS // THREADS * THREADS:
+            raise AssertionError("the baseline did not store every message")
+        return rate
+
+    SCRATCH.mkdir(parents=True, exist_ok=True)
     ours: list[float] = []
     theirs: list[float] = []
     for _ in range(ROUNDS):
-        with tempfile.TemporaryDirectory(dir=ROOT, prefix=".bench-storage-") as tmp:
-            queue = LocalStorage(Path(tmp)).queue("bench")
-            ours.append(_threaded(PUTS, lambda _: queue.put(BODY) and None))
-            if len(queue) != PUTS // THREADS * THREADS:
-                raise AssertionError(f"group commit stored {len(queue)} of {PUTS} messages")
-        with tempfile.TemporaryDirectory(dir=ROOT, prefix=".bench-storage-") as tmp:
-            lock = threading.Lock()
-            folder = Path(tmp) / "queues" / "bench"
-
-            def one_file(i: int) -> None:
-                data = json.dumps(StoredMessage(id=str(i), body=BODY.encode()).to_json())
-                with lock:  # the store's former per-queue lock around each fsync'd write
-                    atomic_write(folder / f"{i:020d}.json", data.encode())
-
-            theirs.append(_threaded(PUTS, one_file))
-            if len(list(folder.glob("*.json"))) != PUTS // THREADS * THREADS:
-                raise AssertionError("the baseline did not store every message")
+        for measure, into in ((grouped, ours), (one_file_each, theirs)):
+            with tempfile.TemporaryDirectory(dir=SCRATCH, prefix="storage-") as tmp:
+                into.append(measure(Path(tmp)))
     return {
         "group_commit_puts_per_s": statistics.median(ours),
         "fsync_per_message_puts_per_s": statistics.median(theirs),
@@ -197,7 +213,8 @@ class _Host(ServedProcess):
 
 
 def _app_dir() -> Path:
-    root = Path(tempfile.mkdtemp(dir=ROOT, prefix=".bench-storage-app-"))
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(dir=SCRATCH, prefix="storage-app-"))
     (root / "function_app.py").write_text(APP)
     (root / "host.json").write_text(json.dumps({"version": "2.0"}))
     return root
@@ -210,15 +227,23 @@ def measure_host() -> dict[str, float]:
     app_dir = _app_dir()
     try:
         with _Host(app_dir) as host:
-            warm = asyncio.run(_post_all(host.port, "/api/enqueue", 200,
-                                         lambda: BODY.encode()))
-            del warm
-            rate, latencies, _ = asyncio.run(
-                _post_all(host.port, "/api/enqueue", HTTP_MESSAGES, lambda: BODY.encode())
-            )
+            body = BODY.encode()
+            for path in ("/api/plain", "/api/enqueue"):  # warm-up
+                asyncio.run(_post_all(host.port, path, 200, lambda: body))
+            rates: dict[str, list[float]] = {"/api/plain": [], "/api/enqueue": []}
+            latencies: list[float] = []
+            for _ in range(HTTP_ROUNDS):
+                for path, into in rates.items():
+                    rate, times, _ = asyncio.run(
+                        _post_all(host.port, path, HTTP_MESSAGES // HTTP_ROUNDS, lambda: body)
+                    )
+                    into.append(rate)
+                    if path == "/api/enqueue":
+                        latencies.extend(times)
+            expected = 200 + HTTP_MESSAGES // HTTP_ROUNDS * HTTP_ROUNDS
             stored = len(LocalStorage(app_dir / ".azfunc").queue("bench-out"))
-            if stored != HTTP_MESSAGES + 200:
-                raise AssertionError(f"{stored} messages stored for {HTTP_MESSAGES + 200} 200s")
+            if stored != expected:
+                raise AssertionError(f"{stored} messages stored for {expected} answers")
             sent_rate, _, wall = asyncio.run(_post_all(
                 host.port, "/api/e2e", E2E_MESSAGES,
                 lambda: json.dumps({"sent": time.time(), "pad": "x" * 64}).encode(),
@@ -238,7 +263,11 @@ def measure_host() -> dict[str, float]:
     finally:
         shutil.rmtree(app_dir, ignore_errors=True)
     return {
-        "http_enqueue_per_s": rate,
+        "http_enqueue_per_s": statistics.median(rates["/api/enqueue"]),
+        "http_plain_per_s": statistics.median(rates["/api/plain"]),
+        "http_enqueue_vs_plain": statistics.median(
+            e / p for e, p in zip(rates["/api/enqueue"], rates["/api/plain"], strict=True)
+        ),
         "http_enqueue_p50_ms": _pct(latencies, 0.5) * 1000,
         "http_enqueue_p99_ms": _pct(latencies, 0.99) * 1000,
         "e2e_send_per_s": sent_rate,
@@ -265,8 +294,12 @@ def cases() -> list[Case]:
     def host() -> MeasureResult:
         found = measure_host()
         value = found["http_enqueue_per_s"]
+        checks = [Check(name="storage.http_enqueue.vs_plain_http",
+                        description="HTTP with a queue output / the same HTTP function "
+                        "without one (requests/s)", value=found["http_enqueue_vs_plain"],
+                        unit="x plain", target=0.5, target_text="report (>= 0.5x)")]
         return MeasureResult(value=value, unit="msg/s", passed=value >= TARGET_PUTS,
-                             details=found)
+                             details=found, checks=checks)
 
     return [
         Measurement(name="storage.enqueue",
