@@ -487,9 +487,9 @@ class LocalQueue:
         write the next batch meanwhile (the file system then commits both at once) and
         leases go on; the messages join the index only once their file is durable.
         """
-        now = _now()
         with self._lock:
             self._sync()
+            now = _now()  # under the lock: batches are stamped in the order they are made
             messages: list[StoredMessage] = []
             for item in items:
                 self._sequence += 1
