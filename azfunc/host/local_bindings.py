@@ -11,9 +11,10 @@ Rules this module keeps:
 * Other binding types are not emulated: their inputs read as null and their outputs are
   dropped, each with one warning per function and binding.
 * No storage I/O on the event loop: :meth:`LocalBindings.inputs` and
-  :meth:`LocalBindings.apply_outputs` run the blocking reads and writes
-  (:meth:`~LocalBindings.read_inputs`, :meth:`~LocalBindings.outputs`) on a helper thread,
-  and only when the function has a binding that touches storage.
+  :meth:`LocalBindings.apply_outputs` run the blocking reads and blob writes
+  (:meth:`~LocalBindings.read_inputs`, :meth:`~LocalBindings.start_outputs`) on a helper
+  thread, and only when the function has a binding that touches storage; queue messages
+  go to the queue's group commit and are awaited (durable) before the invocation ends.
 * Binding data is built only for the names the function's bindings use
   (:meth:`LocalBindings.expression_names`, computed once per function).
 * Failures keep their class: an unresolvable expression or name is a
@@ -26,6 +27,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
@@ -109,6 +111,7 @@ class LocalBindings:
         self.on_blob = on_blob
         self._warned: set[tuple[str, str]] = set()
         self._io: dict[tuple[str, str], bool] = {}
+        self._blob_out: dict[str, bool] = {}
         self._names: dict[str, frozenset[str]] = {}
 
     def _warn(self, info: FunctionInfo, binding: BindingInfo, what: str) -> None:
@@ -227,6 +230,23 @@ class LocalBindings:
             ConfigurationError: if a queue name or blob path cannot be resolved.
             StorageError: if a message or blob cannot be written.
         """
+        for queue, pending in self.start_outputs(info, result, data):
+            pending.result()
+            if self.on_enqueue is not None:
+                self.on_enqueue(queue)
+
+    def start_outputs(self, info: FunctionInfo, result: InvocationResult,
+                      data: Mapping[str, Any]) -> list[tuple[str, Future[Any]]]:
+        """Write the blob outputs (blocking) and submit the queue outputs (not waited for).
+
+        Returns ``(queue name, future)`` per queue output: the future is done once its
+        messages are durable (:meth:`~azfunc.host.storage.LocalQueue.submit`).
+
+        Raises:
+            ConfigurationError: if a queue name or blob path cannot be resolved.
+            StorageError: if a blob cannot be written.
+        """
+        pending: list[tuple[str, Future[Any]]] = []
         for binding in info.bindings:
             if binding.direction == "in":
                 continue
@@ -237,12 +257,10 @@ class LocalBindings:
                 continue
             kind = binding.type.lower()
             if kind == "queue":
-                name = self.queue_name(binding, data)
-                queue = self.storage.queue(name)
-                for item in _queue_items(datum):
-                    queue.put(item)
-                if self.on_enqueue is not None:
-                    self.on_enqueue(queue.name)
+                queue = self.storage.queue(self.queue_name(binding, data))
+                items = _queue_items(datum)
+                if items:
+                    pending.append((queue.name, queue.submit(items)))
             elif kind == "blob":
                 payload = _blob_bytes(datum)
                 if payload is None:
@@ -253,15 +271,36 @@ class LocalBindings:
                     self.on_blob(path)
             elif kind not in _PASSIVE:
                 self._warn(info, binding, "output is dropped")
+        return pending
 
     async def apply_outputs(
         self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
     ) -> None:
-        """:meth:`outputs` on a helper thread (the hook of the HTTP frontend and triggers).
+        """Apply the outputs (the hook of the HTTP frontend and triggers), off the loop.
+
+        Blob writes run on a helper thread; queue messages are submitted to their queue's
+        group commit and awaited on the loop, holding no thread while their batch is
+        written, so many invocations share one ``fsync``.
 
         Raises:
             ConfigurationError: if a queue name or blob path cannot be resolved.
             StorageError: if a message or blob cannot be written.
         """
-        if self._needs_io(info, "out"):
-            await asyncio.to_thread(self.outputs, info, result, data)
+        if not self._needs_io(info, "out"):
+            return
+        if self._writes_blobs(info):
+            pending = await asyncio.to_thread(self.start_outputs, info, result, data)
+        else:
+            pending = self.start_outputs(info, result, data)
+        for queue, future in pending:
+            await asyncio.wrap_future(future)
+            if self.on_enqueue is not None:
+                self.on_enqueue(queue)
+
+    def _writes_blobs(self, info: FunctionInfo) -> bool:
+        found = self._blob_out.get(info.name)
+        if found is None:
+            found = self._blob_out[info.name] = any(
+                b.direction != "in" and b.type.lower() == "blob" for b in info.bindings
+            )
+        return found

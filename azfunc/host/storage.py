@@ -2,13 +2,17 @@
 
 Rules this module keeps:
 
-* Layout: ``queues/<queue>/<insertion-ns>-<id>.json`` (one file per message),
+* Layout: ``queues/<queue>/`` holds one ``*.batch`` file per group commit of puts and a
+  ``*.json`` file per message once it was leased (see :class:`LocalQueue`),
   ``blobs/<container>/<blob path>``, ``state/<name>.json`` for small host state (blob
   receipts, timer status). Queue and container names are lower-cased and checked, so a
   name can never escape the storage root.
-* Every write is atomic: a temporary file in the same directory, ``fsync``, then
-  ``os.replace`` (and an ``fsync`` of the directory), so a kill never leaves half a file
-  and nothing acknowledged is lost.
+* Every write is atomic: a temporary file in the same directory (``.tmp-*.part``, the only
+  kind of temporary file; :mod:`azfunc.host.storage_lock` removes those a kill left),
+  ``fsync``, then ``os.replace`` and an ``fsync`` of the directory, so a kill never leaves
+  half a file. Puts are group-committed: one writer thread per queue writes every message
+  pending at that moment as one batch file, and a put is acknowledged only after its batch
+  is durable (:class:`LocalQueue` says exactly what is durable when).
 * A message is *leased* by :meth:`LocalQueue.get` (dequeue count + 1, a new pop receipt,
   invisible until the lease ends) and removed only by :meth:`LocalQueue.delete` with the
   current pop receipt. :meth:`LocalQueue.release` makes it visible again after a delay
@@ -18,8 +22,10 @@ Rules this module keeps:
   lock and temporary files do not outlive it.
 * Methods are thread-safe within a process (one lock per queue) and do blocking file I/O:
   an event loop calls them through ``asyncio.to_thread`` (as :mod:`azfunc.host.triggers`
-  and :mod:`azfunc.host.local_bindings` do), never directly. The directory is meant for one
-  host process at a time.
+  does), never directly, except :meth:`LocalQueue.submit`, which never blocks and returns
+  a future the loop awaits (as :mod:`azfunc.host.local_bindings` does for queue outputs).
+  Leases live in the in-memory index; the directory is meant for one host process at a
+  time.
 * Failures of the disk (full, I/O errors) raise :class:`~azfunc.StorageError` with the
   ``OSError`` as ``__cause__``; a pop receipt that no longer holds the lease raises
   :class:`~azfunc.LeaseLostError`; an invalid queue, container or blob name
@@ -38,20 +44,26 @@ import secrets
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
 from .._errors import ConfigurationError, LeaseLostError, StorageError, WireFormatError
-from .storage_lock import HostLock
+from .group_commit import GroupCommit
+from .storage_lock import TEMP_PREFIX, TEMP_SUFFIX, HostLock
 
 __all__ = ["LocalQueue", "LocalStorage", "StoredMessage", "atomic_write"]
 
 logger = logging.getLogger("azfunc.host")
 DEFAULT_TTL: Final = timedelta(days=7)
 _QUEUE_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}\Z")
+_MESSAGE: Final = ".json"  # one message's state, or a deletion mark
+_BATCH: Final = ".batch"  # the messages of one group commit
+#: writer threads per queue: while one waits for its fsync the next batch is written.
+WRITERS: Final = 3
 _CONTAINER_RE: Final = re.compile(r"(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,62}|\$root|\$web)\Z")
 
 
@@ -61,6 +73,13 @@ def _now() -> datetime:
 
 def _etag(stat: os.stat_result) -> str:
     return f"{stat.st_mtime_ns:x}-{stat.st_size:x}-{stat.st_ino:x}"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is written: the store's one write to a file."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -73,20 +92,27 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         b'hi'
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        try:
+            _write_all(fd, data)
             if durable:
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if durable and hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    if durable:
+        _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the directory's entries (a rename, an unlink) durable; a no-op on Windows."""
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(dir_fd)
         finally:
@@ -184,14 +210,57 @@ def check_queue_name(name: str) -> str:
     return lowered
 
 
-class LocalQueue:
-    """A queue kept as one JSON file per message, indexed in memory.
+@dataclass(frozen=True, slots=True)
+class _Put:
+    """One message waiting for its group commit."""
 
-    The index (file name -> message, oldest first) is built from the directory on first
-    use and brought up to date whenever the directory changed behind this object's back
-    (another :class:`LocalStorage` on the same folder, a file dropped in by hand): only the
-    files it does not know yet are read. So :meth:`get` reads no file however many
-    messages are leased, and :meth:`delete`/:meth:`release` find a message by id at once.
+    body: bytes
+    visibility_delay: timedelta
+    ttl: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class _FileContent:
+    """What one queue file holds: a batch's messages, one message, or a deletion mark."""
+
+    messages: list[StoredMessage]
+    segment: str | None = None  # for a message or mark: the batch it was put in
+    deleted: bool = False
+
+
+class LocalQueue:
+    """A queue on disk: each group commit of puts is one batch file, leases one file each.
+
+    Files in ``queues/<queue>/`` (``<key>`` is ``<insertion-us>-<sequence>-<id>``, so file
+    names sort in insertion order):
+
+    * ``<first key>.batch``: the messages of one group commit, as put (one JSON document).
+    * ``<key>.json``: a message's current state once it was leased or released (it wins
+      over its batch's copy), or a deletion mark ``{"deleted": true}`` while its batch file
+      still holds other live messages. When the last live message of a batch is deleted,
+      the batch file goes (and the directory is synced), then its marks.
+
+    What is durable when:
+
+    * :meth:`put`, :meth:`put_many` and :meth:`submit`'s future return once the batch file
+      holding the message and its directory entry are on disk (``fsync`` of the file and the
+      directory). Puts from many threads or coroutines share a batch: one writer thread
+      (:class:`~azfunc.host.group_commit.GroupCommit`) writes everything pending at once.
+    * A lease (:meth:`get`), a :meth:`release` and a :meth:`delete` are written (atomic
+      replace) before they return, without ``fsync``: they survive the host being killed
+      (``kill -9`` included: the data is in the kernel), and a power loss or kernel crash
+      only after the file system's next commit (seconds; ext4 commits every 5 s). What
+      such a crash can lose is a dequeue count or a delete of those last seconds, so a
+      message may run once more: at least once, never lost. A delete that removes the
+      last live message of a batch removes the batch file and syncs the directory.
+    * :meth:`recover` (after a restart) changes only the in-memory index, so a host can
+      start on a full disk.
+
+    The index (key -> message, oldest first) is built from the directory on first use and
+    brought up to date whenever the directory changed behind this object's back (another
+    :class:`LocalStorage` on the same folder, a file dropped in by hand): only the files it
+    does not know yet are read. So :meth:`get` reads no file however many messages are
+    leased, and :meth:`delete`/:meth:`release` find a message by id at once.
 
     Example:
         >>> import tempfile, pathlib
@@ -212,20 +281,30 @@ class LocalQueue:
         self.directory = directory / self.name
         self._lock = threading.Lock()
         self._sequence = 0
-        #: file name -> message, in file-name (insertion) order; guarded by _lock.
+        #: key -> message, in key (insertion) order; everything below is guarded by _lock.
         self._index: dict[str, StoredMessage] = {}
-        self._names: dict[str, str] = {}  # message id -> file name
+        self._names: dict[str, str] = {}  # message id -> key
+        self._home: dict[str, str] = {}  # key -> the file holding its state (key or batch)
+        self._origin: dict[str, str] = {}  # key -> the batch file it was put in
+        self._members: dict[str, set[str]] = {}  # batch file -> keys not deleted
+        self._dead: dict[str, str] = {}  # deletion mark file -> its batch file
         self._seen: int | None = None  # the directory mtime the index reflects
+        self._writing: set[str] = set()  # batch files a writer thread is writing now
+        self._commit: GroupCommit[_Put, StoredMessage] = GroupCommit(
+            self._flush, name=f"azfunc-queue-{self.name}", writers=WRITERS
+        )
 
     def _name(self, message: StoredMessage) -> str:
         stamp = int(message.insertion_time.timestamp() * 1_000_000)
-        return f"{stamp:020d}-{message.sequence:08d}-{message.id}.json"
+        return f"{stamp:020d}-{message.sequence:08d}-{message.id}{_MESSAGE}"
 
     def _mtime(self) -> int:
         try:
             return os.stat(self.directory).st_mtime_ns
         except FileNotFoundError:
             return -1
+
+    # the index -----------------------------------------------------------------------
 
     def _sync(self) -> None:
         """Bring the index up to date with the directory (under the lock)."""
@@ -234,45 +313,96 @@ class LocalQueue:
             return
         self._seen = mtime  # first: a change made while listing is seen next time
         try:
-            on_disk = {e.name for e in os.scandir(self.directory) if e.name.endswith(".json")}
+            on_disk = {e.name for e in os.scandir(self.directory)
+                       if e.name.endswith((_MESSAGE, _BATCH))}
         except FileNotFoundError:
             on_disk = set()
-        for gone in self._index.keys() - on_disk:
-            self._names.pop(self._index.pop(gone).id, None)
-        fresh = sorted(on_disk - self._index.keys())
+        for key in [k for k, home in self._home.items() if home not in on_disk]:
+            self._forget(key)
+        for batch in [b for b in self._members if b not in on_disk]:
+            del self._members[batch]
+        for mark in [m for m in self._dead if m not in on_disk]:
+            del self._dead[mark]
+        known = (set(self._home.values()) | self._members.keys() | self._dead.keys()
+                 | self._writing)
+        fresh = sorted(on_disk - known)
+        for file_name in fresh:  # single messages and marks first: they win over batches
+            if file_name.endswith(_MESSAGE):
+                self._adopt_message(file_name)
         for file_name in fresh:
-            message = self._read(self.directory / file_name)
-            if message is not None:
-                self._index[file_name] = message
-                self._names[message.id] = file_name
-                self._sequence = max(self._sequence, message.sequence)
+            if file_name.endswith(_BATCH):
+                self._adopt_batch(file_name)
+        for mark, batch in list(self._dead.items()):
+            if batch not in self._members:  # its batch is gone: the mark is spent
+                self._remove_file(mark)
+                del self._dead[mark]
         if fresh:
             self._index = dict(sorted(self._index.items()))
 
-    def _write(self, file_name: str, message: StoredMessage) -> None:
-        """Persist ``message`` and index it (under the lock)."""
-        before = self._mtime()
-        atomic_write(self.directory / file_name, json.dumps(message.to_json()).encode())
-        self._index[file_name] = message
-        self._names[message.id] = file_name
-        if before == self._seen or self._seen is None:
-            self._seen = self._mtime()  # our own change: nothing to re-read
+    def _adopt_message(self, file_name: str) -> None:
+        content = self._read(self.directory / file_name)
+        if content is None:
+            return
+        if content.deleted:
+            self._dead[file_name] = content.segment or ""
+            self._forget(file_name)
+            return
+        message = content.messages[0]
+        self._remember(file_name, message, home=file_name)
+        if content.segment:
+            self._origin[file_name] = content.segment
 
-    def _unlink(self, file_name: str) -> None:
-        before = self._mtime()
-        try:
-            (self.directory / file_name).unlink(missing_ok=True)
-        except OSError as exc:
-            raise StorageError(f"queue {self.name!r}: cannot remove {file_name}: {exc}") from exc
-        message = self._index.pop(file_name, None)
+    def _adopt_batch(self, file_name: str) -> None:
+        content = self._read(self.directory / file_name)
+        if content is None:
+            return
+        live: set[str] = set()
+        for message in content.messages:
+            key = self._name(message)
+            self._sequence = max(self._sequence, message.sequence)
+            if key in self._dead:
+                continue
+            live.add(key)
+            self._origin[key] = file_name
+            if key not in self._home:
+                self._remember(key, message, home=file_name)
+        self._members[file_name] = live
+        if not live:
+            self._drop_batch(file_name)
+
+    def _remember(self, key: str, message: StoredMessage, *, home: str) -> None:
+        self._index[key] = message
+        self._names[message.id] = key
+        self._home[key] = home
+        self._sequence = max(self._sequence, message.sequence)
+
+    def _forget(self, key: str) -> None:
+        message = self._index.pop(key, None)
         if message is not None:
             self._names.pop(message.id, None)
-        if before == self._seen:
-            self._seen = self._mtime()
+        self._home.pop(key, None)
+        self._origin.pop(key, None)
 
-    def _read(self, path: Path) -> StoredMessage | None:
+    def _read(self, path: Path) -> _FileContent | None:
         try:
-            return StoredMessage.from_json(json.loads(path.read_bytes()))
+            raw = path.read_bytes()
+            if not raw and path.name.endswith(_MESSAGE):
+                # a lease or mark whose data a power loss took (written without fsync):
+                # the message's batch copy holds again
+                logger.debug("queue %r: %s is empty; removed", self.name, path.name)
+                path.unlink(missing_ok=True)
+                return None
+            data = json.loads(raw)
+            if path.name.endswith(_BATCH):
+                rows = data["messages"] if isinstance(data, dict) else None
+                if not isinstance(rows, list):
+                    raise WireFormatError("a batch file holds {'messages': [...]}")
+                return _FileContent([StoredMessage.from_json(row) for row in rows])
+            segment = data.get("segment") if isinstance(data, dict) else None
+            segment = segment if isinstance(segment, str) else None
+            if isinstance(data, dict) and data.get("deleted") is True:
+                return _FileContent([], segment, deleted=True)
+            return _FileContent([StoredMessage.from_json(data)], segment)
         except FileNotFoundError:
             return None
         except (ValueError, WireFormatError):
@@ -285,6 +415,156 @@ class LocalQueue:
         except OSError as exc:
             raise StorageError(f"queue {self.name!r}: cannot read {path.name}: {exc}") from exc
 
+    # writing -------------------------------------------------------------------------
+
+    def _persist(self, file_name: str, payload: bytes, *, what: str,
+                 durable: bool = True) -> None:
+        """Write one file atomically (under the lock); our own change needs no re-read."""
+        before = self._mtime()
+        try:
+            atomic_write(self.directory / file_name, payload, durable=durable)
+        except OSError as exc:
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(f"queue {self.name!r}: cannot write {what}: {exc}") from exc
+        if before == self._seen or self._seen is None:
+            self._seen = self._mtime()
+
+    def _remove_file(self, file_name: str) -> None:
+        before = self._mtime()
+        try:
+            (self.directory / file_name).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"queue {self.name!r}: cannot remove {file_name}: {exc}") from exc
+        if before == self._seen:
+            self._seen = self._mtime()
+
+    def _set_state(self, key: str, message: StoredMessage) -> None:
+        """Persist a message's new state in its own file and index it (under the lock)."""
+        data = message.to_json()
+        origin = self._origin.get(key)
+        if origin is not None:
+            data["segment"] = origin
+        self._persist(key, json.dumps(data).encode(), what=f"message {message.id}",
+                      durable=False)
+        self._remember(key, message, home=key)
+
+    def _remove(self, key: str) -> None:
+        """Delete one message for good (under the lock)."""
+        origin = self._origin.get(key)
+        members = self._members.get(origin) if origin is not None else None
+        if origin is None or members is None:
+            self._remove_file(key)  # a message with its own file only
+        else:
+            if any(member != key for member in members):
+                mark = json.dumps({"deleted": True, "segment": origin}).encode()
+                self._persist(key, mark, what=f"the deletion of {key}", durable=False)
+                members.discard(key)
+                self._dead[key] = origin
+            else:
+                members.discard(key)
+                self._drop_batch(origin)
+                self._remove_file(key)
+        self._forget(key)
+
+    def _drop_batch(self, batch: str) -> None:
+        """Remove a batch none of whose messages is live, then its marks (under the lock)."""
+        self._remove_file(batch)
+        try:
+            _fsync_directory(self.directory)  # the batch is gone for good before its marks go
+        except OSError as exc:
+            raise StorageError(f"queue {self.name!r}: cannot sync its directory: {exc}") from exc
+        self._members.pop(batch, None)
+        for mark, owner in list(self._dead.items()):
+            if owner == batch:
+                self._remove_file(mark)
+                del self._dead[mark]
+
+    def _flush(self, items: list[_Put]) -> list[StoredMessage]:
+        """Write one group commit's messages as one batch file (on a writer thread).
+
+        The file is written and synced outside the lock, so a second writer thread can
+        write the next batch meanwhile (the file system then commits both at once) and
+        leases go on; the messages join the index only once their file is durable.
+        """
+        with self._lock:
+            self._sync()
+            now = _now()  # under the lock: batches are stamped in the order they are made
+            messages: list[StoredMessage] = []
+            for item in items:
+                self._sequence += 1
+                messages.append(StoredMessage(
+                    id=str(uuid.uuid4()),
+                    body=item.body,
+                    insertion_time=now,
+                    expiration_time=now + item.ttl,
+                    next_visible_time=now + item.visibility_delay,
+                    sequence=self._sequence,
+                ))
+            keys = [self._name(message) for message in messages]
+            batch = keys[0][: -len(_MESSAGE)] + _BATCH
+            self._writing.add(batch)  # _sync leaves it to us
+            before = self._mtime()
+        try:
+            payload = json.dumps({"messages": [m.to_json() for m in messages]}).encode()
+            atomic_write(self.directory / batch, payload)
+        except OSError as exc:
+            with self._lock:
+                self._writing.discard(batch)
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(
+                f"queue {self.name!r}: cannot write {len(messages)} message(s): {exc}"
+            ) from exc
+        with self._lock:
+            self._writing.discard(batch)
+            if before == self._seen:
+                self._seen = self._mtime()  # our own change: nothing to re-read
+            in_order = not self._index or next(reversed(self._index)) < keys[0]
+            for key, message in zip(keys, messages, strict=True):
+                self._origin[key] = batch
+                if key not in self._home:
+                    self._remember(key, message, home=batch)
+            self._members.setdefault(batch, set(keys))
+            if not in_order:  # another writer's later batch was indexed first
+                self._index = dict(sorted(self._index.items()))
+        return messages
+
+    # the public API -----------------------------------------------------------------
+
+    def submit(
+        self,
+        bodies: Sequence[bytes | str],
+        *,
+        visibility_delay: timedelta = timedelta(0),
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> Future[list[StoredMessage]]:
+        """Queue messages for the next group commit without waiting (never blocks on I/O).
+
+        The future's result is the stored messages, set once they are durable; its
+        exception a :class:`~azfunc.StorageError` if they could not be written. An event
+        loop awaits it with ``asyncio.wrap_future``.
+        """
+        items = [_Put(b.encode("utf-8") if isinstance(b, str) else bytes(b),
+                      visibility_delay, ttl) for b in bodies]
+        return self._commit.submit(items)
+
+    def put_many(
+        self,
+        bodies: Sequence[bytes | str],
+        *,
+        visibility_delay: timedelta = timedelta(0),
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> list[StoredMessage]:
+        """Add several messages in one group commit; returns once they are durable.
+
+        Raises:
+            StorageError: if the messages cannot be written (disk full, I/O error).
+        """
+        if not bodies:
+            return []
+        return self.submit(bodies, visibility_delay=visibility_delay, ttl=ttl).result()
+
     def put(
         self,
         body: bytes | str,
@@ -292,36 +572,12 @@ class LocalQueue:
         visibility_delay: timedelta = timedelta(0),
         ttl: timedelta = DEFAULT_TTL,
     ) -> StoredMessage:
-        """Add a message; it becomes visible after ``visibility_delay``.
+        """Add a message; it becomes visible after ``visibility_delay``; durable on return.
 
         Raises:
             StorageError: if the message cannot be written (disk full, I/O error).
         """
-        data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        now = _now()
-        with self._lock:
-            self._sync()
-            self._sequence += 1
-            message = StoredMessage(
-                id=str(uuid.uuid4()),
-                body=data,
-                insertion_time=now,
-                expiration_time=now + ttl,
-                next_visible_time=now + visibility_delay,
-                sequence=self._sequence,
-            )
-            self._store(self._name(message), message)
-        return message
-
-    def _store(self, file_name: str, message: StoredMessage) -> None:
-        try:
-            self._write(file_name, message)
-        except OSError as exc:
-            if isinstance(exc, StorageError):
-                raise
-            raise StorageError(
-                f"queue {self.name!r}: cannot write message {message.id}: {exc}"
-            ) from exc
+        return self.put_many([body], visibility_delay=visibility_delay, ttl=ttl)[0]
 
     def messages(self) -> list[StoredMessage]:
         """Every stored message (visible or leased), oldest first.
@@ -349,38 +605,38 @@ class LocalQueue:
             self._sync()
             expired: list[str] = []
             found: tuple[str, StoredMessage] | None = None
-            for file_name, message in self._index.items():
+            for key, message in self._index.items():
                 if message.expiration_time <= now:
-                    expired.append(file_name)
+                    expired.append(key)
                 elif message.next_visible_time <= now:
-                    found = (file_name, message)
+                    found = (key, message)
                     break
-            for file_name in expired:
-                self._unlink(file_name)
+            for key in expired:
+                self._remove(key)
             if found is None:
                 return None
-            file_name, message = found
+            key, message = found
             leased = replace(
                 message,
                 dequeue_count=message.dequeue_count + 1,
                 pop_receipt=secrets.token_urlsafe(12),
                 next_visible_time=now + lease,
             )
-            self._store(file_name, leased)
+            self._set_state(key, leased)
             return leased
 
     def _find(self, message_id: str, pop_receipt: str) -> tuple[str, StoredMessage]:
         self._sync()
-        file_name = self._names.get(message_id)
-        message = None if file_name is None else self._index.get(file_name)
-        if file_name is None or message is None:
+        key = self._names.get(message_id)
+        message = None if key is None else self._index.get(key)
+        if key is None or message is None:
             raise LeaseLostError(f"message {message_id} is not in queue {self.name!r}")
         if message.pop_receipt != pop_receipt:
             raise LeaseLostError(
                 f"message {message_id} in queue {self.name!r}: the pop receipt "
                 "does not match (the lease was lost)"
             )
-        return file_name, message
+        return key, message
 
     def delete(self, message_id: str, pop_receipt: str) -> None:
         """Remove a leased message.
@@ -390,40 +646,51 @@ class LocalQueue:
             StorageError: if the file cannot be removed.
         """
         with self._lock:
-            file_name, _ = self._find(message_id, pop_receipt)
-            self._unlink(file_name)
+            key, _ = self._find(message_id, pop_receipt)
+            self._remove(key)
 
     def release(
         self, message_id: str, pop_receipt: str, *, delay: timedelta = timedelta(0)
     ) -> StoredMessage:
         """End a lease: the message becomes visible again after ``delay``.
 
+        If the new state cannot be written the lease still ends in memory (and the error
+        is raised): a full disk does not hide the message until its lease runs out.
+
         Raises:
             LeaseLostError: if the message is gone or the pop receipt is stale.
             StorageError: if the message cannot be written.
         """
         with self._lock:
-            file_name, message = self._find(message_id, pop_receipt)
+            key, message = self._find(message_id, pop_receipt)
             updated = replace(
                 message, next_visible_time=_now() + delay, pop_receipt=secrets.token_urlsafe(12)
             )
-            self._store(file_name, updated)
+            try:
+                self._set_state(key, updated)
+            except StorageError:
+                # the disk refused (full?): the index still ends the lease, so the message
+                # is retried once space returns; on disk the old lease runs out by itself
+                self._index[key] = updated
+                raise
             return updated
 
     def recover(self) -> int:
         """Make every leased message visible now (after a restart); returns how many.
 
+        Only the in-memory index changes (the next lease writes the message), so a host
+        restarts on a full disk; the dequeue counts stay.
+
         Raises:
-            StorageError: if a message cannot be written.
+            StorageError: if the directory cannot be read.
         """
         now = _now()
         count = 0
         with self._lock:
             self._sync()
-            for file_name, message in list(self._index.items()):
+            for key, message in list(self._index.items()):
                 if message.pop_receipt and message.next_visible_time > now:
-                    self._store(file_name, replace(message, next_visible_time=now,
-                                                   pop_receipt=""))
+                    self._index[key] = replace(message, next_visible_time=now, pop_receipt="")
                     count += 1
         return count
 
@@ -435,8 +702,8 @@ class LocalQueue:
         """
         with self._lock:
             self._sync()
-            for file_name in list(self._index):
-                self._unlink(file_name)
+            for key in list(self._index):
+                self._remove(key)
 
 
 class LocalStorage:
@@ -502,7 +769,8 @@ class LocalStorage:
         if not _CONTAINER_RE.match(container):
             raise ConfigurationError(f"blob path {path!r}: {container!r} is not a container name")
         parts = [part for part in name.split("/") if part]
-        if not parts or any(part in {".", ".."} or part.startswith(".tmp-") for part in parts):
+        if not parts or any(part in {".", ".."} or part.startswith(TEMP_PREFIX)
+                            for part in parts):
             raise ConfigurationError(f"blob path {path!r} needs a blob name inside its container")
         return self.root.joinpath("blobs", container, *parts)
 
@@ -564,7 +832,7 @@ class LocalStorage:
                 return []
             for directory, _, files in os.walk(base):
                 for file_name in files:
-                    if file_name.startswith(".tmp-"):
+                    if file_name.startswith(TEMP_PREFIX):
                         continue
                     full = os.path.join(directory, file_name)
                     try:

@@ -11,7 +11,11 @@ Rules this module keeps:
 * A second host is refused with :class:`~azfunc.StorageError` naming the holder's PID, the
   directory and the way out (stop it, or share an Azure Storage account / Azurite).
 * Once the lock is held nothing else writes the directory, so temporary files a killed host
-  left behind (``.tmp-*.part`` from :func:`~azfunc.host.storage.atomic_write`) are removed.
+  left behind are removed: ``.tmp-*.part`` (:data:`TEMP_PREFIX`, :data:`TEMP_SUFFIX`) is
+  the only kind the store creates (:func:`~azfunc.host.storage.atomic_write` writes every
+  blob, state file, queue batch, lease and deletion mark through one), anywhere under the
+  store. They go before the PID is written, so a full disk gets their space back first.
+* A full disk never blocks a restart: the PID is best effort (the ``flock`` is the lock).
 """
 
 from __future__ import annotations
@@ -27,10 +31,14 @@ from .._errors import StorageError
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["HostLock", "remove_temp_files"]
+__all__ = ["TEMP_PREFIX", "TEMP_SUFFIX", "HostLock", "remove_temp_files"]
 
 logger = logging.getLogger("azfunc.host")
 LOCK_NAME = "host.lock"
+#: How every temporary file of the store is named (``.tmp-<random>.part``): the one kind
+#: :func:`~azfunc.host.storage.atomic_write` creates, for blobs, state and queue files.
+TEMP_PREFIX = ".tmp-"
+TEMP_SUFFIX = ".part"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -56,7 +64,7 @@ def remove_temp_files(root: Path) -> int:
     removed = 0
     if not root.is_dir():
         return 0
-    for path in root.rglob(".tmp-*.part"):
+    for path in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             removed += 1
@@ -108,20 +116,35 @@ class HostLock:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     raise self._refuse(_read_pid(fd)) from None
-            os.ftruncate(fd, 0)
-            os.lseek(fd, 0, os.SEEK_SET)
-            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         except StorageError:
             os.close(fd)
             raise
         except OSError as exc:
             os.close(fd)
-            raise StorageError(f"cannot write the host lock {self.path}: {exc}") from exc
+            raise StorageError(f"cannot take the host lock {self.path}: {exc}") from exc
         self._fd = fd
-        removed = remove_temp_files(self.root)
+        removed = remove_temp_files(self.root)  # first: it frees space a full disk needs
+        self._write_pid(fd)
         if removed:
             logger.info("removed %d temporary file(s) a stopped host left in %s",
                         removed, self.root)
+
+    def _write_pid(self, fd: int) -> None:
+        """Record this host's PID for a refused second host's message (best effort).
+
+        With ``flock`` the lock, not the PID, decides, so a disk too full for these bytes
+        does not block a restart: the file then names no PID and a warning says why.
+        """
+        try:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError as exc:
+            if sys.platform == "win32":  # pragma: no cover - there the PID is the lock
+                self.release()
+                raise StorageError(f"cannot write the host lock {self.path}: {exc}") from exc
+            logger.warning("cannot write the PID into %s (%s); the host holds the lock anyway",
+                           self.path, exc)
 
     def release(self) -> None:
         """Give the lock up (idempotent); the file stays, empty."""

@@ -89,17 +89,17 @@ def test_the_loop_serves_requests_while_a_queue_write_blocks(
     entered = threading.Event()
     release = threading.Event()
     released: list[bool] = []
-    put = LocalQueue.put
+    flush = LocalQueue._flush  # where a queue output's batch is written
 
-    def held_put(self: LocalQueue, body: bytes | str, **kwargs: Any) -> Any:
+    def held_flush(self: LocalQueue, items: list[Any]) -> Any:
         if self.name == "orders":
             entered.set()
             # True only if the test released it: on the loop thread the loop would be
             # stuck here and the other request could not be served
             released.append(release.wait(10))
-        return put(self, body, **kwargs)
+        return flush(self, items)
 
-    monkeypatch.setattr(LocalQueue, "put", held_put)
+    monkeypatch.setattr(LocalQueue, "_flush", held_flush)
     host = LocalHost(app_dir, poll_interval=0.02)
 
     async def main() -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from azfunc import ConfigurationError, LeaseLostError
 from azfunc.host.expressions import BlobPattern, binding_data, resolve_expression
-from azfunc.host.storage import LocalStorage, StoredMessage
+from azfunc.host.group_commit import GroupCommit
+from azfunc.host.storage import LocalQueue, LocalStorage, StoredMessage
 
 LEASE = timedelta(minutes=5)
 
@@ -184,3 +186,165 @@ def test_expression_errors_keep_their_class() -> None:
     assert info.value.__cause__ is None  # raised as itself, not re-wrapped
     with pytest.raises(ConfigurationError, match=r"\{nosuch\}"):
         resolve_expression("c/{nosuch}", {"other": 1})
+
+
+# group commit, batch files and deletion marks -------------------------------------------
+
+
+def _files(queue_dir: Path) -> list[str]:
+    return sorted(p.name for p in queue_dir.iterdir())
+
+
+def test_put_many_is_one_batch_file_and_deletes_leave_nothing(storage: LocalStorage) -> None:
+    queue = storage.queue("batched")
+    stored = queue.put_many(["a", "b", "c"])
+    assert [m.body for m in stored] == [b"a", b"b", b"c"]
+    assert [p.endswith(".batch") for p in _files(queue.directory)] == [True]
+    first = queue.get(lease=LEASE)
+    assert first is not None
+    queue.delete(first.id, first.pop_receipt)
+    # the batch still holds b and c: a's deletion is a mark beside it
+    assert sorted(p.rsplit(".", 1)[1] for p in _files(queue.directory)) == ["batch", "json"]
+    reopened = LocalStorage(storage.root).queue("batched")
+    assert [m.body for m in reopened.messages()] == [b"b", b"c"]
+    while (message := queue.get(lease=LEASE)) is not None:
+        queue.delete(message.id, message.pop_receipt)
+    assert _files(queue.directory) == []
+    assert queue.put_many([]) == []
+
+
+def test_a_restart_keeps_leases_dequeue_counts_and_deletes(tmp_path: Path) -> None:
+    first = LocalStorage(tmp_path).queue("restart")
+    first.put_many(["a", "b", "c"])
+    a = first.get(lease=LEASE)
+    b = first.get(lease=LEASE)
+    assert a is not None
+    assert b is not None
+    first.delete(a.id, a.pop_receipt)
+    first.release(b.id, b.pop_receipt)
+    second = LocalStorage(tmp_path).queue("restart")
+    assert [(m.body, m.dequeue_count) for m in second.messages()] == [(b"b", 1), (b"c", 0)]
+    with pytest.raises(LeaseLostError):
+        second.delete(a.id, a.pop_receipt)
+
+
+def test_an_empty_lease_file_falls_back_to_its_batch(tmp_path: Path) -> None:
+    queue = LocalStorage(tmp_path).queue("power")
+    queue.put_many(["a", "b"])
+    leased = queue.get(lease=LEASE)
+    assert leased is not None
+    own = [p for p in queue.directory.iterdir() if p.suffix == ".json"]
+    assert len(own) == 1
+    own[0].write_bytes(b"")  # what a power loss can leave of a write without fsync
+    again = LocalStorage(tmp_path).queue("power")
+    assert [(m.body, m.dequeue_count) for m in again.messages()] == [(b"a", 0), (b"b", 0)]
+    assert not list(queue.directory.glob("*.corrupt"))
+
+
+def test_marks_of_a_removed_batch_are_cleaned(tmp_path: Path) -> None:
+    queue = LocalStorage(tmp_path).queue("marks")
+    queue.put_many(["a", "b"])
+    leased = queue.get(lease=LEASE)
+    assert leased is not None
+    queue.delete(leased.id, leased.pop_receipt)
+    batch = next(queue.directory.glob("*.batch"))
+    batch.unlink()  # a crash after the batch went but before its marks did
+    fresh = LocalStorage(tmp_path).queue("marks")
+    assert fresh.messages() == []
+    assert _files(queue.directory) == []
+
+
+def test_group_commit_takes_everything_pending_in_one_flush() -> None:
+
+    entered = threading.Event()
+    go = threading.Event()
+    batches: list[list[int]] = []
+
+    def flush(items: list[int]) -> list[int]:
+        batches.append(items)
+        entered.set()
+        go.wait(10)
+        if 99 in items:
+            raise OSError("refused")
+        return [i * 10 for i in items]
+
+    commit: GroupCommit[int, int] = GroupCommit(flush, name="t", writers=1)
+    first = commit.submit([1])
+    assert entered.wait(10)
+    later = [commit.submit([i, i + 100]) for i in range(2, 6)]
+    go.set()
+    assert first.result(10) == [10]
+    assert [f.result(10) for f in later] == [[i * 10, (i + 100) * 10] for i in range(2, 6)]
+    assert batches == [[1], [2, 102, 3, 103, 4, 104, 5, 105]]
+    failed = commit.submit([99])
+    with pytest.raises(OSError, match="refused"):
+        failed.result(10)
+    assert commit.submit([7]).result(10) == [70]  # the next batch is tried afresh
+
+
+def test_concurrent_puts_are_all_stored_in_order_per_thread(storage: LocalStorage) -> None:
+    queue = storage.queue("concurrent")
+
+    def producer(tag: str) -> None:
+        for i in range(25):
+            queue.put(f"{tag}-{i:02d}")
+
+    threads = [threading.Thread(target=producer, args=(f"t{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bodies = [m.body.decode() for m in LocalStorage(storage.root).queue("concurrent").messages()]
+    assert len(bodies) == 200
+    for n in range(8):
+        mine = [b for b in bodies if b.startswith(f"t{n}-")]
+        assert mine == sorted(mine)  # each producer's messages stay in its order
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["put", "put_many", "get", "delete",
+                                               "release"]), st.integers(0, 5)),
+                    max_size=25))
+def test_the_disk_holds_what_the_index_holds(tmp_path: Path,
+                                             ops: list[tuple[str, int]]) -> None:
+    root = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+    queue = LocalStorage(root).queue("model")
+    leased: list[StoredMessage] = []
+    counter = 0
+    for op, n in ops:
+        if op == "put":
+            queue.put(f"m{counter}")
+            counter += 1
+        elif op == "put_many":
+            queue.put_many([f"m{counter + i}" for i in range(n)])
+            counter += n
+        elif op == "get":
+            got = queue.get(lease=LEASE)
+            if got is not None:
+                leased.append(got)
+        elif leased:
+            message = leased.pop(n % len(leased))
+            if op == "delete":
+                queue.delete(message.id, message.pop_receipt)
+            else:
+                queue.release(message.id, message.pop_receipt, delay=timedelta(hours=1))
+
+    def state(q: LocalQueue) -> list[tuple[str, bytes, int, str]]:
+        return [(m.id, m.body, m.dequeue_count, m.pop_receipt) for m in q.messages()]
+
+    assert state(LocalStorage(root).queue("model")) == state(queue)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=200) | st.text(max_size=100).map(str.encode),
+       suffix=st.sampled_from([".json", ".batch"]))
+def test_any_file_in_a_queue_folder_is_read_or_set_aside(tmp_path: Path, raw: bytes,
+                                                         suffix: str) -> None:
+    root = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+    queue = LocalStorage(root).queue("foreign")
+    queue.put("good")
+    queue.directory.joinpath(f"00000000000000000001-00000000-x{suffix}").write_bytes(raw)
+    bodies = [m.body for m in LocalStorage(root).queue("foreign").messages()]
+    assert b"good" in bodies

@@ -90,3 +90,42 @@ def test_readers_do_not_need_the_claim(tmp_path: Path) -> None:
         assert wait_for(lambda: len(holder.queue("orders")) == 1)
     finally:
         holder.release()
+
+
+#: A host killed (SIGKILL) in the middle of each kind of write the store makes: the
+#: process kills itself at the ``fsync`` of its temporary file, before the rename.
+KILLED_MID_WRITE = (
+    "import os, signal, sys; from datetime import timedelta; from pathlib import Path\n"
+    "from azfunc.host.storage import LocalStorage\n"
+    "s = LocalStorage(Path(sys.argv[1])); s.claim(); q = s.queue('orders')\n"
+    "q.put_many(['a', 'b']); leased = q.get(lease=timedelta(minutes=5))\n"
+    "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+    "{write}\n"
+)
+
+
+@pytest.mark.parametrize("write", [
+    "q.put('x')",  # a queue batch
+    "s.write_blob('c1/a.txt', b'x')",  # a blob
+    "s.save_state('receipts', {'a': 1})",  # a state document
+])
+def test_a_kill_in_the_middle_of_any_write_leaves_nothing_a_restart_keeps(
+    tmp_path: Path, write: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_WRITE.format(write=write), str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=60,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr.decode()
+    assert list(tmp_path.rglob(".tmp-*.part")), "the kill came after the write"
+    storage = LocalStorage(tmp_path)
+    storage.claim()
+    try:
+        assert not list(tmp_path.rglob(".tmp-*"))
+        queue = storage.queue("orders")
+        assert queue.recover() == 1  # the lease taken before the kill
+        assert [m.body for m in queue.messages()] == [b"a", b"b"]
+        assert storage.read_blob("c1/a.txt") is None
+        assert storage.load_state("receipts") == {}
+    finally:
+        storage.release()
