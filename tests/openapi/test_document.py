@@ -79,7 +79,8 @@ def test_typed_bodies_and_answers_have_their_model_schema(typed_app: Any) -> Non
         model = model_of(sig.annotations[info.trigger.name])
         op = by_name[name]
         if model is None:
-            assert "requestBody" not in op and "422" not in op["responses"]
+            assert "requestBody" not in op
+            assert "422" not in op["responses"]
             continue
         typed += 1
         schema = _resolve(document, op["requestBody"]["content"]["application/json"]["schema"])
@@ -103,7 +104,8 @@ def test_auth_levels_become_security(typed_app: Any) -> None:
     for _path, _method, op in _operations(document):
         level = typed_app.functions[op["summary"]].trigger.properties["authLevel"]
         if str(getattr(level, "value", level)).lower() == "anonymous":
-            assert op["security"] == [] and "401" not in op["responses"]
+            assert op["security"] == []
+            assert "401" not in op["responses"]
         else:
             assert {next(iter(s)) for s in op["security"]} == set(schemes)
             assert "401" in op["responses"]
@@ -116,11 +118,13 @@ def test_the_route_prefix_comes_from_host_json(tmp_path: Path) -> None:
                                   '{"routePrefix": "v2/shop"}}}')
     with load_app(root) as app:
         document = build_document(app.functions.values(), app.host_json)
-    assert document["paths"] and all(p.startswith("/v2/shop/") for p in document["paths"])
+    assert document["paths"]
+    assert all(p.startswith("/v2/shop/") for p in document["paths"])
     with load_app(make_app_dir(tmp_path / "bare", '{"version": "2.0", "extensions": '
                                                   '{"http": {"routePrefix": ""}}}')) as app:
         paths = build_document(app.functions.values(), app.host_json)["paths"]
-    assert "/orders" in paths and "/hello" in paths
+    assert "/orders" in paths
+    assert "/hello" in paths
 
 
 def _fn(name: str, route: str, *, methods: list[str] | None = None,
@@ -145,7 +149,8 @@ def test_disabled_functions_and_unreachable_routes_are_left_out() -> None:
     item = document["paths"]["/api/things/{id}"]
     assert [(m, op["operationId"]) for m, op in item.items()] == [
         ("get", "first"), ("post", "other_method")]
-    assert "off" not in json.dumps(document) and "shadowed" not in json.dumps(document)
+    assert "off" not in json.dumps(document)
+    assert "shadowed" not in json.dumps(document)
 
 
 def test_optional_segments_are_listed_once_per_length() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -160,7 +160,7 @@ class Order:
     id: int
     lines: list[Line]
     price: float
-    note: Optional[str] = None
+    note: str | None = None
     kind: Literal["retail", "trade"] = "retail"
     tags: dict[str, int] = dataclasses.field(default_factory=dict)
     paid: bool = False

@@ -4,7 +4,7 @@ pydantic), route constraints, optional segments, auth levels, a disabled functio
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal, Optional, TypedDict
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel
 
@@ -23,7 +23,7 @@ class Line:
 class Order:
     id: int
     lines: list[Line]
-    note: Optional[str] = None
+    note: str | None = None
     kind: Literal["retail", "trade"] = "retail"
 
 
