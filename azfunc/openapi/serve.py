@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, quote
 
 from .._errors import AzFuncError
 from ..app.loader import LoadedApp
+from ..host._asgi import Scope, Send
 from .document import build_document
 
 __all__ = ["DOCUMENT_PATH", "PAGE_PATH", "app_document", "handles", "serve_openapi",
@@ -42,8 +43,6 @@ _ASSETS: Final = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "favicon-32x32.png": "image/png",
 }
-
-Send = Any
 
 
 def handles(path: str) -> bool:
@@ -86,7 +85,7 @@ def _asset(name: str) -> bytes:
     return (folder / name).read_bytes()
 
 
-async def serve_openapi(app: LoadedApp, scope: dict[str, Any], send: Send) -> None:
+async def serve_openapi(app: LoadedApp, scope: Scope, send: Send) -> None:
     """Answer a request for which :func:`handles` is true."""
     path = scope.get("path", "/")
     method = str(scope.get("method", "GET")).upper()
@@ -119,7 +118,7 @@ async def serve_openapi(app: LoadedApp, scope: dict[str, Any], send: Send) -> No
                 [(b"cache-control", b"max-age=3600")])
 
 
-def _code(scope: dict[str, Any]) -> str | None:
+def _code(scope: Scope) -> str | None:
     raw = scope.get("query_string", b"")
     values = parse_qs(raw.decode("latin-1") if isinstance(raw, bytes) else str(raw))
     found = values.get("code")
