@@ -210,3 +210,14 @@ def test_a_model_that_cannot_be_read_is_our_error() -> None:
         BindingInfo("$return", "http", "out")))
     with pytest.raises(func.ConversionError, match="cannot read the fields of Broken"):
         build_document([info])
+
+
+def test_a_framework_app_is_its_catch_all_route() -> None:
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    app = func.AsgiFunctionApp(app=asgi, http_auth_level=func.AuthLevel.ANONYMOUS)
+    document = build_document(app.get_functions())
+    validate(document)
+    assert list(document["paths"]) == ["/api", "/api/{route}"]
+    assert len(document["paths"]["/api/{route}"]) == 7
