@@ -7,6 +7,7 @@ Rules this module keeps:
   the local host serves them), once per method it allows (all seven the host serves when
   ``methods`` is unset), operation id the function name (``<name>_<method>`` when it
   allows several, ``_<n>`` added for the n-th length of a route with optional segments).
+  Methods an OpenAPI 3.1 path item has no field for (``CONNECT``, ``QUERY``) are left out.
 * ``authLevel`` (``function`` when unset) is the operation's security: anonymous has none,
   ``function`` and ``admin`` take a key in the ``x-functions-key`` header or the ``code``
   query parameter, as the host reads them, and may answer 401.
