@@ -16,6 +16,7 @@ COMMANDS: Final = {
     "start": ("azfunc.host.cli:start_main", "run a function app on the local host"),
     "worker": ("azfunc.host.cli:worker_main", "serve a function app as a custom handler"),
     "export": ("azfunc.host.cli:export_main", "write the folder layout of a decorator app"),
+    "openapi": ("azfunc.openapi.cli:openapi_main", "write the OpenAPI document of an app"),
 }
 
 USAGE = "usage: azfunc <command> [options]\n\ncommands:\n" + "".join(

@@ -5,7 +5,9 @@ Rules this module keeps:
 * ``/<routePrefix>/...`` serves HTTP-triggered functions (see
   :mod:`azfunc.host.http_frontend`); ``POST /admin/functions/<name>`` with
   ``{"input": "..."}`` invokes any other function and answers 202, as Core Tools do;
-  ``GET /admin/host/status`` and ``GET /admin/functions`` describe the host.
+  ``GET /admin/host/status`` and ``GET /admin/functions`` describe the host;
+  ``GET /admin/openapi.json`` and ``/admin/openapi`` serve the app's OpenAPI document
+  and its docs page (:mod:`azfunc.openapi.serve`).
 * Queues and blobs live under ``<app>/.azfunc`` (:mod:`azfunc.host.storage`); queue, blob
   and timer triggers run as background loops started by the ASGI lifespan startup.
 * No blocking I/O on the event loop: storage work runs on helper threads (see
@@ -345,6 +347,12 @@ class LocalHost:
 
         path = scope["path"].rstrip("/")
         method = scope.get("method", "GET").upper()
+        if path.startswith("/admin/openapi"):  # the app's OpenAPI document and docs page
+            from ..openapi import serve
+
+            if serve.handles(path):
+                await serve.serve_openapi(self.app, {**scope, "path": path}, send)
+                return
         if path == "/admin/host/status":
             await send_json(send, 200, {"state": "Running", "inFlight": self.runtime.in_flight})
             return

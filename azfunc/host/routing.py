@@ -201,6 +201,8 @@ class _Param:
     optional: bool = False
     catch_all: bool = False
     default: str | None = None
+    #: the constraint texts as written (``int``, ``range(1,5)``), for the OpenAPI document.
+    constraints: tuple[str, ...] = ()
 
 
 def _parse_param(body: str, template: str) -> _Param:
@@ -230,8 +232,9 @@ def _parse_param(body: str, template: str) -> _Param:
     if not _NAME_RE.match(name):
         raise FunctionLoadError(f"route {template!r}: bad parameter name {name!r}")
     checks = tuple(_make_check(c) for c in constraints if c.strip())
+    texts = tuple(c.strip() for c in constraints if c.strip())
     optional = optional or catch_all or default is not None
-    return _Param(name, checks, optional, catch_all, default)
+    return _Param(name, checks, optional, catch_all, default, texts)
 
 
 _SegmentPart = str | _Param
@@ -430,6 +433,14 @@ class RouteTemplate:
         if not parts:
             raise FunctionLoadError(f"route {template!r}: empty segment")
         return parts
+
+    @property
+    def segments(self) -> tuple[tuple[str | _Param, ...], ...]:
+        """The parsed segments, literals as written and parameters (name, constraint
+        texts, optional, catch-all, default), read by :mod:`azfunc.openapi`."""
+        text = self.template.strip().strip("/")
+        return tuple(tuple(self._parse_segment(seg, self.template)) for seg in text.split("/")
+                     if text)
 
     def match(self, path: str) -> dict[str, str] | None:
         """Route values if ``path`` (without the route prefix) matches, else ``None``.

@@ -31,6 +31,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
+from .. import _typed
 from .._registry import Converter, get_binding_registry
 from ..wire.python_worker import datum_from_worker, datum_to_worker, metadata_from_worker
 
@@ -38,6 +39,7 @@ __all__ = [
     "BindingKey",
     "BridgeConverter",
     "ParamBridge",
+    "RefusedBody",
     "install_converters",
     "is_azfunc_annotation",
     "is_azfunc_value",
@@ -202,22 +204,71 @@ class BindingKey(str):
         return self is not other
 
 
+class RefusedBody:
+    """What an HTTP trigger's typed parameter receives when the body does not match its
+    model: the worker-side wrapper (:func:`~azfunc.msworker.indexing.with_azfunc_context`)
+    answers 422 with its problem details instead of calling the function."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: _typed.PayloadValidationError) -> None:
+        self.error = error
+
+    def response(self) -> Any:
+        """The 422 ``application/problem+json`` answer (RFC 9457)."""
+        import json
+
+        from ..http.response import HttpResponse
+
+        return HttpResponse(json.dumps(_typed.problem_details(self.error)), status_code=422,
+                            mimetype="application/problem+json")
+
+
+def _typed_output(binding: str, obj: Any) -> Any:
+    """A model instance (or a list of them) as JSON: a JSON response for an HTTP output,
+    JSON text for any other binding; any other value unchanged (as azfunc's own hosts)."""
+    jsonable = _typed.to_jsonable(obj)
+    if jsonable is obj:
+        return obj
+    import json
+
+    text = json.dumps(jsonable)
+    if binding.lower() == "http":
+        from ..http.response import HttpResponse
+
+        return HttpResponse(text, mimetype="application/json")
+    return text
+
+
 class ParamBridge:
-    """Answers the worker for one binding of one azfunc function, with azfunc's converter."""
+    """Answers the worker for one binding of one azfunc function, with azfunc's converter.
+
+    A parameter annotated with a model (:mod:`azfunc._typed`) is decoded as the binding
+    object and validated into the model; an HTTP body that does not match becomes a
+    :class:`RefusedBody`, any other binding's a failed invocation (the message is retried).
+    A model returned or set is encoded as JSON.
+    """
 
     def __init__(self, binding: str, azfunc: Converter, original: Any) -> None:
         self.binding = binding
         self.azfunc = azfunc
         self.original = original
         self.pytype: Any = None
+        #: the model a typed-payload parameter is validated into (``None``: not typed).
+        self.model: Any = None
 
     def check_input_type_annotation(self, pytype: Any, *args: Any) -> bool:
+        if _typed.accepts(self.binding, pytype):
+            self.model = pytype
+            return True
         ok = bool(self.azfunc.check_input_type_annotation(pytype))
         if ok:
             self.pytype = pytype
         return ok
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
+        if _typed.accepts(self.binding, pytype, output=True):
+            return True
         ok = bool(self.azfunc.check_output_type_annotation(pytype))
         if ok:
             self.pytype = pytype
@@ -233,13 +284,29 @@ class ParamBridge:
 
     def decode(self, data: Any, *, trigger_metadata: Mapping[str, Any] | None = None,
                **kwargs: Any) -> Any:
-        return self.azfunc.decode(
+        """The binding object (or, for a typed parameter, the validated model).
+
+        Raises:
+            PayloadValidationError: if a non-HTTP typed payload does not match its model.
+        """
+        value = self.azfunc.decode(
             datum_from_worker(data),
             trigger_metadata=metadata_from_worker(trigger_metadata) if trigger_metadata else {},
-            pytype=self.pytype,
+            pytype=self.pytype if self.model is None else None,
         )
+        if self.model is None:
+            return value
+        try:
+            return _typed.decode_binding_value(value, self.model)
+        except _typed.PayloadValidationError as exc:
+            if self.binding.lower() == "httptrigger":
+                return RefusedBody(exc)
+            raise
 
     def encode(self, obj: Any, *, expected_type: Any = None) -> Any:
+        typed = _typed_output(self.binding, obj)
+        if typed is not obj:
+            return datum_to_worker(self.azfunc.encode(typed, expected_type=None))
         return datum_to_worker(self.azfunc.encode(obj, expected_type=expected_type))
 
     def __repr__(self) -> str:

@@ -31,7 +31,7 @@ from .._context import Context, RetryContext, RpcException, TraceContext
 from .._errors import FunctionLoadError
 from ..app.decorators import FunctionApp
 from ..app.model import BindingInfo, FunctionInfo
-from .converters import param_key
+from .converters import RefusedBody, param_key
 
 __all__ = ["WorkerBinding", "WorkerFunction", "install_indexing", "to_azfunc_context"]
 
@@ -158,13 +158,19 @@ def to_azfunc_context(ctx: Any, *, function_directory: str) -> Context:
 
 def with_azfunc_context(info: FunctionInfo) -> Callable[..., Any]:
     """The user's function, wrapped to receive an azfunc Context when it takes ``context``
-    that no binding feeds (the worker hands over its own context object there)."""
+    that no binding feeds (the worker hands over its own context object there), and to
+    answer 422 for an HTTP body its typed parameter refused (:class:`RefusedBody`)
+    without being called."""
     func = info.func
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
         return func
-    if "context" not in params or info.binding("context") is not None:
+    wants_context = "context" in params and info.binding("context") is None
+    trigger = info.trigger
+    typed_http = (trigger is not None and trigger.type.lower() == "httptrigger"
+                  and trigger.name in params and _typed_parameter(info, trigger.name))
+    if not wants_context and not typed_http:
         return func
     try:
         directory = str(Path(inspect.getfile(inspect.unwrap(func))).parent)
@@ -174,7 +180,10 @@ def with_azfunc_context(info: FunctionInfo) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(func):
         @functools.wraps(func)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
-            if "context" in kwargs:
+            refused = _refused(kwargs)
+            if refused is not None:
+                return refused.response()
+            if wants_context and "context" in kwargs:
                 kwargs["context"] = to_azfunc_context(
                     kwargs["context"], function_directory=directory)
             return await func(*args, **kwargs)
@@ -182,10 +191,31 @@ def with_azfunc_context(info: FunctionInfo) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def run(*args: Any, **kwargs: Any) -> Any:
-        if "context" in kwargs:
+        refused = _refused(kwargs)
+        if refused is not None:
+            return refused.response()
+        if wants_context and "context" in kwargs:
             kwargs["context"] = to_azfunc_context(kwargs["context"], function_directory=directory)
         return func(*args, **kwargs)
     return run
+
+
+def _typed_parameter(info: FunctionInfo, name: str) -> bool:
+    """Whether parameter ``name`` of the function is annotated with a model."""
+    from .. import _typed
+    from .._errors import AnnotationError
+    from .._typing import unwrap_optional
+    from ..app.annotations import EMPTY, resolve_signature
+
+    try:
+        annotation = resolve_signature(info.func, info.name).annotations.get(name, EMPTY)
+    except AnnotationError:  # the worker reports the annotation itself
+        return False
+    return annotation is not EMPTY and _typed.is_model(unwrap_optional(annotation))
+
+
+def _refused(kwargs: Mapping[str, Any]) -> RefusedBody | None:
+    return next((v for v in kwargs.values() if isinstance(v, RefusedBody)), None)
 
 
 _ORIGINAL_GET_FUNCTIONS = FunctionApp.get_functions
