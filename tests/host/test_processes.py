@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from azfunc import ConfigurationError
 from azfunc.host.local import LocalHost
+from azfunc.host.preflight import check_startup
 from azfunc.host.processes import MAX_PROCESSES, SETTING, worker_process_count
 
 from .conftest import serving, wait_for
@@ -296,6 +297,13 @@ def test_azfunc_start_refuses_an_invalid_count(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert f"azfunc start: {SETTING} must be a whole number from 1 to 10, got '11'" in done.stderr
+
+
+def test_azfunc_check_names_an_invalid_count() -> None:
+    findings = check_startup([], {}, {SETTING: "zero"}, kind="decorator", root=None)
+    assert [(f.code, f.message) for f in findings] == [
+        ("worker-process-count", f"{SETTING} must be a whole number from 1 to 10, got 'zero'")]
+    assert check_startup([], {}, {SETTING: "3"}, kind="decorator", root=None) == []
 
 
 def test_one_process_keeps_invocations_in_the_host(tmp_path: Path) -> None:
