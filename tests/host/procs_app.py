@@ -96,3 +96,9 @@ def streamed(req: func.HttpRequest) -> func.HttpResponse:
         yield b"a"
 
     return func.HttpResponse(chunks())
+
+
+@app.route(route="die")
+def die(req: func.HttpRequest) -> func.HttpResponse:
+    """Ends its worker process abruptly (a crash in native code looks the same)."""
+    os._exit(3)

@@ -186,6 +186,19 @@ def test_a_response_that_cannot_leave_the_process_is_a_clear_500(served: Served)
     assert httpx.get(f"{served.url}/api/where-async", timeout=30).status_code == 200
 
 
+def test_a_worker_process_that_dies_fails_only_its_invocation(served: Served) -> None:
+    r = httpx.get(f"{served.url}/api/die", timeout=60)
+    assert r.status_code == 500
+    invocation_id = r.json()["invocationId"]
+    wait_for(lambda: f"[die] ({invocation_id})" in served.log_text()
+             and "its worker process died during the invocation" in served.log_text(),
+             timeout=30)
+    # the processes are started again for the next invocation
+    r = httpx.get(f"{served.url}/api/hello", timeout=60)
+    assert r.status_code == 200
+    assert served.proc.poll() is None
+
+
 def test_ctrl_c_drains_an_invocation_in_a_worker_process(tmp_path: Path) -> None:
     running = _serve(tmp_path)
     try:
@@ -304,6 +317,27 @@ def test_azfunc_check_names_an_invalid_count() -> None:
     assert [(f.code, f.message) for f in findings] == [
         ("worker-process-count", f"{SETTING} must be a whole number from 1 to 10, got 'zero'")]
     assert check_startup([], {}, {SETTING: "3"}, kind="decorator", root=None) == []
+
+
+def test_inputs_that_do_not_pickle_run_in_the_host(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from azfunc.app.loader import load_app
+    from azfunc.host.processes import WorkerProcesses
+
+    caplog.set_level(logging.WARNING, "azfunc.host")
+    root = _app(tmp_path)
+    with load_app(root) as loaded:
+        info = loaded.functions["hello"]
+        processes = WorkerProcesses(root, 2)
+        assert processes.runs(info)
+        sent = asyncio.run(processes.invoke(info, {"req": lambda: None}, trigger_metadata=None,
+                                            context=None, invocation_id="x"))
+        assert sent is None  # the caller runs it here
+        assert not processes.runs(info)
+        assert not processes.started
+    assert any("[hello] its inputs cannot be sent to a worker process" in rec.getMessage()
+               for rec in caplog.records)
 
 
 def test_one_process_keeps_invocations_in_the_host(tmp_path: Path) -> None:
