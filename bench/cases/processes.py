@@ -15,7 +15,9 @@ Rules this module keeps:
 * The value is the median per-round ratio ``requests/s with 2 / requests/s with 1``, by
   wall clock: the point is using a second core, which CPU time per request cannot show.
   On a 2-core machine the ideal is 2x; the host's own event loop and the client share the
-  cores, so less is expected. Reported without a target (the machine is shared).
+  cores, so less is expected. Reported without a target (the machine is shared). The
+  CPU time per request of each host, its worker processes included, is reported beside
+  it: the cost of the process hop, which background load does not disturb.
 """
 
 from __future__ import annotations
@@ -76,6 +78,20 @@ def _serve(app_dir: str, port: int) -> None:
     make_server(LocalHost(app_dir), host="127.0.0.1", port=port, log_level="error").run()
 
 
+def _tree_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` and its live descendants (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+    except (OSError, ValueError, IndexError):
+        return None
+    for child in children:
+        total += _tree_cpu(child) or 0.0
+    return total
+
+
 class Server(ServedProcess):
     """A uvicorn subprocess serving the app with ``count`` worker processes."""
 
@@ -98,8 +114,9 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return int(head.split(b" ", 2)[1]), await reader.readexactly(length)
 
 
-async def _load(port: int, duration: float, connections: int) -> float:
-    """Requests per second over ``connections`` keep-alive connections, one at a time."""
+async def _load(port: int, duration: float, connections: int) -> tuple[float, int]:
+    """(requests per second, requests) over ``connections`` keep-alive connections, one
+    request at a time each."""
     count = 0
     stop = time.perf_counter() + duration
 
@@ -117,7 +134,7 @@ async def _load(port: int, duration: float, connections: int) -> float:
 
     started = time.perf_counter()
     await asyncio.gather(*(one() for _ in range(connections)))
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), count
 
 
 async def _answer(port: int) -> bytes:
@@ -134,8 +151,11 @@ async def _answer(port: int) -> bytes:
 
 def measure(duration: float = 6.0, connections: int = 8, rounds: int = 3,
             work: int = 50000) -> dict[str, float]:
-    """Requests/s with 1 and 2 processes (medians) and their per-round ratio."""
+    """Requests/s with 1 and 2 processes (medians), their per-round ratio (``ratio``) and
+    the CPU milliseconds each host (its worker processes included) spent per request
+    (``cpu_ms_<count>``, when ``/proc`` has it): what the process hop costs."""
     samples: dict[int, list[float]] = {count: [] for count in COUNTS}
+    cpu: dict[int, list[float]] = {count: [] for count in COUNTS}
     servers: dict[int, Server] = {}
     try:
         for count in COUNTS:
@@ -148,14 +168,21 @@ def measure(duration: float = 6.0, connections: int = 8, rounds: int = 3,
             asyncio.run(_load(server.port, 0.5, connections))  # warm-up
         for _ in range(rounds):
             for count, server in servers.items():
-                samples[count].append(asyncio.run(_load(server.port, duration / rounds,
-                                                        connections)))
+                before = _tree_cpu(server.proc.pid)
+                rate, done = asyncio.run(_load(server.port, duration / rounds, connections))
+                after = _tree_cpu(server.proc.pid)
+                samples[count].append(rate)
+                if before is not None and after is not None and done:
+                    cpu[count].append((after - before) * 1000 / done)
     finally:
         for server in servers.values():
             server.close()
     found = {f"rps_{count}": statistics.median(values) for count, values in samples.items()}
     found["ratio"] = statistics.median(b / a for a, b in zip(samples[1], samples[2],
                                                              strict=True))
+    for count, values in cpu.items():
+        if values:
+            found[f"cpu_ms_{count}"] = statistics.median(values)
     return found
 
 
@@ -195,6 +222,8 @@ def main(argv: list[str]) -> int:
           f"{args.duration:g} s per host in {args.rounds} alternating rounds (medians):")
     for count in COUNTS:
         print(f"  FUNCTIONS_WORKER_PROCESS_COUNT={count}: {found[f'rps_{count}']:8.1f} req/s")
+        if f"cpu_ms_{count}" in found:
+            print(f"{'':39}{found[f'cpu_ms_{count}']:8.2f} CPU ms/request (host + workers)")
     print(f"  ratio (2 / 1, per round): {found['ratio']:.2f}x")
     return 0
 
