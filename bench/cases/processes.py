@@ -15,9 +15,11 @@ Rules this module keeps:
 * The value is the median per-round ratio ``requests/s with 2 / requests/s with 1``, by
   wall clock: the point is using a second core, which CPU time per request cannot show.
   On a 2-core machine the ideal is 2x; the host's own event loop and the client share the
-  cores, so less is expected. Reported without a target (the machine is shared). The
-  CPU time per request of each host, its worker processes included, is reported beside
-  it: the cost of the process hop, which background load does not disturb.
+  cores, so less is expected. Reported without a target: on a loaded machine the
+  kernel's fair share (per session with autogroup, per cgroup) caps the CPU all of a
+  host's processes get together, so the wall-clock ratio only means something on a quiet
+  machine. The CPU time per request of each host, its worker processes included, is
+  reported beside it: the cost of the process hop, which background load barely moves.
 """
 
 from __future__ import annotations
