@@ -422,6 +422,8 @@ def _sendable(exc: BaseException, what: str) -> BaseException:
         pickle.loads(_dumps(exc))
     except Exception:
         text = "".join(traceback.format_exception(exc)).rstrip()
-        return ProcessBoundaryError(f"{what} with a {type(exc).__name__} that cannot be sent "
+        name = type(exc).__name__
+        article = "an" if name[:1].lower() in "aeiou" else "a"
+        return ProcessBoundaryError(f"{what} with {article} {name} that cannot be sent "
                                     f"back from the worker process:\n{text}")
     return exc

@@ -102,3 +102,15 @@ def streamed(req: func.HttpRequest) -> func.HttpResponse:
 def die(req: func.HttpRequest) -> func.HttpResponse:
     """Ends its worker process abruptly (a crash in native code looks the same)."""
     os._exit(3)
+
+
+class OddError(Exception):
+    """An exception a pickle round trip cannot rebuild (its __init__ needs two values)."""
+
+    def __init__(self, code: int, why: str) -> None:
+        super().__init__(f"{code}: {why}")
+
+
+@app.route(route="odd")
+def odd(req: func.HttpRequest) -> func.HttpResponse:
+    raise OddError(7, "odd failure")

@@ -37,6 +37,17 @@ from .conftest import serving, wait_for
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.fixture(autouse=True)
+def _environ_restored() -> Iterator[None]:
+    """Loading an app puts its local.settings.json Values (FUNCTIONS_WORKER_PROCESS_COUNT
+    among them) in the environment; a host refused at construction never undoes that.
+    Restore the environment so later tests' hosts do not inherit the count."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -184,6 +195,15 @@ def test_a_response_that_cannot_leave_the_process_is_a_clear_500(served: Served)
     assert "ProcessBoundaryError" in text
     # the pool survived: the next request is served
     assert httpx.get(f"{served.url}/api/where-async", timeout=30).status_code == 200
+
+
+def test_an_exception_that_cannot_leave_the_process_keeps_its_text(served: Served) -> None:
+    r = httpx.get(f"{served.url}/api/odd", timeout=60)
+    assert r.status_code == 500
+    invocation_id = r.json()["invocationId"]
+    text = wait_for(lambda: (t := served.log_text()) and f"[odd] ({invocation_id})" in t
+                    and "OddError: 7: odd failure" in t and t, timeout=30)
+    assert "an OddError that cannot be sent back from the worker process" in text
 
 
 def test_a_worker_process_that_dies_fails_only_its_invocation(served: Served) -> None:
