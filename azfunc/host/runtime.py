@@ -618,8 +618,7 @@ class Runtime:
             self._idle.clear()
         started = time.perf_counter()
         try:
-            running: Awaitable[InvocationResult] = self._invoke(
-                info, inputs, trigger_metadata, context, invocation_id)
+            running = self._invoke(info, inputs, trigger_metadata, context, invocation_id)
             result = await (running if self.function_timeout is None else bounded(
                 running, self.function_timeout, function=info.name,
                 invocation_id=invocation_id, is_async=info.is_async))
@@ -694,42 +693,71 @@ class Runtime:
                          (time.perf_counter() - started) * 1000)
         return datum
 
-    async def _invoke(
+    def _invoke(
         self, info: FunctionInfo, inputs: Mapping[str, Any],
         trigger_metadata: Mapping[str, Any] | None, context: Context | None,
         invocation_id: str,
-    ) -> InvocationResult:
-        """One invocation, in a worker process when there are some, else here."""
+    ) -> Awaitable[InvocationResult]:
+        """One invocation: in a worker process when there are some, else here (the
+        coroutine of ``invoke_function`` itself: no extra frame on the default path)."""
         processes = self.processes
         if processes is not None and processes.runs(info):
-            result = await processes.invoke(info, inputs, trigger_metadata=trigger_metadata,
-                                            context=context, invocation_id=invocation_id)
-            if result is not None:
-                return result
+            return self._invoke_sent(processes, info, inputs, trigger_metadata, context,
+                                     invocation_id)
+        return invoke_function(
+            info, inputs, trigger_metadata=trigger_metadata, context=context,
+            registry=self.registry, executor=self.executor, invocation_id=invocation_id,
+        )
+
+    async def _invoke_sent(
+        self, processes: WorkerProcesses, info: FunctionInfo, inputs: Mapping[str, Any],
+        trigger_metadata: Mapping[str, Any] | None, context: Context | None,
+        invocation_id: str,
+    ) -> InvocationResult:
+        """:meth:`_invoke` in a worker process; here if the inputs cannot be sent."""
+        result = await processes.invoke(info, inputs, trigger_metadata=trigger_metadata,
+                                        context=context, invocation_id=invocation_id)
+        if result is not None:
+            return result
         return await invoke_function(
             info, inputs, trigger_metadata=trigger_metadata, context=context,
             registry=self.registry, executor=self.executor, invocation_id=invocation_id,
         )
 
-    async def _invoke_direct(
+    def _invoke_direct(
         self, info: FunctionInfo, call: DirectCall, value: Any,
         invocation_id: LazyInvocationId, keep: type | None,
-    ) -> tuple[Any, list[logging.LogRecord]]:
-        """One direct-path invocation, in a worker process when there are some."""
+    ) -> Awaitable[tuple[Any, list[logging.LogRecord]]]:
+        """One direct-path invocation: in a worker process when there are some, else the
+        coroutine of ``invoke_direct`` itself."""
         processes = self.processes
         if processes is not None and processes.runs(info):
-            # a child names the invocation in its log records: the id is made here
-            answer = await processes.invoke_direct(
-                info, call.input_name, value, invocation_id=invocation_id.get(), keep=keep)
-            if answer is not None:
-                datum, records = answer
-                return datum, list(records)
-        return await invoke_direct(
+            return self._invoke_direct_sent(processes, info, call, value, invocation_id, keep)
+        return self._direct_here(info, call, value, invocation_id, keep)
+
+    def _direct_here(
+        self, info: FunctionInfo, call: DirectCall, value: Any,
+        invocation_id: LazyInvocationId, keep: type | None,
+    ) -> Awaitable[tuple[Any, list[logging.LogRecord]]]:
+        return invoke_direct(
             info, call, value, root=self.root,
             invocation_id="" if call.context_name is None else invocation_id.get(),
             registry=self.registry,
             executor=None if call.plan.is_async else self.executor, keep=keep,
         )
+
+    async def _invoke_direct_sent(
+        self, processes: WorkerProcesses, info: FunctionInfo, call: DirectCall, value: Any,
+        invocation_id: LazyInvocationId, keep: type | None,
+    ) -> tuple[Any, list[logging.LogRecord]]:
+        """:meth:`_invoke_direct` in a worker process; here if ``value`` cannot be sent."""
+        # a child names the invocation in its log records: the id is made here
+        answer = await processes.invoke_direct(
+            info, call.input_name, value, invocation_id=invocation_id.get(), keep=keep)
+        if answer is not None:
+            datum, records = answer
+            return datum, list(records)
+        return await self._direct_here(info, call, value, invocation_id, keep)
 
     async def start(self) -> None:
         """Start the worker processes, if any, and wait until each loaded the app.
