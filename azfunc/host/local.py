@@ -23,6 +23,8 @@ Rules this module keeps:
   check, as a browser's preflight carries no key); ``Host.LocalHttpPort`` is read into
   :attr:`LocalHost.host_settings` for ``azfunc start``.
 * ``host.json`` ``functionTimeout`` bounds every invocation (:mod:`azfunc.host.timeouts`).
+* ``FUNCTIONS_WORKER_PROCESS_COUNT`` above 1 runs ``def`` invocations in that many worker
+  processes (:mod:`azfunc.host.processes`), started with the trigger loops.
 * Lifespan shutdown stops the loops, then waits for every invocation in flight (HTTP,
   admin, queue, blob, timer) before the thread pool is closed. Without a lifespan (an
   in-process test) HTTP and admin requests still work; triggers then run only after
@@ -56,6 +58,7 @@ from .http_frontend import (
 )
 from .keys import KeyStore, presented_key
 from .local_bindings import LocalBindings
+from .processes import WorkerProcesses, worker_process_count
 from .runtime import Runtime
 from .storage import LocalStorage
 from .timeouts import function_timeout
@@ -128,6 +131,9 @@ class LocalHost:
         self._loop: asyncio.AbstractEventLoop | None = None
         settings = dict(os.environ)
         settings.update(getattr(app, "settings", {}) or {})
+        processes = worker_process_count(settings)  # FUNCTIONS_WORKER_PROCESS_COUNT
+        if processes > 1:
+            self.runtime.processes = WorkerProcesses(app.root, processes)
         self.bindings = LocalBindings(
             self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob
         )
@@ -219,6 +225,7 @@ class LocalHost:
             await hooks.startup()
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        await self.runtime.start()  # worker processes, if any, with the app loaded
         await asyncio.to_thread(self._recover)
         runners: list[Any] = []
         for info in self.app.functions.values():

@@ -49,6 +49,7 @@ def check_startup(
         AzFuncError: never; problems are returned.
     """
     findings = list(_check_host_json(host_json, kind=kind, root=root))
+    findings += _check_settings(settings)
     for info in functions:
         findings += _check_function(info, settings)
     return findings
@@ -77,6 +78,16 @@ def _check_host_json(
         HostOptions.from_host_json(host_json)
     except AzFuncError as exc:
         yield Finding(None, None, "host-json-option", str(exc))
+
+
+def _check_settings(settings: Mapping[str, str]) -> Iterator[Finding]:
+    """App settings the host refuses to start with (``FUNCTIONS_WORKER_PROCESS_COUNT``)."""
+    from .processes import worker_process_count
+
+    try:
+        worker_process_count(settings)
+    except AzFuncError as exc:
+        yield Finding(None, None, "worker-process-count", str(exc))
 
 
 def _check_function(info: FunctionInfo, settings: Mapping[str, str]) -> Iterator[Finding]:

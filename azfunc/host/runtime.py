@@ -23,6 +23,11 @@ Rules this module keeps:
 * An invocation succeeds only once its output bindings are applied (the ``outputs`` hook
   of :meth:`Runtime.invoke`): a failing output is logged as the invocation's failure,
   with its traceback, and re-raised; "succeeded" is never logged for it.
+* With :attr:`Runtime.processes` set (``FUNCTIONS_WORKER_PROCESS_COUNT`` above 1, see
+  :mod:`azfunc.host.processes`), a ``def`` function's invocation (decode, call, encode)
+  runs in one of the worker processes instead of the thread pool; tracking, timeouts and
+  logging stay here, so nothing else changes for the caller. ``async def`` functions, and
+  invocations whose inputs cannot be sent to a process, run here as before.
 * The records a function logs are re-emitted on the ``azfunc.host`` logger prefixed with
   ``[<function>] (<invocation id>)``; a failure is logged there with its traceback and then
   re-raised for the caller to turn into a 500 / a retry.
@@ -55,6 +60,7 @@ if TYPE_CHECKING:
     from .._registry import BindingRegistry
     from ..app.invocation import DirectCall, InvocationResult
     from ..app.model import FunctionInfo
+    from .processes import WorkerProcesses
 
 __all__ = [
     "InvocationExecutor",
@@ -565,6 +571,8 @@ class Runtime:
         self._idle: asyncio.Event | None = None
         #: host.json ``functionTimeout`` in seconds (None: no limit), see timeouts.bounded
         self.function_timeout: float | None = None
+        #: the worker processes ``def`` invocations run in (None: this process's threads)
+        self.processes: WorkerProcesses | None = None
 
     @property
     def executor(self) -> InvocationPool:
@@ -610,15 +618,7 @@ class Runtime:
             self._idle.clear()
         started = time.perf_counter()
         try:
-            running = invoke_function(
-                info,
-                inputs,
-                trigger_metadata=trigger_metadata,
-                context=context,
-                registry=self.registry,
-                executor=self.executor,
-                invocation_id=invocation_id,
-            )
+            running = self._invoke(info, inputs, trigger_metadata, context, invocation_id)
             result = await (running if self.function_timeout is None else bounded(
                 running, self.function_timeout, function=info.name,
                 invocation_id=invocation_id, is_async=info.is_async))
@@ -670,12 +670,7 @@ class Runtime:
             self._idle.clear()
         started = time.perf_counter()
         try:
-            running = invoke_direct(
-                info, call, value, root=self.root,
-                invocation_id="" if call.context_name is None else invocation_id.get(),
-                registry=self.registry,
-                executor=None if call.plan.is_async else self.executor, keep=keep,
-            )
+            running = self._invoke_direct(info, call, value, invocation_id, keep)
             datum, records = await (running if self.function_timeout is None else bounded(
                 running, self.function_timeout, function=info.name,
                 invocation_id=invocation_id.get(), is_async=call.plan.is_async))
@@ -697,6 +692,81 @@ class Runtime:
             logger.debug("[%s] (%s) succeeded in %.1f ms", info.name, invocation_id.get(),
                          (time.perf_counter() - started) * 1000)
         return datum
+
+    def _invoke(
+        self, info: FunctionInfo, inputs: Mapping[str, Any],
+        trigger_metadata: Mapping[str, Any] | None, context: Context | None,
+        invocation_id: str,
+    ) -> Awaitable[InvocationResult]:
+        """One invocation: in a worker process when there are some, else here (the
+        coroutine of ``invoke_function`` itself: no extra frame on the default path)."""
+        processes = self.processes
+        if processes is not None and processes.runs(info):
+            return self._invoke_sent(processes, info, inputs, trigger_metadata, context,
+                                     invocation_id)
+        return invoke_function(
+            info, inputs, trigger_metadata=trigger_metadata, context=context,
+            registry=self.registry, executor=self.executor, invocation_id=invocation_id,
+        )
+
+    async def _invoke_sent(
+        self, processes: WorkerProcesses, info: FunctionInfo, inputs: Mapping[str, Any],
+        trigger_metadata: Mapping[str, Any] | None, context: Context | None,
+        invocation_id: str,
+    ) -> InvocationResult:
+        """:meth:`_invoke` in a worker process; here if the inputs cannot be sent."""
+        result = await processes.invoke(info, inputs, trigger_metadata=trigger_metadata,
+                                        context=context, invocation_id=invocation_id)
+        if result is not None:
+            return result
+        return await invoke_function(
+            info, inputs, trigger_metadata=trigger_metadata, context=context,
+            registry=self.registry, executor=self.executor, invocation_id=invocation_id,
+        )
+
+    def _invoke_direct(
+        self, info: FunctionInfo, call: DirectCall, value: Any,
+        invocation_id: LazyInvocationId, keep: type | None,
+    ) -> Awaitable[tuple[Any, list[logging.LogRecord]]]:
+        """One direct-path invocation: in a worker process when there are some, else the
+        coroutine of ``invoke_direct`` itself."""
+        processes = self.processes
+        if processes is not None and processes.runs(info):
+            return self._invoke_direct_sent(processes, info, call, value, invocation_id, keep)
+        return self._direct_here(info, call, value, invocation_id, keep)
+
+    def _direct_here(
+        self, info: FunctionInfo, call: DirectCall, value: Any,
+        invocation_id: LazyInvocationId, keep: type | None,
+    ) -> Awaitable[tuple[Any, list[logging.LogRecord]]]:
+        return invoke_direct(
+            info, call, value, root=self.root,
+            invocation_id="" if call.context_name is None else invocation_id.get(),
+            registry=self.registry,
+            executor=None if call.plan.is_async else self.executor, keep=keep,
+        )
+
+    async def _invoke_direct_sent(
+        self, processes: WorkerProcesses, info: FunctionInfo, call: DirectCall, value: Any,
+        invocation_id: LazyInvocationId, keep: type | None,
+    ) -> tuple[Any, list[logging.LogRecord]]:
+        """:meth:`_invoke_direct` in a worker process; here if ``value`` cannot be sent."""
+        # a child names the invocation in its log records: the id is made here
+        answer = await processes.invoke_direct(
+            info, call.input_name, value, invocation_id=invocation_id.get(), keep=keep)
+        if answer is not None:
+            datum, records = answer
+            return datum, list(records)
+        return await self._direct_here(info, call, value, invocation_id, keep)
+
+    async def start(self) -> None:
+        """Start the worker processes, if any, and wait until each loaded the app.
+
+        Raises:
+            Exception: the app's load error in a worker process.
+        """
+        if self.processes is not None:
+            await self.processes.start()
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine as a tracked background task."""
@@ -723,13 +793,19 @@ class Runtime:
                         break
 
     def close(self) -> None:
-        """Shut the thread pool down, waiting for running threads (blocks: not on a loop)."""
+        """Shut the thread pool (and the worker processes) down, waiting for them (blocks:
+        not on a loop)."""
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True)
+        if self.processes is not None:
+            self.processes.shutdown()
 
     async def aclose(self) -> None:
-        """:meth:`close`, joining the threads on a helper thread so the loop keeps running."""
+        """:meth:`close`, joining the threads and processes on a helper thread so the loop
+        keeps running."""
         executor, self._executor = self._executor, None
         if executor is not None:
             await asyncio.to_thread(executor.shutdown, wait=True)
+        if self.processes is not None:
+            await asyncio.to_thread(self.processes.shutdown)
