@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AnnotationError,
+    AppStartupError,
     ArgumentTypeError,
     ArgumentValueError,
     AzFuncError,
@@ -32,6 +33,7 @@ from ._errors import (
     IncompleteBodyError,
     LeaseLostError,
     LimitExceededError,
+    ListenError,
     RequestError,
     StorageError,
     WireFormatError,
@@ -188,6 +190,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AccessRights",
     "AnnotationError",
+    "AppStartupError",
     "AppChanges",
     "AppExtensionBase",
     "ArgumentTypeError",
@@ -253,6 +256,7 @@ __all__ = [
     "OpenAIModels",
     "OrchestrationContext",
     "Out",
+    "ListenError",
     "PromptArgument",
     "PromptInvocationContext",
     "QueueMessage",

@@ -27,6 +27,8 @@ BUILTIN_OF = {
     "FunctionLoadError": ValueError,
     "BindingNotFoundError": LookupError,
     "FunctionNotFoundError": LookupError,
+    "ListenError": OSError,
+    "AppStartupError": RuntimeError,
 }
 
 

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .._registry import BindingRegistry
     from .model import FunctionInfo
 
-__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app"]
+__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app", "locate_app"]
 
 DECORATOR_SCRIPT: Final = "function_app.py"
 #: app-level finding codes that mean no function could load.
@@ -423,6 +423,15 @@ def _load_decorator_app(
         )
     functions = [dataclasses.replace(f, directory=root) for f in apps[0].collect_functions()]
     return functions, findings
+
+
+def locate_app(path: str | os.PathLike[str]) -> Path:
+    """The root folder of the app at ``path``, found without importing anything.
+
+    Raises:
+        FunctionLoadError: if ``path`` does not exist or holds no function app.
+    """
+    return _locate(path)[0]
 
 
 def _locate(path: str | os.PathLike[str]) -> tuple[Path, Path, str]:
