@@ -171,7 +171,8 @@ def start_main(argv: Sequence[str]) -> int:
     if args.listen_fd is not None:
         import socket
 
-        return _start(args, socket.socket(fileno=args.listen_fd))
+        with socket.socket(fileno=args.listen_fd) as inherited:
+            return _start(args, inherited)
     try:
         port = args.port if args.port is not None else _settings_port(args.path)
         sock = bind_socket(args.host, port)
@@ -180,8 +181,10 @@ def start_main(argv: Sequence[str]) -> int:
     if args.reload:
         from .reload import supervise
 
-        return supervise(args.path, sock, [sys.executable, "-m", "azfunc", "start", *argv])
-    return _start(args, sock)
+        with sock:
+            return supervise(args.path, sock, [sys.executable, "-m", "azfunc", "start", *argv])
+    with sock:
+        return _start(args, sock)
 
 
 def _settings_port(path: str) -> int:
@@ -287,9 +290,9 @@ def worker_main(argv: Sequence[str]) -> int:
         worker = CustomHandlerWorker(args.path, threads=args.threads,
                                      max_body_size=args.max_body_size)
         _report_findings(worker.app)
-        sock = server.bind_socket(args.host, args.port)
-        server.serve(worker, host=args.host, port=args.port, limits=_limits(args),
-                     sockets=[sock])
+        with server.bind_socket(args.host, args.port) as sock:
+            server.serve(worker, host=args.host, port=args.port, limits=_limits(args),
+                         sockets=[sock])
     except AzFuncError as exc:
         return _failed("worker", exc)
     return ExitCode.OK
@@ -315,6 +318,10 @@ def export_main(argv: Sequence[str]) -> int:
         result = export(args.path, args.out, python=args.python, forwarding=args.forward_http)
     except AzFuncError as exc:
         return _failed("export", exc)
+    except OSError as exc:  # the output folder cannot be written (a file, no permission)
+        print(f"azfunc export: cannot write {exc.filename or args.out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return ExitCode.ENVIRONMENT
     for path in result.written:
         print(path)
     print(result.summary())

@@ -96,5 +96,5 @@ def test_the_banner_follows_the_startup_and_the_port_answers(tmp_path: Path) -> 
         wait_for(lambda: (root / "boot.mark").exists(), timeout=30)
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean shutdown, exit status 0
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
