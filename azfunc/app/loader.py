@@ -505,7 +505,7 @@ def _drop_duplicates(
         if count > 1:
             findings.append(Finding(
                 info.name, None, "duplicate-function",
-                f"cannot load the {info.name} function: {count} functions have this name; "
+                f"{count} functions have this name; "
                 "function names must be unique (use function_name(...) to rename one)",
             ))
     return kept, findings

@@ -46,7 +46,7 @@ def _report_findings(app: object) -> None:
     """Print what ``azfunc check`` would say about the app, as warnings."""
     check = getattr(app, "check", None)
     for finding in check() if callable(check) else ():
-        print(f"warning: {finding.message}", file=sys.stderr)
+        print(f"warning: {finding}", file=sys.stderr)
 
 
 def _refused(app: LoadedApp) -> bool:
