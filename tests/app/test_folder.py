@@ -66,8 +66,8 @@ def test_import_forms_that_must_fail(fixtures: Path, function: str, missing: str
     assert str(finding) == f"{function}: {finding.message}"
     assert f"No module named '{missing}'" in finding.message
     assert isinstance(finding.exception, ModuleNotFoundError)
-    with pytest.raises(func.FunctionLoadError,
-                       match=f"cannot load the {function} function: .*No module named '{missing}'"):
+    expected = f"cannot load the {function} function: .*No module named '{missing}'"
+    with pytest.raises(func.FunctionLoadError, match=expected):
         app.function(function)
 
 
