@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AnnotationError,
+    AppStartupError,
     ArgumentTypeError,
     ArgumentValueError,
     AzFuncError,
@@ -32,6 +33,7 @@ from ._errors import (
     IncompleteBodyError,
     LeaseLostError,
     LimitExceededError,
+    ListenError,
     PayloadValidationError,
     RequestError,
     StorageError,
@@ -192,6 +194,7 @@ __all__ = [
     "AnnotationError",
     "AppChanges",
     "AppExtensionBase",
+    "AppStartupError",
     "ArgumentTypeError",
     "ArgumentValueError",
     "AsgiFunctionApp",
@@ -247,6 +250,7 @@ __all__ = [
     "KafkaTriggerConverter",
     "LeaseLostError",
     "LimitExceededError",
+    "ListenError",
     "LoadedApp",
     "MCPToolContext",
     "McpPropertyType",

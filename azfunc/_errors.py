@@ -25,6 +25,8 @@ The tree::
     ├── ConfigurationError(ValueError)     host.json, local.settings.json, a setting, a schedule
     ├── StorageError(OSError)              the local host's queue/blob store failed (disk, I/O)
     │   └── LeaseLostError                 a queue message's lease (pop receipt) is no longer held
+    ├── ListenError(OSError)               a server cannot listen: port in use, foreign address
+    ├── AppStartupError(RuntimeError)      a served app's startup (lifespan, triggers) failed
     ├── BindingNotFoundError(LookupError)  no converter registered for a binding type
     └── FunctionNotFoundError(LookupError) an app has no function of that name
 
@@ -48,6 +50,7 @@ from typing import Any, ClassVar, NamedTuple
 
 __all__ = [
     "AnnotationError",
+    "AppStartupError",
     "ArgumentTypeError",
     "ArgumentValueError",
     "AzFuncError",
@@ -62,6 +65,7 @@ __all__ = [
     "IncompleteBodyError",
     "LeaseLostError",
     "LimitExceededError",
+    "ListenError",
     "PayloadProblem",
     "PayloadValidationError",
     "RequestError",
@@ -250,6 +254,15 @@ class StorageError(AzFuncError, OSError):
 
 class LeaseLostError(StorageError):
     """A queue message's lease is no longer held (it expired, or another consumer took it)."""
+
+
+class ListenError(AzFuncError, OSError):
+    """A server cannot listen on its address: the port is in use, or the address is not one
+    of this machine's."""
+
+
+class AppStartupError(AzFuncError, RuntimeError):
+    """A served app's startup (its ASGI lifespan, the triggers it starts) failed."""
 
 
 class BindingNotFoundError(AzFuncError, LookupError):

@@ -28,6 +28,8 @@ BUILTIN_OF = {
     "FunctionLoadError": ValueError,
     "BindingNotFoundError": LookupError,
     "FunctionNotFoundError": LookupError,
+    "ListenError": OSError,
+    "AppStartupError": RuntimeError,
 }
 
 

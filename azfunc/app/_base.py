@@ -280,11 +280,12 @@ class FunctionBuilder:
                  else normalise("auth_level", auth_level, self.name or "function"))
         function = self.render(level)
         problem = several_triggers(function) if function.triggers else (
-            f"cannot load the {function.name} function: it has no trigger; add a trigger "
+            "it has no trigger; add a trigger "
             "decorator"
         )
         if problem is not None:
-            raise FunctionLoadError(problem, function=function.name)
+            raise FunctionLoadError(f"cannot load the {function.name} function: {problem}",
+                                   function=function.name)
         return function
 
     def render(self, auth_level: str) -> Function:
@@ -365,11 +366,12 @@ class DecoratorApi:
         items = list(functions)
         for info in items:
             problem = several_triggers(info) if info.triggers else (
-                f"cannot load the {info.name} function: it has no trigger; add a trigger "
+                "it has no trigger; add a trigger "
                 "decorator"
             )
             if problem is not None:
-                raise FunctionLoadError(problem, function=info.name)
+                raise FunctionLoadError(f"cannot load the {info.name} function: {problem}",
+                                       function=info.name)
         self.validate_function_names(items)
         return items
 

@@ -10,9 +10,10 @@ Rules this module keeps:
   functions azfunc's own checks pass; ``--runtime custom`` (a custom handler, ``azfunc
   worker``) leaves those out and adds what the custom-handler protocol needs
   (``forwarding-needed``, :func:`~azfunc.app.validation.check_custom_handler`).
-* One line per problem, ``<function>: <message>``; exit status 1 when there are problems,
-  0 with a summary (functions found and their triggers) when there are none, and 2 when PATH
-  holds no function app (or the arguments are wrong).
+* One line per problem, ``<function>: <message>``; the exit status is the shared
+  :class:`~azfunc.cli.ExitCode`: 1 when there are problems, 0 with a summary (functions
+  found and their triggers) when there are none, and 2 when PATH holds no function app (or
+  the arguments are wrong).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from .._errors import FunctionLoadError
+from ..cli import ExitCode, command_parser, parse
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -32,18 +34,16 @@ __all__ = ["check_main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="azfunc check",
-        description="Validate a function app offline, with the Python worker's load rules.",
-    )
+    parser = command_parser(
+        "check", "Validate a function app offline, with the Python worker's load rules.")
     parser.add_argument("path", nargs="?", default=".", help="app folder or function_app.py")
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print problems only, no summary"
     )
     parser.add_argument(
         "--runtime", choices=("python", "custom"), default="python",
-        help="where the app will run: Microsoft's standard Python worker (default: python) "
-        "or a custom handler (azfunc worker); python adds the worker's own load checks",
+        help="where the app will run: Microsoft's standard Python worker (python) or a "
+        "custom handler (azfunc worker); python adds the worker's own load checks",
     )
     return parser
 
@@ -62,17 +62,16 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
     """
     stdout = out or sys.stdout
     stderr = err or sys.stderr
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code == 0 else 2
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
     from .loader import load_app
 
     try:
         app = load_app(args.path, apply_settings=False)
     except FunctionLoadError as exc:
         print(f"azfunc check: {exc}", file=stderr)
-        return 2
+        return ExitCode.USAGE
     with app:
         return _report(app, args.quiet, stdout, stderr, runtime=args.runtime)
 
@@ -110,7 +109,7 @@ def _report(
     if findings:
         count = len(findings)
         print(f"{count} problem{'s' if count != 1 else ''} found in {app.root}", file=stderr)
-        return 1
+        return ExitCode.APP_ERROR
     if not quiet:
         total = len(app.functions)
         print(f"{app.root}: {app.kind} app, {total} function{'s' if total != 1 else ''}",
@@ -120,4 +119,4 @@ def _report(
             shown = trigger.type if trigger is not None else "no trigger"
             flag = " (disabled)" if info.disabled else ""
             print(f"  {name}: {shown}{flag}", file=stdout)
-    return 0
+    return ExitCode.OK

@@ -6,7 +6,10 @@ Rules this module keeps:
   :mod:`azfunc.app.loader`) and checking (:mod:`azfunc.app.validation`) both produce
   findings, and neither has to import the other for it.
 * A finding names the function and the binding or parameter it concerns (``None`` for the
-  app as a whole), a stable ``code`` and the message ``azfunc check`` prints.
+  app as a whole), a stable ``code`` and the message ``azfunc check`` prints after the
+  function's name (``<function>: <message>``): the message does not repeat the name. The
+  error a finding raises on its own (:meth:`Finding.error`) says ``cannot load the <function>
+  function: <message>``.
 * A finding caused by an exception (the user's import error) keeps it, and the formatted
   traceback, so a host can log where the user's code failed; :meth:`Finding.error` turns the
   finding into the :class:`~azfunc.FunctionLoadError` to raise, chained to that exception.
@@ -28,12 +31,12 @@ class Finding:
 
     Example:
         >>> f = Finding("hello", "req", "param-without-binding",
-        ...             "cannot load the hello function: ...")
+        ...             "parameter 'req' has no binding")
         >>> str(f)
-        'hello: cannot load the hello function: ...'
+        "hello: parameter 'req' has no binding"
         >>> err = f.error()
-        >>> type(err).__name__, err.function, err.binding
-        ('FunctionLoadError', 'hello', 'req')
+        >>> str(err), err.function, err.binding
+        ("cannot load the hello function: parameter 'req' has no binding", 'hello', 'req')
     """
 
     function: str | None
@@ -69,7 +72,9 @@ class Finding:
         ``function`` and ``binding`` are set, and the exception behind the finding is its
         ``__cause__`` (as ``raise ... from exception`` would set it).
         """
-        error = FunctionLoadError(self.message, function=self.function, binding=self.binding)
+        text = (f"cannot load the {self.function} function: {self.message}"
+                if self.function else self.message)
+        error = FunctionLoadError(text, function=self.function, binding=self.binding)
         if self.exception is not None:
             error.__cause__ = self.exception
         return error

@@ -130,19 +130,19 @@ def _read_function_json(folder: Path) -> Mapping[str, Any]:
     except (OSError, ValueError) as exc:
         raise _Problem(
             "function-json-invalid",
-            f"cannot load the {folder.name} function: {FUNCTION_JSON} is not valid JSON ({exc})",
+            f"{FUNCTION_JSON} is not valid JSON ({exc})",
             function=folder.name,
         ) from None
     except RecursionError:
         raise _Problem(
             "function-json-invalid",
-            f"cannot load the {folder.name} function: {FUNCTION_JSON} is nested too deeply",
+            f"{FUNCTION_JSON} is nested too deeply",
             function=folder.name,
         ) from None
     if not isinstance(data, dict):
         raise _Problem(
             "function-json-invalid",
-            f"cannot load the {folder.name} function: {FUNCTION_JSON} must hold a JSON object",
+            f"{FUNCTION_JSON} must hold a JSON object",
             function=folder.name,
         )
     return data
@@ -155,20 +155,20 @@ def _import_entry(root: Path, folder: Path, config: Mapping[str, Any]) -> tuple[
     if not isinstance(script_file, str) or not isinstance(entry_point, str):
         raise _Problem(
             "function-json-invalid",
-            f"cannot load the {name} function: scriptFile and entryPoint must be strings",
+            "scriptFile and entryPoint must be strings",
             function=name,
         )
     script = (folder / script_file).resolve()
     if not script.is_relative_to(root.resolve()):
         raise _Problem(
             "script-file-missing",
-            f"cannot load the {name} function: scriptFile {script_file!r} is outside the app",
+            f"scriptFile {script_file!r} is outside the app",
             function=name,
         )
     if not script.is_file() or script.suffix != ".py":
         raise _Problem(
             "script-file-missing",
-            f"cannot load the {name} function: scriptFile {script_file!r} does not exist "
+            f"scriptFile {script_file!r} does not exist "
             f"(looked for {script}); create it or fix \"scriptFile\" in {FUNCTION_JSON}",
             function=name,
         )
@@ -179,7 +179,7 @@ def _import_entry(root: Path, folder: Path, config: Mapping[str, Any]) -> tuple[
         purge_app_modules(module_name)
         raise _Problem(
             "import-error",
-            f"cannot load the {name} function: importing {script_file} raised "
+            f"importing {script_file} raised "
             f"{type(exc).__name__}: {exc}",
             function=name,
         ) from exc
@@ -187,7 +187,7 @@ def _import_entry(root: Path, folder: Path, config: Mapping[str, Any]) -> tuple[
     if func is None or not callable(func):
         raise _Problem(
             "entry-point-missing",
-            f"cannot load the {name} function: {script_file} has no callable {entry_point!r}; "
+            f"{script_file} has no callable {entry_point!r}; "
             f"define `def {entry_point}(...)` or set \"entryPoint\" in {FUNCTION_JSON}",
             function=name,
         )
@@ -200,7 +200,7 @@ def _read_bindings(
     raw_bindings = config.get("bindings")
     if not isinstance(raw_bindings, list) or not raw_bindings:
         message = (
-            f"cannot load the {name} function: {FUNCTION_JSON} has no \"bindings\" "
+            f"{FUNCTION_JSON} has no \"bindings\" "
             "list; add the trigger and the other bindings"
         )
         return [], [Finding(name, None, "function-json-no-bindings", message)]
@@ -216,7 +216,7 @@ def _read_bindings(
                     name,
                     binding if isinstance(binding, str) else None,
                     "binding-invalid",
-                    f"cannot load the {name} function: {exc}",
+                    f"{exc}",
                 )
             )
     return bindings, findings

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .._registry import BindingRegistry
     from .model import FunctionInfo
 
-__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app"]
+__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app", "locate_app"]
 
 DECORATOR_SCRIPT: Final = "function_app.py"
 #: app-level finding codes that mean no function could load.
@@ -425,6 +425,15 @@ def _load_decorator_app(
     return functions, findings
 
 
+def locate_app(path: str | os.PathLike[str]) -> Path:
+    """The root folder of the app at ``path``, found without importing anything.
+
+    Raises:
+        FunctionLoadError: if ``path`` does not exist or holds no function app.
+    """
+    return _locate(path)[0]
+
+
 def _locate(path: str | os.PathLike[str]) -> tuple[Path, Path, str]:
     """(root, decorator script, kind) of the app at ``path``."""
     target = Path(path).expanduser().resolve()
@@ -496,7 +505,7 @@ def _drop_duplicates(
         if count > 1:
             findings.append(Finding(
                 info.name, None, "duplicate-function",
-                f"cannot load the {info.name} function: {count} functions have this name; "
+                f"{count} functions have this name; "
                 "function names must be unique (use function_name(...) to rename one)",
             ))
     return kept, findings

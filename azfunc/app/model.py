@@ -267,13 +267,13 @@ def several_triggers(info: FunctionInfo) -> str | None:
     Example (``...`` stands for "a function has exactly one"):
         >>> t = BindingInfo("a", "queueTrigger"), BindingInfo("b", "timerTrigger")
         >>> print(several_triggers(FunctionInfo("f", lambda a, b: None, t)))
-        cannot load the f function: it has 2 triggers ('a' (queueTrigger), 'b' (timerTrigger)); ...
+        it has 2 triggers ('a' (queueTrigger), 'b' (timerTrigger)); ...
     """
     triggers = info.triggers
     if len(triggers) <= 1:
         return None
     listed = ", ".join(f"{b.name!r} ({b.type})" for b in triggers)
-    return (f"cannot load the {info.name} function: it has {len(triggers)} triggers "
+    return (f"it has {len(triggers)} triggers "
             f"({listed}); a function has exactly one")
 
 

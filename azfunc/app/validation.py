@@ -4,8 +4,11 @@ Rules this module keeps:
 
 * Every problem is reported, not just the first: each rule yields zero or more
   :class:`Finding` objects and checking never stops early.
-* Messages name the function, the parameter or binding, and what to change, in the worker's
-  style ``cannot load the <name> function: ...``.
+* Messages name the parameter or binding and what to change; the function's name is the
+  finding's (``azfunc check`` prints ``<name>: <message>``; :meth:`Finding.error` raises
+  ``cannot load the <name> function: <message>``, the worker's style), not the message's.
+* A parameter or return annotation the binding cannot serve lists the annotations it
+  accepts, asked of the binding's converter (:func:`accepted_annotations`).
 * Converters come from the binding registry; an unknown binding type is checked as
   ``generic``. Annotations are resolved as :mod:`azfunc.app.annotations` documents;
   unannotated parameters are always accepted.
@@ -40,6 +43,8 @@ loading: ``function-json-invalid``, ``function-json-no-bindings``, ``binding-inv
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
+import enum
 import inspect
 import re
 import typing
@@ -65,13 +70,70 @@ if TYPE_CHECKING:
     from .._registry import BindingRegistry, Converter
     from .model import BindingInfo, FunctionInfo
 
-__all__ = ["Finding", "check_custom_handler", "check_function", "check_functions"]
+__all__ = ["Finding", "accepted_annotations", "check_custom_handler", "check_function",
+           "check_functions"]
 
 
 def _type_name(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__qualname__
     return re.sub(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_])", "", str(tp))
+
+
+@dataclasses.dataclass
+class _SampleModel:
+    """A typed payload, to ask :func:`azfunc._typed.accepts` whether a binding takes models."""
+
+    id: int = 0
+
+
+#: annotations always offered to a converter, before azfunc's public types.
+_BUILTIN_CANDIDATES: tuple[type, ...] = (str, bytes, bytearray, dict, list, int, float, bool)
+
+
+def accepted_annotations(binding_type: str, converter: Converter, *,
+                         output: bool = False) -> list[str]:
+    """The annotations ``converter`` accepts for a parameter (``output``: for ``Out[...]``
+    or a return): builtins and every public azfunc type, alone and as ``list[...]``, as the
+    converter's own annotation check answers; and typed models when the binding takes them.
+
+    Example:
+        >>> from azfunc._registry import get_binding_registry
+        >>> accepted_annotations("timerTrigger", get_binding_registry().get("timerTrigger"))
+        ['TimerRequest']
+    """
+    import azfunc
+
+    candidates = list(_BUILTIN_CANDIDATES)
+    for name in sorted(azfunc.__all__):
+        try:
+            obj = getattr(azfunc, name)
+        except Exception:  # an optional extra's type whose dependency is missing
+            continue
+        if isinstance(obj, type) and not issubclass(obj, (BaseException, enum.Enum)) and (
+                obj not in candidates):  # enums are str subclasses, not payload types
+            candidates.append(obj)
+    check = (converter.check_output_type_annotation if output
+             else converter.check_input_type_annotation)
+    found: list[str] = []
+    for candidate in candidates:
+        for form in (candidate, list[candidate]):  # type: ignore[valid-type]
+            try:
+                ok = bool(check(form))
+            except Exception:  # a converter's check that only expects classes
+                ok = False
+            if ok and _type_name(form) not in found:
+                found.append(_type_name(form))
+    if _typed.accepts(binding_type, _SampleModel, output=output):
+        found.append("a dataclass, TypedDict or pydantic model (the JSON body)")
+    return found
+
+
+def _accepted_text(binding_type: str, converter: Converter, *, output: bool) -> str:
+    accepted = accepted_annotations(binding_type, converter, output=output)
+    if not accepted:
+        return f"the {binding_type} binding accepts no annotation here; leave it unannotated"
+    return f"the {binding_type} binding accepts {', '.join(accepted)}"
 
 
 def _converter(
@@ -84,7 +146,7 @@ def _converter(
             info.name,
             binding.name,
             "converter-unavailable",
-            f"cannot load the {info.name} function: no converter can serve binding "
+            f"no converter can serve binding "
             f"{binding.name!r} of type {binding.type!r} ({type(exc).__name__}: {exc})",
         )
 
@@ -97,7 +159,7 @@ def _check_bindings(info: FunctionInfo) -> Iterator[Finding]:
             name,
             None,
             "no-trigger",
-            f"cannot load the {name} function: it has no trigger; add exactly one binding "
+            "it has no trigger; add exactly one binding "
             "whose type ends with \"Trigger\"",
         )
     elif (problem := several_triggers(info)) is not None:
@@ -108,7 +170,7 @@ def _check_bindings(info: FunctionInfo) -> Iterator[Finding]:
                 name,
                 binding_name,
                 "duplicate-binding",
-                f"cannot load the {name} function: binding {binding_name!r} is declared "
+                f"binding {binding_name!r} is declared "
                 f"{count} times; give each binding its own name",
             )
     ret = info.return_binding
@@ -117,7 +179,7 @@ def _check_bindings(info: FunctionInfo) -> Iterator[Finding]:
             name,
             ret.name,
             "return-direction",
-            f"cannot load the {name} function: the \"$return\" binding must have direction "
+            f"the \"$return\" binding must have direction "
             f"\"out\", not {ret.direction!r}",
         )
 
@@ -139,7 +201,7 @@ def _check_names(info: FunctionInfo) -> Iterator[Finding]:
             name,
             None,
             "function-name-invalid",
-            f"cannot load the {name} function: the Functions host refuses the name {name!r}; "
+            f"the Functions host refuses the name {name!r}; "
             "a function name starts with a letter, holds only letters, digits, '_' and '-', "
             "is at most 128 characters long and is not 'host'",
         )
@@ -151,7 +213,7 @@ def _check_names(info: FunctionInfo) -> Iterator[Finding]:
                     name,
                     binding.name,
                     "binding-name-invalid",
-                    f"cannot load the {name} function: the Functions host refuses the binding "
+                    f"the Functions host refuses the binding "
                     f"name {binding.name!r}; a binding name starts with a letter and holds "
                     "only letters and digits, at most 128 (hosts from 4.1038 also take "
                     "single underscores, older ones do not); rename the binding and its "
@@ -170,7 +232,7 @@ def _check_names(info: FunctionInfo) -> Iterator[Finding]:
                 name,
                 binding.name,
                 "binding-name-invalid",
-                f"cannot load the {name} function: the Functions host refuses the binding "
+                f"the Functions host refuses the binding "
                 f"name {binding.name!r} and {why}; rename the parameter",
             )
         exported[mapped] = binding.name
@@ -197,7 +259,8 @@ def check_function(info: FunctionInfo, registry: BindingRegistry | None = None) 
     try:
         sig = resolve_signature(info.func, info.name)
     except AnnotationError as exc:
-        findings.append(Finding(info.name, None, "annotation-unresolvable", str(exc)))
+        findings.append(Finding(info.name, None, "annotation-unresolvable",
+                                str(exc).removeprefix(f"cannot load the {info.name} function: ")))
         return findings
     findings.extend(_check_parameters(info, sig.parameters, sig.annotations, reg))
     findings.extend(_check_return(info, sig.returns, reg))
@@ -221,7 +284,7 @@ def _check_parameters(
                 name,
                 "context",
                 "context-annotation",
-                f"cannot load the {name} function: the \"context\" parameter is annotated "
+                f"the \"context\" parameter is annotated "
                 f"{_type_name(tp)}; annotate it azfunc.Context or leave it unannotated",
             )
     for param in params:
@@ -230,7 +293,7 @@ def _check_parameters(
                 name,
                 param,
                 "param-without-binding",
-                f"cannot load the {name} function: parameter {param!r} has no binding; add a "
+                f"parameter {param!r} has no binding; add a "
                 f"binding named {param!r} (function.json or decorator) or remove the parameter",
             )
     for binding_name in bound:
@@ -239,7 +302,7 @@ def _check_parameters(
                 name,
                 binding_name,
                 "binding-without-param",
-                f"cannot load the {name} function: binding {binding_name!r} "
+                f"binding {binding_name!r} "
                 f"({bound[binding_name].type}) has no parameter; add a parameter "
                 f"{binding_name!r} to the function",
             )
@@ -262,7 +325,7 @@ def _check_annotation(
             name,
             binding.name,
             "out-not-annotated",
-            f"cannot load the {name} function: binding {binding.name!r} has direction "
+            f"binding {binding.name!r} has direction "
             f"\"out\" but its parameter is annotated {_type_name(tp)}; annotate it "
             f"azfunc.Out[...]",
         )
@@ -272,7 +335,7 @@ def _check_annotation(
             name,
             binding.name,
             "in-annotated-out",
-            f"cannot load the {name} function: binding {binding.name!r} has direction "
+            f"binding {binding.name!r} has direction "
             f"\"in\" but its parameter is annotated {_type_name(tp)}; only output bindings "
             "take azfunc.Out",
         )
@@ -295,10 +358,10 @@ def _check_annotation(
             name,
             binding.name,
             "annotation-mismatch",
-            f"cannot load the {name} function: binding {binding.name!r} of type "
+            f"binding {binding.name!r} of type "
             f"{binding.type!r} cannot {'take' if annotated_out else 'give'} "
-            f"{_type_name(inner)} (parameter annotated {_type_name(tp)}); use a type the "
-            f"{binding.type} binding supports",
+            f"{_type_name(inner)} (parameter annotated {_type_name(tp)}); "
+            f"{_accepted_text(binding.type, converter, output=annotated_out)}",
         )
         return
     if not annotated_out and binding.cardinality == "many" and not is_list_like(inner):
@@ -306,7 +369,7 @@ def _check_annotation(
             name,
             binding.name,
             "cardinality-many",
-            f"cannot load the {name} function: binding {binding.name!r} has cardinality "
+            f"binding {binding.name!r} has cardinality "
             f"\"many\" but its parameter is annotated {_type_name(tp)}; annotate it "
             f"list[...] or set cardinality to \"one\"",
         )
@@ -331,9 +394,9 @@ def _check_return(info: FunctionInfo, returns: Any, reg: BindingRegistry) -> Ite
             info.name,
             ret.name,
             "return-annotation-mismatch",
-            f"cannot load the {info.name} function: its return annotation "
+            f"its return annotation "
             f"{_type_name(returns)} does not match the \"$return\" binding of type "
-            f"{ret.type!r}; return a type the {ret.type} binding supports",
+            f"{ret.type!r}; {_accepted_text(ret.type, converter, output=True)}",
         )
 
 
@@ -355,7 +418,7 @@ def check_functions(
                     shown,
                     None,
                     "duplicate-function",
-                    f"cannot load the {shown} function: {count} functions have this name; "
+                    f"{count} functions have this name; "
                     "function names must be unique (use function_name(...) to rename one)",
                 )
             )

@@ -19,19 +19,26 @@ Rules this module keeps:
   requests are answered 503.
   A timed-out request is answered ``408`` (if no response started) and its connection
   closed; the application then sees ``http.disconnect``.
+* The listening socket is bound before the application starts (:func:`bind_socket`): a port
+  in use fails with :class:`~azfunc.ListenError` before any function (a timer with
+  ``runOnStartup`` included) runs, and ``on_ready`` (the ``azfunc start`` banner) is called
+  only once the lifespan startup has finished and the socket accepts connections.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .._errors import ArgumentValueError, AzFuncError
+from .._errors import AppStartupError, ArgumentValueError, AzFuncError, ListenError
 
-__all__ = ["ServerLimits", "configure_logging", "make_server", "serve"]
+__all__ = ["ServerLimits", "bind_socket", "configure_logging", "make_server", "serve"]
 
 logger = logging.getLogger("azfunc.host")
 
@@ -258,6 +265,45 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
     return GuardedH11Protocol
 
 
+def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 2048
+                ) -> socket.socket:
+    """A socket bound to ``host:port`` and listening, inheritable by a child process.
+
+    ``SO_REUSEADDR`` is set as uvicorn sets it (a restarted host need not wait for old
+    connections in ``TIME_WAIT``); it does not let two listeners share a port.
+
+    Example:
+        >>> sock = bind_socket("127.0.0.1", 0)
+        >>> sock.getsockname()[0]
+        '127.0.0.1'
+        >>> bind_socket("127.0.0.1", sock.getsockname()[1])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        azfunc._errors.ListenError: port ... on 127.0.0.1 is in use ...
+        >>> sock.close()
+
+    Raises:
+        ListenError: if another process listens on the port, or the address cannot be
+            bound for another reason (not an address of this machine, a privileged port).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ListenError(
+                f"port {port} on {host} is in use (another azfunc start, func "
+                f"start or server?); stop that process or choose another port with --port"
+            ) from None
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
                 log_level: str = "warning", limits: ServerLimits | None = None) -> Any:
     """A ``uvicorn.Server`` for ``app`` (call ``.run()`` or ``await .serve()``).
@@ -279,18 +325,46 @@ def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
 
 
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
-          log_level: str = "warning", limits: ServerLimits | None = None) -> None:
+          log_level: str = "warning", limits: ServerLimits | None = None,
+          sockets: list[socket.socket] | None = None,
+          on_ready: Callable[[], None] | None = None) -> None:
     """Serve ``app`` until interrupted; returns after the graceful shutdown.
+
+    ``sockets`` are listening sockets to serve (:func:`bind_socket`); without them
+    ``host:port`` is bound here, before the application's startup runs. ``on_ready`` is
+    called once the startup has finished and connections are accepted.
 
     uvicorn re-raises the Ctrl-C it handled once the shutdown is complete (so that the
     process would exit as interrupted); here that ends :func:`serve` normally instead.
 
     Raises:
         AzFuncError: if uvicorn is not installed.
+        ListenError: if ``host:port`` is in use (``sockets`` not given).
+        AppStartupError: if the application's startup failed (the log says why).
     """
+    if sockets is None:
+        sockets = [bind_socket(host, port)]
     server = make_server(app, host=host, port=port, log_level=log_level, limits=limits)
+    if on_ready is not None:
+        _call_when_started(server, on_ready)
     try:
-        server.run()
+        server.run(sockets=sockets)
     except KeyboardInterrupt:
         if not server.should_exit:
             raise
+    except SystemExit as exc:  # uvicorn's exit when the lifespan startup failed
+        raise AppStartupError(
+            f"the app's startup failed (exit status {exc.code}); the log above says why"
+        ) from None
+
+
+def _call_when_started(server: Any, on_ready: Callable[[], None]) -> None:
+    """Call ``on_ready`` after ``server``'s startup, if it started (lifespan and sockets)."""
+    startup = server.startup
+
+    async def startup_then_ready(sockets: list[socket.socket] | None = None) -> None:
+        await startup(sockets=sockets)
+        if server.started and not server.should_exit:
+            on_ready()
+
+    server.startup = startup_then_ready

@@ -149,9 +149,9 @@ def trigger_problem(info: FunctionInfo) -> str | None:
     bridge refuses it while the worker indexes (through ``FunctionApp.index``, whose
     wording this is), so the failure names the function.
     """
-    if not info.triggers:
-        return f"cannot load the {info.name} function: it has no trigger; add a trigger decorator"
-    return several_triggers(info)
+    problem = several_triggers(info) if info.triggers else (
+        "it has no trigger; add a trigger decorator")
+    return None if problem is None else f"cannot load the {info.name} function: {problem}"
 
 
 def _verdict(info: FunctionInfo, checker: _Checker) -> None:

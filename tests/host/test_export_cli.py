@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def test_help_and_bad_paths(command: str, tmp_path: Path, capsys: pytest.Capture
     monkeypatch.setattr(server, "configure_logging", lambda level=0: None)
     assert main([command, "--help"]) == 0
     assert "usage" in capsys.readouterr().out
-    assert main([command, str(tmp_path / "missing")]) == 1
+    assert main([command, str(tmp_path / "missing")]) == 2  # usage: no app at PATH
     assert "does not exist" in capsys.readouterr().err
     assert main([command, "--nosuchflag"]) == 2
 
@@ -78,11 +79,17 @@ def test_worker_port_from_the_host(monkeypatch: pytest.MonkeyPatch, app_dir: Pat
     import azfunc.host.server as server
 
     calls: list[tuple[object, str, int]] = []
+    asked: list[tuple[str, int]] = []
+    real_bind = server.bind_socket
 
-    def fake_serve(app: object, *, host: str, port: int, log_level: str = "",
-                   limits: object = None) -> None:
-        calls.append((app, host, port))
+    def fake_bind(host: str, port: int) -> socket.socket:
+        asked.append((host, port))
+        return real_bind("127.0.0.1", 0)
 
+    def fake_serve(app: object, *, host: str, port: int, **_: object) -> None:
+        calls.append((app, host, asked[-1][1]))
+
+    monkeypatch.setattr(server, "bind_socket", fake_bind)
     monkeypatch.setattr(server, "serve", fake_serve)
     monkeypatch.setattr(server, "configure_logging", lambda level=0: None)
     monkeypatch.setenv("FUNCTIONS_CUSTOMHANDLER_PORT", "45678")

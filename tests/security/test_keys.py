@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import stat
 from pathlib import Path
 
@@ -174,6 +175,15 @@ def test_start_enforces_keys_off_loopback_and_prints_them_once(
     root.mkdir()
     (root / "function_app.py").write_text(APP)
     served: list[LocalHost] = []
+    bound: list[socket.socket] = []
+    real_bind = server.bind_socket
+
+    def bind_loopback(host: str, port: int) -> socket.socket:
+        # the --host addresses above need not be this machine's; the keys do not care
+        bound.append(real_bind("127.0.0.1", 0))
+        return bound[-1]
+
+    monkeypatch.setattr(server, "bind_socket", bind_loopback)
     monkeypatch.setattr(server, "serve", lambda app, **kw: served.append(app))
     monkeypatch.setattr(server, "configure_logging", lambda level=0: None)
     assert cli.start_main([str(root), *argv]) == 0
@@ -182,3 +192,5 @@ def test_start_enforces_keys_off_loopback_and_prints_them_once(
     assert served[0].keys.master_key in first
     assert cli.start_main([str(root), *argv]) == 0
     assert served[1].keys.master_key not in capsys.readouterr().out
+    for sock in bound:
+        sock.close()
