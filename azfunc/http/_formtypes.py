@@ -299,8 +299,9 @@ class FormFile:
 _SEPARATORS: Final = re.compile(r"[/\\]")
 #: C0 controls (NUL included) and DEL: never part of a name worth keeping.
 _CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f]")
-#: a Windows drive prefix (``C:``) that would make ``ntpath.join`` leave the directory.
-_DRIVE: Final = re.compile(r"^(?:[A-Za-z]:)+")
+#: a drive prefix that would make ``ntpath.join`` leave the directory: ``C:``, and any other
+#: character before a colon (``ntpath.splitdrive("0:")`` is a drive too).
+_DRIVE: Final = re.compile(r"^(?:.:)+", re.S)
 
 
 def safe_filename(raw: str) -> str:
