@@ -10,7 +10,11 @@ Rules this module keeps:
   invocation context under ``azure_functions.context`` (plus ``azure_functions.*`` keys for
   its fields, the names ``azure-functions`` uses).
 * The body reaches the app as one ``http.request`` message, or chunk by chunk when the
-  caller passes ``body=`` an async iterable (a transport that streams). After the body,
+  caller passes ``body=`` an async iterable (a transport that streams; see
+  :mod:`azfunc.adapters.streaming`). A body stream that raises
+  :class:`~azfunc.IncompleteBodyError` or :class:`~azfunc.LimitExceededError` (a cut-off
+  body) gives the app ``http.disconnect``, never a last ``http.request``, and the request
+  fails with that error unless the app completed its answer. After the body,
   ``receive`` waits until the response is complete (or abandoned) and then answers
   ``http.disconnect``, so apps that listen for a disconnect keep streaming.
 * :meth:`AsgiMiddleware.handle_async` answers as soon as the response is decided: a body
@@ -38,7 +42,7 @@ import weakref
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
-from .._errors import ConversionError
+from .._errors import ConversionError, IncompleteBodyError, LimitExceededError
 from ..http.response import HttpResponse
 from ._request import (
     client_address,
@@ -106,11 +110,13 @@ class _Exchange:
     __slots__ = (
         "abandoned",
         "body",
+        "body_error",
         "chunks",
         "complete",
         "decided",
         "head",
         "headers",
+        "lock",
         "queue",
         "status",
         "waiter",
@@ -122,6 +128,10 @@ class _Exchange:
             body if isinstance(body, bytes) else body.__aiter__()
         )
         self.head = head
+        #: why a streamed body ended early: what the request fails with if the app gives
+        #: no complete answer.
+        self.body_error: IncompleteBodyError | LimitExceededError | None = None
+        self.lock: asyncio.Lock | None = None
         self.status: int | None = None
         self.headers: Any = ()
         self.chunks: list[bytes] = []
@@ -152,11 +162,24 @@ class _Exchange:
         if type(body) is bytes:
             self.body = None
             return {"type": "http.request", "body": body, "more_body": False}
+        lock = self.lock
+        if lock is None:
+            lock = self.lock = asyncio.Lock()
         try:
-            chunk = await body.__anext__()  # type: ignore[union-attr]
+            # one reader at a time (Starlette also listens for a disconnect meanwhile):
+            # each chunk goes to one of them, as a server's receive does
+            async with lock:
+                if self.body is None:
+                    return await self.receive()
+                chunk = await body.__anext__()  # type: ignore[union-attr]
         except StopAsyncIteration:
             self.body = None
             return {"type": "http.request", "body": b"", "more_body": False}
+        except (IncompleteBodyError, LimitExceededError) as exc:
+            # a cut-off body never ends with more_body=False: the app sees the disconnect
+            self.body = None
+            self.body_error = exc
+            return {"type": "http.disconnect"}
         return {"type": "http.request", "body": bytes(chunk), "more_body": True}
 
     async def send(self, message: Message) -> None:
@@ -196,6 +219,8 @@ class _Exchange:
 
     def failed(self, error: BaseException) -> bool:
         """Whether an error the app raised fails the request (else it is only logged)."""
+        if self.body_error is not None and not self.complete:
+            return True
         if self.complete and not isinstance(error, asyncio.CancelledError):
             logger.error("the ASGI app raised after its response was complete",
                          exc_info=error)
@@ -214,6 +239,9 @@ class _Exchange:
         """The app is over (``error``: what failed it): resolve ``decided``, end the stream."""
         decided = self.decided
         assert decided is not None
+        if self.body_error is not None and not self.complete and (
+                error is not None or self.status is None):
+            error = self.body_error  # the body was cut off: that is why the app gave up
         if not decided.done():
             if error is not None:
                 decided.set_exception(error)
