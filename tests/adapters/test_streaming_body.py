@@ -69,11 +69,15 @@ def test_limits_and_cut_offs_end_with_our_own_error(
     got, error = _read(body)
     total = len(b"".join(chunks))
     if error is None:
-        assert not cut and total <= limit and total <= room
-        assert body.complete and b"".join(got) == b"".join(chunks)
+        assert not cut
+        assert total <= limit
+        assert total <= room
+        assert body.complete
+        assert b"".join(got) == b"".join(chunks)
     else:
         assert isinstance(error, (func.IncompleteBodyError, func.LimitExceededError))
-        assert body.error is error and not body.complete
+        assert body.error is error
+        assert not body.complete
         assert len(b"".join(got)) <= min(limit, room)
     body.release()
     assert budget.in_flight == 0
