@@ -67,6 +67,20 @@ _END: Final[Any] = object()
 _STREAM_AHEAD: Final = 16
 
 
+#: header name as sent -> its lower-case latin-1 bytes (bounded, grown as names are met).
+_HEADER_NAMES: dict[str, bytes] = {}
+_FORWARDED: Final = frozenset({b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
+                               b"x-forwarded-for"})
+
+
+def _header_name(name: str) -> bytes:
+    """``name`` lower-cased as ASGI bytes (raises UnicodeEncodeError beyond latin-1)."""
+    raw = name.lower().encode("latin-1")
+    if len(_HEADER_NAMES) < 512:
+        _HEADER_NAMES[name] = raw
+    return raw
+
+
 def context_keys(context: Context | None) -> dict[str, Any]:
     """The ``azure_functions.*`` scope/environ keys of an invocation context."""
     if context is None:
@@ -522,18 +536,17 @@ class AsgiMiddleware:
             ('/api/x/y', b'/api/x%2Fy', '/api', b'q=%20', ('h', 443))
         """
         view = req.headers
+        names = _HEADER_NAMES
         try:
             headers = [
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                (names.get(name) or _header_name(name), value.encode("latin-1"))
                 for name, value in view.items()
             ]
         except UnicodeEncodeError:
             headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
         get = view.get
         # the X-Forwarded-* reads only when the request has one (most have none)
-        trust = self.trust_forwarded and any(
-            name.startswith(b"x-forwarded-") for name, _ in headers
-        )
+        trust = self.trust_forwarded and any(name in _FORWARDED for name, _ in headers)
         scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
         path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path
@@ -548,8 +561,8 @@ class AsgiMiddleware:
             "method": req.method,
             "scheme": scheme,
             "path": path,
-            "raw_path": to_bytes(raw_path),
-            "query_string": to_bytes(query),
+            "raw_path": raw_path.encode("latin-1") if raw_path.isascii() else to_bytes(raw_path),
+            "query_string": query.encode("latin-1") if query.isascii() else to_bytes(query),
             "root_path": root,
             "headers": headers,
             "client": client_address(get) if trust else None,
