@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from .._errors import ConversionError
+from .._errors import ConversionError, HeaderError
 from ..http.response import HttpResponse
 from ._request import (
     ascii_digits,
@@ -260,11 +260,13 @@ class WsgiMiddleware:
         trust = self.trust_forwarded and any(key in environ for key in _FORWARDED)
         target = parse_target(req.url, get, trust_forwarded=trust)
         raw_path = target.raw_path
-        path = decode_path_latin1(raw_path)
+        escaped = "%" in raw_path
+        path = decode_path_latin1(raw_path) if escaped else raw_path
         root = self.root_path
         if root is None:
             # the route parameter is decoded text; the mount point goes back to PEP 3333 form
-            mount = mount_point(decode_path_utf8(raw_path), req.route_params, self.route_param)
+            text = decode_path_utf8(raw_path) if escaped else raw_path
+            mount = mount_point(text, req.route_params, self.route_param)
             root = mount.encode("utf-8").decode("latin-1") if mount else ""
             if not path.startswith(root):
                 root = ""
@@ -325,9 +327,8 @@ class WsgiMiddleware:
                     if chunk:
                         first = chunk
                         break
-                written = b"".join(start.written)
-                if written:
-                    first = written + first
+                if start.written:
+                    first = b"".join(start.written) + first
                 declared = _declared_length(start.headers) if first else None
                 if first and (declared is None or declared > len(first)):
                     if start.status is None:
@@ -346,10 +347,17 @@ class WsgiMiddleware:
     @staticmethod
     def _response(start: _Start, body: Any) -> HttpResponse:
         assert start.status is not None
-        pairs: list[tuple[str, str]] = []
+        pairs = start.headers  # copied (and checked) by the response's headers
         typed = False
-        for name, value in start.headers:
-            if not typed and name.lower() == "content-type":
+        for name, _ in pairs:
+            if name.lower() == "content-type":
                 typed = True
-            pairs.append((name, value))
-        return build_response(start.status, pairs, typed, body)
+                break
+        try:
+            return build_response(start.status, pairs, typed, body)
+        except HeaderError:
+            if all(type(pair) is tuple for pair in pairs):
+                raise
+        # PEP 3333 asks for tuples; pairs given as lists (or other sequences) are taken too
+        return build_response(start.status, [(name, value) for name, value in pairs], typed,
+                              body)
