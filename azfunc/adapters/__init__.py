@@ -6,6 +6,8 @@
   :class:`ExternalHttpFunctionApp`.
 * :mod:`azfunc.adapters.lifespan` - the lifespan driver and the :class:`AppLifecycle`
   hooks a host calls on a loaded app.
+* :mod:`azfunc.adapters.streaming` - request bodies a host hands the ASGI app while they
+  arrive.
 
 Each name is also exported by ``azfunc`` itself (``azfunc.AsgiMiddleware``), loaded on first
 use; importing this package loads all of them.

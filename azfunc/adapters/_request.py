@@ -22,6 +22,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
 from urllib.parse import unquote, unquote_to_bytes
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+_ABSOLUTE: Final = re.compile(r"([^/?]+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
+_RELATIVE: Final = re.compile(r"([^?#]*)(?:\?([^#]*))?")
 
 
 def ascii_digits(text: str) -> bool:
@@ -83,23 +86,14 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"}.get)
         Target(scheme='https', host='h', port=81, raw_path='/api/x', query='')
     """
-    scheme = "http"
-    authority = ""
-    rest = url
-    mark = url.find("://")
-    if mark > 0 and url.find("/", 0, mark) < 0 and url.find("?", 0, mark) < 0:
-        scheme = url[:mark].lower()
-        begin = mark + 3
-        end = len(url)
-        for stop in "/?#":
-            found = url.find(stop, begin, end)
-            if found >= 0:
-                end = found
-        authority, rest = url[begin:end], url[end:]
-    hash_at = rest.find("#")
-    if hash_at >= 0:
-        rest = rest[:hash_at]
-    raw_path, _, query = rest.partition("?")
+    # one match splits the URL (scheme up to the first "://" with no "/" or "?" before it)
+    absolute = _ABSOLUTE.match(url)
+    if absolute is not None:
+        scheme, authority, raw_path, query = absolute.groups(default="")
+        scheme = scheme.lower()
+    else:
+        scheme, authority = "http", ""
+        raw_path, query = _RELATIVE.match(url).groups(default="")  # type: ignore[union-attr]
     if not raw_path.startswith("/"):
         raw_path = "/" + raw_path
     if "@" in authority:
@@ -123,7 +117,22 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
     return Target(scheme, host, port, raw_path, query)
 
 
+#: (authority, scheme) -> (host, port): an app sees few authorities (its own host names);
+#: bounded, never evicted.
+_AUTHORITIES: dict[tuple[str, str], tuple[str, int]] = {}
+
+
 def _split_authority(authority: str, scheme: str) -> tuple[str, int]:
+    key = (authority, scheme)
+    found = _AUTHORITIES.get(key)
+    if found is None:
+        found = _split_authority_once(authority, scheme)
+        if len(_AUTHORITIES) < 256:
+            _AUTHORITIES[key] = found
+    return found
+
+
+def _split_authority_once(authority: str, scheme: str) -> tuple[str, int]:
     default = _DEFAULT_PORTS.get(scheme, 80)
     if authority.startswith("["):  # [IPv6]:port
         end = authority.find("]")

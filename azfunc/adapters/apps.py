@@ -12,9 +12,10 @@ Rules this module keeps:
   app.shutdown()`` when it stops. A host that does not (Microsoft's worker) gets the
   startup on the first request instead; a failed startup then fails every request with the
   same error.
-* The framework's function carries its middleware as ``azfunc_middleware``: a host that
-  streams request bodies calls ``middleware.handle_async(req, context, body=chunks)``
-  (ASGI) or ``middleware.handle(req, context, body=stream)`` (WSGI) itself.
+* The framework's function carries its middleware as ``azfunc_middleware``. The ASGI
+  one is marked ``azfunc_streams_body``: it hands the app the body stream a host set for
+  the invocation (:mod:`azfunc.adapters.streaming`; ``azfunc start`` does), else
+  ``req.get_body()``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..http.request import HttpRequest
 from ..http.response import HttpResponse
 from .asgi import AsgiMiddleware
 from .lifespan import AsgiApp
+from .streaming import streamed_body
 from .wsgi import WsgiApp, WsgiMiddleware
 
 __all__ = ["AsgiFunctionApp", "ExternalHttpFunctionApp", "WsgiFunctionApp"]
@@ -97,9 +99,10 @@ class AsgiFunctionApp(ExternalHttpFunctionApp):
         async def http_app_func(req: HttpRequest, context: Context) -> HttpResponse:
             if not lifespan.started:
                 await self.startup()
-            return await middleware.handle_async(req, context)
+            return await middleware.handle_async(req, context, body=streamed_body())
 
         http_app_func.azfunc_middleware = middleware  # type: ignore[attr-defined]
+        http_app_func.azfunc_streams_body = True  # type: ignore[attr-defined]
         self._route(function_name)(http_app_func)
 
     async def startup(self) -> None:

@@ -10,7 +10,11 @@ Rules this module keeps:
   invocation context under ``azure_functions.context`` (plus ``azure_functions.*`` keys for
   its fields, the names ``azure-functions`` uses).
 * The body reaches the app as one ``http.request`` message, or chunk by chunk when the
-  caller passes ``body=`` an async iterable (a transport that streams). After the body,
+  caller passes ``body=`` an async iterable (a transport that streams; see
+  :mod:`azfunc.adapters.streaming`). A body stream that raises
+  :class:`~azfunc.IncompleteBodyError` or :class:`~azfunc.LimitExceededError` (a cut-off
+  body) gives the app ``http.disconnect``, never a last ``http.request``, and the request
+  fails with that error unless the app completed its answer. After the body,
   ``receive`` waits until the response is complete (or abandoned) and then answers
   ``http.disconnect``, so apps that listen for a disconnect keep streaming.
 * :meth:`AsgiMiddleware.handle_async` answers as soon as the response is decided: a body
@@ -38,7 +42,7 @@ import weakref
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
-from .._errors import ConversionError
+from .._errors import ConversionError, IncompleteBodyError, LimitExceededError
 from ..http.response import HttpResponse
 from ._request import (
     client_address,
@@ -61,6 +65,20 @@ _ASGI: Final = {"version": "3.0", "spec_version": "2.3"}
 _END: Final[Any] = object()
 #: chunks a streaming app may send ahead of the consumer before ``send`` waits.
 _STREAM_AHEAD: Final = 16
+
+
+#: header name as sent -> its lower-case latin-1 bytes (bounded, grown as names are met).
+_HEADER_NAMES: dict[str, bytes] = {}
+_FORWARDED: Final = frozenset({b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
+                               b"x-forwarded-for"})
+
+
+def _header_name(name: str) -> bytes:
+    """``name`` lower-cased as ASGI bytes (raises UnicodeEncodeError beyond latin-1)."""
+    raw = name.lower().encode("latin-1")
+    if len(_HEADER_NAMES) < 512:
+        _HEADER_NAMES[name] = raw
+    return raw
 
 
 def context_keys(context: Context | None) -> dict[str, Any]:
@@ -106,11 +124,13 @@ class _Exchange:
     __slots__ = (
         "abandoned",
         "body",
+        "body_error",
         "chunks",
         "complete",
         "decided",
         "head",
         "headers",
+        "lock",
         "queue",
         "status",
         "waiter",
@@ -122,6 +142,10 @@ class _Exchange:
             body if isinstance(body, bytes) else body.__aiter__()
         )
         self.head = head
+        #: why a streamed body ended early: what the request fails with if the app gives
+        #: no complete answer.
+        self.body_error: IncompleteBodyError | LimitExceededError | None = None
+        self.lock: asyncio.Lock | None = None
         self.status: int | None = None
         self.headers: Any = ()
         self.chunks: list[bytes] = []
@@ -152,11 +176,24 @@ class _Exchange:
         if type(body) is bytes:
             self.body = None
             return {"type": "http.request", "body": body, "more_body": False}
+        lock = self.lock
+        if lock is None:
+            lock = self.lock = asyncio.Lock()
         try:
-            chunk = await body.__anext__()  # type: ignore[union-attr]
+            # one reader at a time (Starlette also listens for a disconnect meanwhile):
+            # each chunk goes to one of them, as a server's receive does
+            async with lock:
+                if self.body is None:
+                    return await self.receive()
+                chunk = await body.__anext__()  # type: ignore[union-attr]
         except StopAsyncIteration:
             self.body = None
             return {"type": "http.request", "body": b"", "more_body": False}
+        except (IncompleteBodyError, LimitExceededError) as exc:
+            # a cut-off body never ends with more_body=False: the app sees the disconnect
+            self.body = None
+            self.body_error = exc
+            return {"type": "http.disconnect"}
         return {"type": "http.request", "body": bytes(chunk), "more_body": True}
 
     async def send(self, message: Message) -> None:
@@ -196,6 +233,8 @@ class _Exchange:
 
     def failed(self, error: BaseException) -> bool:
         """Whether an error the app raised fails the request (else it is only logged)."""
+        if self.body_error is not None and not self.complete:
+            return True
         if self.complete and not isinstance(error, asyncio.CancelledError):
             logger.error("the ASGI app raised after its response was complete",
                          exc_info=error)
@@ -214,6 +253,9 @@ class _Exchange:
         """The app is over (``error``: what failed it): resolve ``decided``, end the stream."""
         decided = self.decided
         assert decided is not None
+        if self.body_error is not None and not self.complete and (
+                error is not None or self.status is None):
+            error = self.body_error  # the body was cut off: that is why the app gave up
         if not decided.done():
             if error is not None:
                 decided.set_exception(error)
@@ -494,18 +536,17 @@ class AsgiMiddleware:
             ('/api/x/y', b'/api/x%2Fy', '/api', b'q=%20', ('h', 443))
         """
         view = req.headers
+        names = _HEADER_NAMES
         try:
             headers = [
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                (names.get(name) or _header_name(name), value.encode("latin-1"))
                 for name, value in view.items()
             ]
         except UnicodeEncodeError:
             headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
         get = view.get
         # the X-Forwarded-* reads only when the request has one (most have none)
-        trust = self.trust_forwarded and any(
-            name.startswith(b"x-forwarded-") for name, _ in headers
-        )
+        trust = self.trust_forwarded and any(name in _FORWARDED for name, _ in headers)
         scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
         path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path
@@ -520,8 +561,8 @@ class AsgiMiddleware:
             "method": req.method,
             "scheme": scheme,
             "path": path,
-            "raw_path": to_bytes(raw_path),
-            "query_string": to_bytes(query),
+            "raw_path": raw_path.encode("latin-1") if raw_path.isascii() else to_bytes(raw_path),
+            "query_string": query.encode("latin-1") if query.isascii() else to_bytes(query),
             "root_path": root,
             "headers": headers,
             "client": client_address(get) if trust else None,

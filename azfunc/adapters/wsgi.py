@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from .._errors import ConversionError
+from .._errors import ConversionError, HeaderError
 from ..http.response import HttpResponse
 from ._request import (
     ascii_digits,
@@ -60,16 +60,18 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Context_ = contextvars.Context
 _DONE: Final[Any] = object()
 _errors_log = logging.getLogger("azfunc.wsgi")
-_SPECIAL: Final = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
-_HTTP_NAMES: dict[str, str] = {}
+#: header name (lower case) -> environ key; prefilled with the two CGI names without
+#: ``HTTP_``, grown (bounded) as names are met.
+_ENVIRON_NAMES: dict[str, str] = {"content-type": "CONTENT_TYPE",
+                                  "content-length": "CONTENT_LENGTH"}
+_FORWARDED: Final = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                     "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR")
 
 
 def _environ_name(lowered: str) -> str:
-    name = _HTTP_NAMES.get(lowered)
-    if name is None:
-        name = "HTTP_" + lowered.upper().replace("-", "_")
-        if len(_HTTP_NAMES) < 512:
-            _HTTP_NAMES[lowered] = name
+    name = "HTTP_" + lowered.upper().replace("-", "_")
+    if len(_ENVIRON_NAMES) < 512:
+        _ENVIRON_NAMES[lowered] = name
     return name
 
 
@@ -215,6 +217,14 @@ class WsgiMiddleware:
         self.route_param = route_param
         self.trust_forwarded = trust_forwarded
         self.errors = ErrorStream()
+        self._base: dict[str, Any] = {
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "azure_functions.context": None,
+        }
         #: a function entry point (``main = WsgiMiddleware(app).main``).
         self.main = self.handle
 
@@ -235,29 +245,29 @@ class WsgiMiddleware:
             >>> e["SCRIPT_NAME"], e["PATH_INFO"], e["QUERY_STRING"], e["SERVER_PORT"]
             ('/api', '/cafÃ©', 'q=%20', '443')
         """
-        environ: dict[str, Any] = {}
-        forwarded = False
+        environ = self._base.copy()  # the keys every request has the same
+        names = _ENVIRON_NAMES
         for name, value in req.headers.items():
             lowered = name.lower()
-            key = _SPECIAL.get(lowered) or _environ_name(lowered)
-            if key in environ:
-                joiner = "; " if lowered == "cookie" else ", "
-                environ[key] = f"{environ[key]}{joiner}{value}"
-            else:
+            key = names.get(lowered) or _environ_name(lowered)
+            seen = environ.get(key)
+            if seen is None:
                 environ[key] = value
-                if not forwarded and lowered.startswith("x-forwarded-"):
-                    forwarded = True
+            else:
+                environ[key] = f"{seen}{'; ' if lowered == 'cookie' else ', '}{value}"
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
-        trust = self.trust_forwarded and forwarded
+        trust = self.trust_forwarded and any(key in environ for key in _FORWARDED)
         target = parse_target(req.url, get, trust_forwarded=trust)
         raw_path = target.raw_path
-        path = decode_path_latin1(raw_path)
+        escaped = "%" in raw_path
+        path = decode_path_latin1(raw_path) if escaped else raw_path
         root = self.root_path
         if root is None:
             # the route parameter is decoded text; the mount point goes back to PEP 3333 form
-            mount = mount_point(decode_path_utf8(raw_path), req.route_params, self.route_param)
-            root = mount.encode("utf-8").decode("latin-1")
+            text = decode_path_utf8(raw_path) if escaped else raw_path
+            mount = mount_point(text, req.route_params, self.route_param)
+            root = mount.encode("utf-8").decode("latin-1") if mount else ""
             if not path.startswith(root):
                 root = ""
         if root and path.startswith(root):
@@ -265,32 +275,27 @@ class WsgiMiddleware:
         if body is None:
             data = req.get_body()
             environ["CONTENT_LENGTH"] = str(len(data))
-            stream: IO[bytes] = io.BytesIO(data)
+            environ["wsgi.input"] = io.BytesIO(data)
         else:
-            stream = body
-        environ.update({
-            "REQUEST_METHOD": req.method,
-            "SCRIPT_NAME": root,
-            "PATH_INFO": path,
-            "QUERY_STRING": target.query,
-            "RAW_URI": raw_path + ("?" + target.query if target.query else ""),
-            "SERVER_NAME": target.host,
-            "SERVER_PORT": str(target.port),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": target.scheme,
-            "wsgi.input": stream,
-            "wsgi.errors": self.errors,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        })
-        environ["REQUEST_URI"] = environ["RAW_URI"]
+            environ["wsgi.input"] = body
+        query = target.query
+        raw_uri = raw_path + "?" + query if query else raw_path
+        environ["REQUEST_METHOD"] = req.method
+        environ["SCRIPT_NAME"] = root
+        environ["PATH_INFO"] = path
+        environ["QUERY_STRING"] = query
+        environ["RAW_URI"] = raw_uri
+        environ["REQUEST_URI"] = raw_uri
+        environ["SERVER_NAME"] = target.host
+        environ["SERVER_PORT"] = str(target.port)
+        environ["wsgi.url_scheme"] = target.scheme
+        environ["wsgi.errors"] = self.errors
         client = client_address(get) if trust else None
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]
             environ["REMOTE_PORT"] = str(client[1])
-        environ.update(context_keys(context))
+        if context is not None:
+            environ.update(context_keys(context))
         return environ
 
     def handle(
@@ -322,9 +327,8 @@ class WsgiMiddleware:
                     if chunk:
                         first = chunk
                         break
-                written = b"".join(start.written)
-                if written:
-                    first = written + first
+                if start.written:
+                    first = b"".join(start.written) + first
                 declared = _declared_length(start.headers) if first else None
                 if first and (declared is None or declared > len(first)):
                     if start.status is None:
@@ -343,10 +347,17 @@ class WsgiMiddleware:
     @staticmethod
     def _response(start: _Start, body: Any) -> HttpResponse:
         assert start.status is not None
-        pairs: list[tuple[str, str]] = []
+        pairs = start.headers  # copied (and checked) by the response's headers
         typed = False
-        for name, value in start.headers:
-            if not typed and name.lower() == "content-type":
+        for name, _ in pairs:
+            if name.lower() == "content-type":
                 typed = True
-            pairs.append((name, value))
-        return build_response(start.status, pairs, typed, body)
+                break
+        try:
+            return build_response(start.status, pairs, typed, body)
+        except HeaderError:
+            if all(type(pair) is tuple for pair in pairs):
+                raise
+        # PEP 3333 asks for tuples; pairs given as lists (or other sequences) are taken too
+        return build_response(start.status, [(name, value) for name, value in pairs], typed,
+                              body)

@@ -24,6 +24,9 @@ Rules this module keeps:
   exception from the function (or from an input conversion) answers a generic 500 naming
   the invocation id (never the exception's text) and is logged, with its traceback,
   under the function name and invocation id.
+* A function marked ``azfunc_streams_body`` (an ``AsgiFunctionApp``'s) gets a request
+  with a body chunk by chunk as it arrives (``azfunc.adapters.streaming``), under the same
+  limits; a cut-off body never reaches it as complete.
 * Binding data (for the expressions of other bindings) holds the query, the route values
   and, of a JSON object body, only the properties named by ``data_names`` (all of them
   without that hook); functions with only HTTP bindings get no body properties at all.
@@ -38,13 +41,22 @@ Rules this module keeps:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterator,
+    Mapping,
+    MutableMapping,
+)
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._datum import Datum
 from .._errors import IncompleteBodyError, LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
+from ..adapters.streaming import ReceivedBody, streaming_body, streams_body
 from ..app.invocation import direct_call
 from ..http._converters import HttpRequestConverter
 from ..http.request import HttpRequest
@@ -209,6 +221,8 @@ class _Target:
     threaded: bool  # a def function: its response stream is iterated on a thread
     #: an ``httpTrigger`` and a ``$return`` ``http`` binding only: may take the direct path
     direct: bool = False
+    #: reads its body as it arrives (a framework app's function, see ``adapters.streaming``)
+    streams: bool = False
 
 
 class HttpFrontend:
@@ -257,6 +271,7 @@ class HttpFrontend:
                 threaded=not info.is_async,
                 direct=plain and len(info.bindings) == 2 and output is not None
                 and output.is_return,
+                streams=streams_body(info.func),
             )
             route = trigger.properties.get("route") or info.name
             methods = trigger.properties.get("methods") or None
@@ -296,6 +311,11 @@ class HttpFrontend:
             target, params = found.target, found.params
         else:
             params = {}
+        if target.streams:
+            announced, declared = ReceivedBody.declared_length(scope.get("headers", ()))
+            if announced:
+                await self._streamed(target, scope, receive, params, send, declared)
+                return
         if target.direct:
             await self._direct(target, scope, receive, params, send)
             return
@@ -320,6 +340,39 @@ class HttpFrontend:
             logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
                         scope.get("path"), exc)
         return None
+
+    async def _streamed(
+        self, target: _Target, scope: Scope, receive: Receive, params: Mapping[str, str],
+        send: Send, declared: int | None,
+    ) -> None:
+        """Serve a function that reads its body while it arrives: the limits of
+        :meth:`_body` hold (a declared length over the limit or the budget is refused before
+        the function runs; bytes over them end the stream, and a 413/503 replaces the
+        answer if it has not started)."""
+        body = ReceivedBody(receive, limit=self.max_body_size, declared=declared,
+                            budget=self.budget)
+        try:
+            body.reserve()
+        except LimitExceededError as exc:
+            await _send_refusal(send, exc)
+            return
+        refused = False
+
+        async def guarded(message: MutableMapping[str, Any]) -> None:
+            nonlocal refused
+            error = body.error
+            if (not refused and isinstance(error, LimitExceededError)
+                    and message["type"] == "http.response.start"):
+                refused = True
+                await _send_refusal(send, error)
+            if not refused:
+                await send(message)
+
+        try:
+            with streaming_body(body):
+                await self.invoke(target, scope, b"", params, guarded)
+        finally:
+            body.release()
 
     def _match(self, path: str, method: str) -> RouteMatch[_Target]:
         """The router's answer for ``path``; a match without route values is remembered."""

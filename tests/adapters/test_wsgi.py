@@ -192,3 +192,19 @@ def test_wsgi_errors_goes_to_logging(caplog: pytest.LogCaptureFixture) -> None:
     assert [r.getMessage() for r in caplog.records if r.name == "azfunc.wsgi"] == [
         "one line", "and a half", "unfinished",
     ]
+
+
+def test_header_pairs_given_as_lists_are_taken_and_bad_values_refused() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [["Content-Type", "text/plain"], ["X-A", "1"]])
+        return [b"ok"]
+
+    def injecting(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("X-A", "1\r\nInjected: 1")])
+        return [b"ok"]
+
+    req = func.HttpRequest("GET", "http://localhost/api/x")
+    response = func.WsgiMiddleware(app).handle(req)
+    assert list(response.headers.items()) == [("Content-Type", "text/plain"), ("X-A", "1")]
+    with pytest.raises(func.HeaderError):
+        func.WsgiMiddleware(injecting).handle(req)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 import azfunc as func
 
@@ -24,7 +25,8 @@ async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
     db.execute("insert into notes values ('opened at startup')")
     EVENTS.append("startup")
     try:
-        yield {"db": db, "release": asyncio.Event()}
+        yield {"db": db, "release": asyncio.Event(), "seen": [],
+               "first": asyncio.get_running_loop().create_future()}
     finally:
         db.close()
         EVENTS.append("shutdown")
@@ -102,6 +104,43 @@ async def stream(request: Request) -> StreamingResponse:
 async def release(request: Request) -> dict[str, bool]:
     request.state.release.set()
     return {"released": True}
+
+
+@api.post("/upload-chunks")
+async def upload_chunks(request: Request) -> dict[str, list[int]]:
+    """Reads the body chunk by chunk; ``/first-chunk`` tells the size of the first."""
+    first: asyncio.Future[int] = request.state.first
+    sizes = []
+    async for chunk in request.stream():
+        if chunk:
+            sizes.append(len(chunk))
+            if not first.done():
+                first.set_result(len(chunk))
+    return {"chunks": sizes}
+
+
+@api.get("/first-chunk")
+async def first_chunk(request: Request) -> dict[str, int]:
+    size = await asyncio.wait_for(asyncio.shield(request.state.first), 20)
+    return {"first": size}
+
+
+@api.post("/upload-whole")
+async def upload_whole(request: Request) -> dict[str, int]:
+    """Reads the whole body; what it saw is listed by ``/seen``."""
+    seen: list[Any] = request.state.seen
+    try:
+        data = await request.body()
+    except ClientDisconnect:
+        seen.append("cut off")
+        raise
+    seen.append(len(data))
+    return {"size": len(data)}
+
+
+@api.get("/seen")
+async def seen(request: Request) -> list[Any]:
+    return list(request.state.seen)
 
 
 @api.get("/scope/{rest:path}")
