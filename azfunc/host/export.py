@@ -190,8 +190,8 @@ def _read_settings(path: Path) -> dict[str, Any]:
     """
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}  # nothing there yet (writing it then says why it cannot be written)
     except OSError as exc:
         raise FunctionLoadError(f"cannot read {path}: {exc}") from None
     try:
