@@ -195,7 +195,11 @@ def _map(raw: Any, field: str) -> Mapping[str, Datum]:
                 f"the Python worker's http {field} has a name that is a "
                 f"{type(name).__name__}, not text"
             )
-        if getattr(item, "type", None) == "string":
+        try:  # attribute reads, not getattr(): this loop runs for every header
+            string = item.type == "string"
+        except AttributeError:
+            string = False
+        if string:
             datum = new(Datum)
             datum.value = item.value
             datum.type = "string"
