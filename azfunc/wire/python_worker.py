@@ -266,14 +266,37 @@ def _http_to_worker(value: Any) -> dict[str, Any]:
         raise ConversionError(
             f"an http output Datum holds an HttpResponseData, got {type(value).__name__}"
         )
+    status = value.status_code
+    status_datum = _STATUS.get(status) if type(status) is int else None
+    if status_datum is None:
+        status_datum = WorkerDatum(str(status), "string")
+    texts = _TEXTS
     return {
-        "status_code": WorkerDatum(str(value.status_code), "string"),
+        "status_code": status_datum,
         "headers": {
-            name: WorkerDatum(text, "string") for name, text in value.joined_headers().items()
+            name: texts.get(text) or _text_datum(text)
+            for name, text in value.joined_headers().items()
         },
         "cookies": [_cookie(text) for text in value.cookies] or None,
         "body": WorkerDatum(value.body, "bytes"),
     }
+
+
+#: The worker only reads the ``.value`` of a response's status and header Datums, so the
+#: ones for every status code and for the most recent distinct header values are made once
+#: and shared (a Python object per header per response was a tenth of an HTTP invocation).
+_STATUS: Final[dict[int, WorkerDatum]] = {
+    code: WorkerDatum(str(code), "string") for code in range(100, 600)
+}
+_TEXTS: Final[dict[str, WorkerDatum]] = {}
+
+
+def _text_datum(text: str) -> WorkerDatum:
+    """The shared string WorkerDatum of a header value (kept for up to 512 values)."""
+    datum = WorkerDatum(text, "string")
+    if len(_TEXTS) < 512 and type(text) is str and len(text) <= 256:
+        _TEXTS[text] = datum
+    return datum
 
 
 def _cookie(text: str) -> SimpleCookie:
