@@ -111,7 +111,11 @@ def _http_from_worker(value: Any) -> HttpRequestData:
     body = get("body")
     raw_body: Any = None
     if body is not None:
-        if getattr(body, "type", None) == "bytes" and type(body.value) is bytes:
+        try:
+            plain_bytes = body.type == "bytes" and type(body.value) is bytes
+        except AttributeError:
+            plain_bytes = False
+        if plain_bytes:
             raw_body = body.value
         else:
             body_datum = datum_from_worker(body)
@@ -168,9 +172,12 @@ def _text(item: Any, field: str, default: str) -> str:
         return default
     if type(item) is str:
         return item
-    text = getattr(item, "value", None) if getattr(item, "type", None) == "string" else (
-        datum_from_worker(item).value
-    )
+    try:  # attribute reads, not getattr(): the method and url of every request
+        text = item.value if item.type == "string" else datum_from_worker(item).value
+    except AttributeError:
+        text = getattr(item, "value", None) if getattr(item, "type", None) == "string" else (
+            datum_from_worker(item).value
+        )
     if type(text) is not str and not isinstance(text, str):
         raise ConversionError(f"the Python worker's http {field} is not text")
     return text
