@@ -64,11 +64,37 @@ class SharedMetadata:
         {'PartitionContext': {'PartitionId': '0'}}
     """
 
-    __slots__ = ("_parsed", "_source")
+    __slots__ = ("_arrays", "_count", "_parsed", "_source")
 
-    def __init__(self, source: Mapping[str, Any] | None) -> None:
+    def __init__(self, source: Mapping[str, Any] | None, *, count: int = -1) -> None:
         self._source = source
         self._parsed: dict[str, Any] | None = None
+        #: the batch length (-1: not given), for :meth:`item`
+        self._count = count
+        #: the per-event arrays :meth:`item` has parsed, by key (None: not alignable)
+        self._arrays: dict[str, list[Any] | None] | None = None
+
+    def item(self, key: str, index: int) -> Any:
+        """Entry ``index`` of the per-event array ``key`` (``None`` when the array is absent
+        or cannot be aligned with the batch), the array parsed once, on first call, for all
+        events: a key most functions never read then costs nothing.
+
+        Example:
+            >>> shared = SharedMetadata({"PropertiesArray": Datum('[{"a": 1}, {}]', "json")},
+            ...                         count=2)
+            >>> shared.item("PropertiesArray", 0), shared.item("PropertiesArray", 1)
+            ({'a': 1}, {})
+        """
+        arrays = self._arrays
+        if arrays is None:
+            arrays = self._arrays = {}
+        try:
+            values = arrays[key]
+        except KeyError:
+            values = arrays[key] = positional(self._source, key, self._count)
+        if values is None or not 0 <= index < len(values):
+            return None
+        return values[index]
 
     def get(self) -> dict[str, Any]:
         """The shared metadata as plain Python values (parsed on first call)."""

@@ -20,7 +20,9 @@ Rules this module keeps:
   misassigning them).
 * Each batch event holds only its own slice of metadata; the batch-wide keys (such as
   ``PartitionContext``) are parsed once and shared. Datetimes are parsed lazily, on first
-  access, by the one tolerant parser (:func:`azfunc._timeparse.parse_datetime`).
+  access, by the one tolerant parser (:func:`azfunc._timeparse.parse_datetime`), and so is
+  ``PropertiesArray``: parsed once for the whole batch when the first event's
+  ``properties`` (or ``metadata``, or ``==``) is read.
 * The ``eventHub`` output accepts ``str``, ``bytes``, ``dict``/``list`` (JSON),
   :class:`EventHubEvent` (its body) and lists of those (a JSON array: one event per item,
   text items as text, binary items must be UTF-8).
@@ -72,6 +74,7 @@ class EventHubEvent(BindingValue):
         "_metadata",
         "_offset",
         "_partition_key",
+        "_pending",
         "_properties",
         "_sequence_number",
         "_shared",
@@ -112,6 +115,8 @@ class EventHubEvent(BindingValue):
             None if iothub_metadata is None else dict(iothub_metadata)
         )
         self._properties: dict[str, Any] | None = None if properties is None else dict(properties)
+        #: in a batch, this event's position in the not yet parsed PropertiesArray (else -1)
+        self._pending = -1
         self._system_properties: dict[str, Any] | None = (
             None if system_properties is None else dict(system_properties)
         )
@@ -157,8 +162,21 @@ class EventHubEvent(BindingValue):
     @property
     def properties(self) -> dict[str, Any]:
         """The application properties the sender set (empty when none)."""
-        if self._properties is None:
-            self._properties = {}
+        props = self._properties
+        if props is None:
+            props = self._properties = self._own_properties() or {}
+        return props
+
+    def _own_properties(self) -> dict[str, Any] | None:
+        """The properties as the host sent them: for a batch event, its entry of the
+        batch's ``PropertiesArray`` (parsed for the whole batch on the first read), or None
+        when that entry is not an object."""
+        index = self._pending
+        if index >= 0:
+            self._pending = -1
+            shared = self._shared
+            found = None if shared is None else shared.item("PropertiesArray", index)
+            self._properties = found if isinstance(found, dict) else None
         return self._properties
 
     @property
@@ -204,7 +222,7 @@ class EventHubEvent(BindingValue):
                     "SequenceNumber": self._sequence_number,
                     "Offset": self._offset,
                     "PartitionKey": self._partition_key,
-                    "Properties": self._properties,
+                    "Properties": self._own_properties(),
                     "SystemProperties": self._system_properties,
                 }
                 self._metadata = self._shared.with_own(own)
@@ -256,32 +274,6 @@ class EventHubEvent(BindingValue):
 
 def _iothub_from(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k[len(_IOTHUB) :]: v for k, v in mapping.items() if k.startswith(_IOTHUB)}
-
-
-def _new_event(
-    body: bytes,
-    shared: SharedMetadata,
-    enqueued: Any,
-    sequence_number: int | None,
-    offset: str | None,
-    partition_key: str | None,
-    properties: Any,
-    system_properties: Any,
-) -> EventHubEvent:
-    ev = EventHubEvent.__new__(EventHubEvent)
-    ev._body = body
-    ev._trigger_metadata = None
-    ev._enqueued_time = None
-    ev._enqueued_raw = enqueued
-    ev._partition_key = partition_key
-    ev._sequence_number = sequence_number
-    ev._offset = offset
-    ev._iothub_metadata = None
-    ev._properties = properties if isinstance(properties, dict) else None
-    ev._system_properties = system_properties
-    ev._metadata = None
-    ev._shared = shared
-    return ev
 
 
 class EventHubTriggerConverter(BatchTriggerConverter):
@@ -340,13 +332,17 @@ class EventHubTriggerConverter(BatchTriggerConverter):
         seqs = positional(md, "SequenceNumberArray", n)
         offsets = positional(md, "OffsetArray", n)
         keys = positional(md, "PartitionKeyArray", n)
-        props = positional(md, "PropertiesArray", n)
-        shared = SharedMetadata(md)
+        shared = SharedMetadata(md, count=n)
+        # The per-event rules of the module docstring, each event's slots filled inline
+        # (no constructor call). PropertiesArray is not parsed here: each event keeps its
+        # position and the first ``properties`` read of any event parses it for the batch.
+        has_props = md is not None and "PropertiesArray" in md
+        new = EventHubEvent.__new__
         events: list[EventHubEvent] = []
         append = events.append
         for i, body in enumerate(bodies):
             sp = system[i] if system is not None else None
-            if isinstance(sp, dict):
+            if type(sp) is dict or isinstance(sp, dict):
                 enq = sp.get("EnqueuedTimeUtc")
                 if enq is None:
                     enq = sp.get("x-opt-enqueued-time")
@@ -370,18 +366,21 @@ class EventHubTriggerConverter(BatchTriggerConverter):
                 seq = seqs[i]
             if off is None and offsets is not None:
                 off = offsets[i]
-            append(
-                _new_event(
-                    body,
-                    shared,
-                    enq,
-                    seq if type(seq) is int else to_int(seq),
-                    off if type(off) is str else to_text(off),
-                    pk if pk is None or type(pk) is str else to_text(pk),
-                    props[i] if props is not None else None,
-                    sp,
-                )
-            )
+            ev = new(EventHubEvent)
+            ev._body = body
+            ev._trigger_metadata = None
+            ev._enqueued_time = None
+            ev._enqueued_raw = enq
+            ev._partition_key = pk if pk is None or type(pk) is str else to_text(pk)
+            ev._sequence_number = seq if type(seq) is int else to_int(seq)
+            ev._offset = off if type(off) is str else to_text(off)
+            ev._iothub_metadata = None
+            ev._properties = None
+            ev._pending = i if has_props else -1
+            ev._system_properties = sp
+            ev._metadata = None
+            ev._shared = shared
+            append(ev)
         return events
 
 

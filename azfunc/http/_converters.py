@@ -24,6 +24,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any, Final
 
 from .._datum import Datum
@@ -217,12 +218,35 @@ def encode_response(response: HttpResponse) -> HttpResponseData:
             cookies.append(header_value)
         else:
             headers.append((name, header_value))
-    return HttpResponseData(
-        status_code=int(response.status_code),
-        headers=tuple(headers),
-        cookies=tuple(cookies),
-        body=response.get_body(),
-    )
+    status = int(response.status_code)
+    body = response.get_body()
+    if not _FAST_RESPONSE:
+        return HttpResponseData(
+            status_code=status, headers=tuple(headers), cookies=tuple(cookies), body=body
+        )
+    # The frozen dataclass's keyword __init__ sets each field through object.__setattr__;
+    # the same, without the call (the fields are checked to be these at import).
+    data = _new_response(HttpResponseData)
+    _set_field(data, "status_code", status)
+    _set_field(data, "headers", tuple(headers))
+    _set_field(data, "cookies", tuple(cookies))
+    _set_field(data, "body", body)
+    return data
+
+
+_new_response = HttpResponseData.__new__
+_set_field = object.__setattr__
+_FAST_RESPONSE: Final = tuple(f.name for f in fields(HttpResponseData)) == (
+    "status_code", "headers", "cookies", "body")
+_new_datum = Datum.__new__
+
+
+def _http_datum(value: HttpResponseData) -> Datum:
+    """``Datum(value, "http")`` without re-checking the kind."""
+    datum = _new_datum(Datum)
+    datum.value = value
+    datum.type = "http"
+    return datum
 
 
 class HttpResponseConverter(Converter):
@@ -256,7 +280,7 @@ class HttpResponseConverter(Converter):
         if obj is None:
             return None
         if isinstance(obj, HttpResponse):
-            return Datum(encode_response(obj), "http")
+            return _http_datum(encode_response(obj))
         if isinstance(obj, str):
             return Datum(obj, "string")
         if isinstance(obj, (bytes, bytearray, memoryview)):

@@ -432,6 +432,10 @@ def make_request_headers(source: HeadersInput | None = None) -> RequestHeaders:
     return RequestHeaders(store)
 
 
+_init_multidict: Final = CIMultiDict.__init__
+_extend_multidict: Final = CIMultiDict.extend
+
+
 class MutableHeaders(CIMultiDict[str]):
     """Case-insensitive, multi-valued, validated response headers.
 
@@ -454,9 +458,9 @@ class MutableHeaders(CIMultiDict[str]):
     """
 
     def __init__(self, arg: MDArg[str] = None, /, **kwargs: str) -> None:
-        super().__init__()
+        _init_multidict(self)  # not super(): every response builds one, mostly empty
         if arg is not None or kwargs:
-            super().extend(_checked(arg, kwargs))
+            _extend_multidict(self, _checked(arg, kwargs))
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key`` in order, or ``[]`` when it is absent (the werkzeug /

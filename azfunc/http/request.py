@@ -403,12 +403,29 @@ class HttpRequest:
         string Datums raises ConversionError when read.
         """
         self = cls.__new__(cls)
+        # What _init(method.upper(), url, headers_raw=headers, query_raw=query,
+        # route_wire=route_params, body=...) sets, without the keyword call (every request
+        # from a host is built here).
+        self._method = method.upper()
+        self._url = url
+        self._headers = None
+        self._headers_raw = headers
+        self._params = None
+        self._params_first = None
+        self._query_raw = query
+        self._route = None
+        self._route_wire = route_params
         if type(body) is bytes:
-            self._init(method.upper(), url, headers_raw=headers, query_raw=query,
-                       route_wire=route_params, body=body)
+            self._body = body
+            self._body_text = None
         else:
-            self._init(method.upper(), url, headers_raw=headers, query_raw=query,
-                       route_wire=route_params, body=None, body_text=str(body))
+            self._body = None
+            self._body_text = str(body)
+        self._form_limits = None
+        self._cookies = None
+        self._json = _UNSET
+        self._form = None
+        self._files = None
         return self
 
     # --- the request line ----------------------------------------------------------------

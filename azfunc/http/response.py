@@ -35,7 +35,7 @@ from multidict import CIMultiDict
 from .._body import charset_from_content_type, decode_json_body
 from .._errors import ArgumentTypeError, ArgumentValueError, ConversionError
 from .cookies import Expires, format_set_cookie
-from .headers import HeadersInput, MutableHeaders
+from .headers import HeadersInput, MutableHeaders, validate_header_value
 
 if TYPE_CHECKING:
     import asyncio
@@ -65,6 +65,31 @@ def _content_type(mimetype: str, charset: str | None) -> str:
     if charset is None and mimetype.lower().startswith("text/"):
         charset = _DEFAULT_CHARSET
     return mimetype if charset is None else f"{mimetype}; charset={charset}"
+
+
+#: ``(mimetype, charset) ->`` (Content-Type value already validated, its charset); bounded.
+_CHECKED_TYPES: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+
+def _checked_content_type(mimetype: str, charset: str | None) -> tuple[str, str]:
+    """``_content_type(mimetype, charset)`` validated as a header value, and the charset
+    :attr:`HttpResponse.charset` reads from it (cached).
+
+    Raises:
+        HeaderError: if the value holds control characters.
+    """
+    key = (mimetype, charset)
+    try:
+        return _CHECKED_TYPES[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable argument (checked below)
+        pass
+    value = validate_header_value(_content_type(mimetype, charset), "Content-Type")
+    found = (value, charset_from_content_type(value) or _DEFAULT_CHARSET)
+    if len(_CHECKED_TYPES) < 64 and type(mimetype) is str and (
+        charset is None or type(charset) is str
+    ):
+        _CHECKED_TYPES[key] = found
+    return found
 
 
 def _check_status(status_code: object) -> int:
@@ -133,10 +158,16 @@ class HttpResponse:
         #: the Content-Type value :attr:`charset` was last read from, and that charset
         self._charset_of: str | None = None
         self._charset = _DEFAULT_CHARSET
-        if headers is None and mimetype is None and charset is None and json is _UNSET:
+        if headers is None and json is _UNSET:
             self._set_body(body)
-            _set_header(self._headers, "Content-Type", _DEFAULT_CONTENT_TYPE)
-            self._charset_of = _DEFAULT_CONTENT_TYPE
+            if mimetype is None and charset is None:
+                _set_header(self._headers, "Content-Type", _DEFAULT_CONTENT_TYPE)
+                self._charset_of = _DEFAULT_CONTENT_TYPE
+            else:  # no headers given, so no Content-Type to merge with: the default's parts
+                value, self._charset = _checked_content_type(
+                    mimetype if mimetype is not None else _DEFAULT_MIMETYPE, charset)
+                _set_header(self._headers, "Content-Type", value)
+                self._charset_of = value
             return
         if json is not _UNSET:
             if body is not None:

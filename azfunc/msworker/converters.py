@@ -256,6 +256,7 @@ class ParamBridge:
         self.pytype: Any = None
         #: the model a typed-payload parameter is validated into (``None``: not typed).
         self.model: Any = None
+        self._trigger: bool | None = None
 
     def check_input_type_annotation(self, pytype: Any, *args: Any) -> bool:
         if _typed.accepts(self.binding, pytype):
@@ -275,7 +276,10 @@ class ParamBridge:
         return ok
 
     def has_trigger_support(self) -> bool:
-        return self.azfunc.has_trigger_support()
+        trigger = self._trigger
+        if trigger is None:  # asked on every invocation: the converter's answer, once
+            trigger = self._trigger = bool(self.azfunc.has_trigger_support())
+        return trigger
 
     def has_implicit_output(self, *args: Any) -> bool:
         if self.original is not None:

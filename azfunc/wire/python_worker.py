@@ -111,7 +111,11 @@ def _http_from_worker(value: Any) -> HttpRequestData:
     body = get("body")
     raw_body: Any = None
     if body is not None:
-        if getattr(body, "type", None) == "bytes" and type(body.value) is bytes:
+        try:
+            plain_bytes = body.type == "bytes" and type(body.value) is bytes
+        except AttributeError:
+            plain_bytes = False
+        if plain_bytes:
             raw_body = body.value
         else:
             body_datum = datum_from_worker(body)
@@ -168,9 +172,12 @@ def _text(item: Any, field: str, default: str) -> str:
         return default
     if type(item) is str:
         return item
-    text = getattr(item, "value", None) if getattr(item, "type", None) == "string" else (
-        datum_from_worker(item).value
-    )
+    try:  # attribute reads, not getattr(): the method and url of every request
+        text = item.value if item.type == "string" else datum_from_worker(item).value
+    except AttributeError:
+        text = getattr(item, "value", None) if getattr(item, "type", None) == "string" else (
+            datum_from_worker(item).value
+        )
     if type(text) is not str and not isinstance(text, str):
         raise ConversionError(f"the Python worker's http {field} is not text")
     return text
@@ -195,7 +202,11 @@ def _map(raw: Any, field: str) -> Mapping[str, Datum]:
                 f"the Python worker's http {field} has a name that is a "
                 f"{type(name).__name__}, not text"
             )
-        if getattr(item, "type", None) == "string":
+        try:  # attribute reads, not getattr(): this loop runs for every header
+            string = item.type == "string"
+        except AttributeError:
+            string = False
+        if string:
             datum = new(Datum)
             datum.value = item.value
             datum.type = "string"
@@ -262,14 +273,37 @@ def _http_to_worker(value: Any) -> dict[str, Any]:
         raise ConversionError(
             f"an http output Datum holds an HttpResponseData, got {type(value).__name__}"
         )
+    status = value.status_code
+    status_datum = _STATUS.get(status) if type(status) is int else None
+    if status_datum is None:
+        status_datum = WorkerDatum(str(status), "string")
+    texts = _TEXTS
     return {
-        "status_code": WorkerDatum(str(value.status_code), "string"),
+        "status_code": status_datum,
         "headers": {
-            name: WorkerDatum(text, "string") for name, text in value.joined_headers().items()
+            name: texts.get(text) or _text_datum(text)
+            for name, text in value.joined_headers().items()
         },
         "cookies": [_cookie(text) for text in value.cookies] or None,
         "body": WorkerDatum(value.body, "bytes"),
     }
+
+
+#: The worker only reads the ``.value`` of a response's status and header Datums, so the
+#: ones for every status code and for the most recent distinct header values are made once
+#: and shared (a Python object per header per response was a tenth of an HTTP invocation).
+_STATUS: Final[dict[int, WorkerDatum]] = {
+    code: WorkerDatum(str(code), "string") for code in range(100, 600)
+}
+_TEXTS: Final[dict[str, WorkerDatum]] = {}
+
+
+def _text_datum(text: str) -> WorkerDatum:
+    """The shared string WorkerDatum of a header value (kept for up to 512 values)."""
+    datum = WorkerDatum(text, "string")
+    if len(_TEXTS) < 512 and type(text) is str and len(text) <= 256:
+        _TEXTS[text] = datum
+    return datum
 
 
 def _cookie(text: str) -> SimpleCookie:

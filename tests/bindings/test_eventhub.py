@@ -438,3 +438,30 @@ def test_a_body_of_the_wrong_type_is_an_argument_type_error(body: object) -> Non
         func.KafkaEvent(body=body)  # type: ignore[arg-type]
     with pytest.raises(func.ArgumentTypeError, match="ServiceBusMessage body"):
         func.ServiceBusMessage(body=body)  # type: ignore[arg-type]
+
+
+def test_batch_properties_parsed_on_first_read_and_aligned() -> None:
+    # PropertiesArray is parsed once, when some event's properties are first read; each
+    # event then gets its own entry (a non-object entry reads as {}), and metadata agrees.
+    n = 3
+    md = {
+        "SequenceNumberArray": Datum([1, 2, 3], "collection_sint64"),
+        "PropertiesArray": Datum(json.dumps([{"a": 1}, None, {"c": 3}]), "json"),
+    }
+    events = TRIGGER.decode(
+        Datum([b"x"] * n, "collection_bytes"), trigger_metadata=md,
+        pytype=list[func.EventHubEvent],
+    )
+    assert (events[2].metadata or {})["Properties"] == {"c": 3}
+    assert "Properties" not in (events[1].metadata or {})
+    assert [e.properties for e in events] == [{"a": 1}, {}, {"c": 3}]
+    assert events[0] == func.EventHubEvent(body=b"x", sequence_number=1, properties={"a": 1})
+
+
+def test_batch_properties_of_wrong_length_are_not_misassigned() -> None:
+    md = {"PropertiesArray": Datum(json.dumps([{"a": 1}]), "json")}
+    events = TRIGGER.decode(
+        Datum([b"x", b"y"], "collection_bytes"), trigger_metadata=md,
+        pytype=list[func.EventHubEvent],
+    )
+    assert [e.properties for e in events] == [{}, {}]
