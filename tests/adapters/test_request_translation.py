@@ -71,14 +71,15 @@ def test_every_header_line_reaches_the_app(pairs: list[tuple[str, str]]) -> None
     scope_headers = asgi.scope(req)["headers"]
     assert scope_headers == [(n.encode(), v.encode("latin-1")) for n, v in pairs]
     environ = wsgi.environ(req)
-    for name in {n for n, _ in pairs}:
-        values = [v for n, v in pairs if n == name]
+
+    def key_of(name: str) -> str:
         key = "HTTP_" + name.upper().replace("-", "_")
-        if name == "content-type":
-            key = "CONTENT_TYPE"
-        elif name == "content-length":
-            key = "CONTENT_LENGTH"
-            continue  # the body's real length wins
+        return {"HTTP_CONTENT_TYPE": "CONTENT_TYPE",
+                "HTTP_CONTENT_LENGTH": "CONTENT_LENGTH"}.get(key, key)
+
+    # names that differ only in case (or "-" against "_") share one environ key (PEP 3333)
+    for key in {key_of(n) for n, _ in pairs} - {"CONTENT_LENGTH"}:  # the body's length wins
+        values = [v for n, v in pairs if key_of(n) == key]
         assert environ[key] == ", ".join(values)
 
 
