@@ -127,7 +127,8 @@ class LocalHost:
         settings = dict(os.environ)
         settings.update(getattr(app, "settings", {}) or {})
         self.bindings = LocalBindings(
-            self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob
+            self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob,
+            message_encoding=self.options.message_encoding,
         )
         functions = list(app.functions.values())
         self.http = HttpFrontend(
@@ -271,6 +272,7 @@ class LocalHost:
             for hooks in reversed(self._lifecycles):
                 await hooks.shutdown()
             await self.runtime.aclose()
+            await self.bindings.aclose()
         except Exception:
             logger.exception("the local host could not shut down cleanly")
             raise

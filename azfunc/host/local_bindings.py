@@ -1,28 +1,32 @@
-"""The embedded storage bindings of the local host: queue and blob inputs and outputs.
+"""The storage bindings of the local host: queue and blob inputs and outputs.
 
 Rules this module keeps:
 
-* ``queue`` outputs enqueue on the on-disk queue named by ``queueName`` (expressions
-  resolved); a list (a JSON array or a collection Datum) enqueues one message per item.
+* Each binding's ``connection`` setting picks its store (:mod:`azfunc.storage.connection`):
+  unset -> the embedded on-disk store (:mod:`azfunc.host.embedded_backend`), a connection
+  string, ``UseDevelopmentStorage=true`` or identity settings -> that account through the
+  Azure SDKs (:mod:`azfunc.storage.azure_backend`, imported only then). Both satisfy the
+  protocols of :mod:`azfunc.storage.backend`, so one code path serves them.
+* ``queue`` outputs enqueue on the queue named by ``queueName`` (expressions resolved); a
+  list (a JSON array or a collection Datum) enqueues one message per item. On an account
+  the message is encoded as the queue extension encodes it (``messageEncoding``).
 * ``blob`` outputs write ``path`` (expressions resolved from the binding data), ``blob``
   inputs read it (a missing blob reads as null, as in Azure).
 * Outputs are applied in binding order after the function succeeded and before a queue
   message is deleted, so a crash can repeat an invocation but never lose its outputs.
 * Other binding types are not emulated: their inputs read as null and their outputs are
   dropped, each with one warning per function and binding.
-* No storage I/O on the event loop: :meth:`LocalBindings.inputs` and
-  :meth:`LocalBindings.apply_outputs` run the blocking reads and writes
-  (:meth:`~LocalBindings.read_inputs`, :meth:`~LocalBindings.outputs`) on a helper thread,
-  and only when the function has a binding that touches storage.
+* No storage I/O on the event loop: the embedded store works on helper threads, the
+  account backend awaits the SDKs' async clients; functions without a binding that
+  touches storage skip all of it.
 * Binding data is built only for the names the function's bindings use
   (:meth:`LocalBindings.expression_names`, computed once per function).
-* Failures keep their class: an unresolvable expression or name is a
-  :class:`~azfunc.ConfigurationError`, a disk failure a :class:`~azfunc.StorageError`.
+* Failures keep their class: an unresolvable expression, name or connection is a
+  :class:`~azfunc.ConfigurationError`, a storage failure a :class:`~azfunc.StorageError`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -30,6 +34,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
 from .._errors import ConfigurationError
+from ..storage.backend import BlobStore, MessageEncoding, QueueStore
+from ..storage.connection import (
+    AccountConnection,
+    StorageConnection,
+    missing_storage_packages,
+    resolve_connection,
+)
+from .embedded_backend import EmbeddedBlobs, EmbeddedQueue
 from .expressions import expression_names, resolve_expression
 from .ncrontab import resolve_settings
 from .storage import LocalStorage
@@ -37,6 +49,7 @@ from .storage import LocalStorage
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
     from ..app.model import BindingInfo, FunctionInfo
+    from ..storage.azure_backend import AccountBackend
 
 __all__ = ["LocalBindings", "queue_name_template"]
 
@@ -102,8 +115,14 @@ class LocalBindings:
         settings: Mapping[str, str] | None = None,
         on_enqueue: Callable[[str], None] | None = None,
         on_blob: Callable[[str], None] | None = None,
+        message_encoding: MessageEncoding = "base64",
     ) -> None:
         self.storage = storage
+        self.message_encoding: MessageEncoding = message_encoding
+        self._connections: dict[str, StorageConnection] = {}
+        self._accounts: dict[str, AccountBackend] = {}
+        self._queues: dict[tuple[str, str], QueueStore] = {}
+        self._embedded_blobs = EmbeddedBlobs(storage)
         self.settings = dict(settings or {})
         self.on_enqueue = on_enqueue
         self.on_blob = on_blob
@@ -182,24 +201,89 @@ class LocalBindings:
             self._io[key] = found
         return found
 
-    async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Datums for the non-trigger input bindings of ``info`` (read on a helper thread).
+    # stores ----------------------------------------------------------------------------
+
+    def connection(self, binding: BindingInfo) -> StorageConnection:
+        """The store a storage binding's ``connection`` names (resolved once per setting).
 
         Raises:
-            ConfigurationError: if a blob path cannot be resolved.
+            ConfigurationError: if the setting cannot be understood.
+        """
+        value = binding.properties.get("connection")
+        name = value.strip() if isinstance(value, str) else ""
+        found = self._connections.get(name)
+        if found is None:
+            found = self._connections[name] = resolve_connection(name or None, self.settings)
+        return found
+
+    def account(self, connection: AccountConnection) -> AccountBackend:
+        """The SDK backend of an account connection (one per setting, made on first use).
+
+        Raises:
+            ConfigurationError: if the ``azfunc[storage]`` extra is not installed.
+        """
+        backend = self._accounts.get(connection.setting)
+        if backend is None:
+            missing = missing_storage_packages(("queue", "blob"))
+            if missing:
+                raise ConfigurationError(
+                    f"the connection {connection.setting!r} names a storage account, which "
+                    f"needs {', '.join(missing)}: pip install 'azfunc[storage]'"
+                )
+            from ..storage.azure_backend import AccountBackend
+
+            backend = AccountBackend(connection, encoding=self.message_encoding)
+            self._accounts[connection.setting] = backend
+        return backend
+
+    def queue_store(self, binding: BindingInfo, name: str) -> QueueStore:
+        """The queue ``name`` in the store the binding's connection names.
+
+        Raises:
+            ConfigurationError: if the connection or queue name is invalid.
+        """
+        connection = self.connection(binding)
+        key = (connection.setting if isinstance(connection, AccountConnection) else "", name)
+        store = self._queues.get(key)
+        if store is None:
+            if isinstance(connection, AccountConnection):
+                store = self.account(connection).queue(name)
+            else:
+                store = EmbeddedQueue(self.storage, name)
+            self._queues[key] = store
+        return store
+
+    def blob_store(self, binding: BindingInfo) -> BlobStore:
+        """The blobs of the store the binding's connection names.
+
+        Raises:
+            ConfigurationError: if the connection is invalid.
+        """
+        connection = self.connection(binding)
+        if isinstance(connection, AccountConnection):
+            return self.account(connection).blobs()
+        return self._embedded_blobs
+
+    async def aclose(self) -> None:
+        """Close the SDK clients of the account backends (on the loop that used them)."""
+        for backend in self._accounts.values():
+            try:
+                await backend.aclose()
+            except Exception:
+                logger.exception("the storage client of %r could not be closed",
+                                 backend.connection.setting)
+
+    # inputs and outputs ------------------------------------------------------------------
+
+    async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Datums for the non-trigger input bindings of ``info``.
+
+        Raises:
+            ConfigurationError: if a blob path or connection cannot be resolved.
             StorageError: if a blob cannot be read.
         """
         if not self._needs_io(info, "in"):
             return {}
-        return await asyncio.to_thread(self.read_inputs, info, data)
-
-    def read_inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
-        """:meth:`inputs`, blocking: reads the blobs on the calling thread.
-
-        Raises:
-            ConfigurationError: if a blob path cannot be resolved.
-            StorageError: if a blob cannot be read.
-        """
         values: dict[str, Any] = {}
         for binding in info.input_bindings:
             if binding.is_trigger:
@@ -207,7 +291,7 @@ class LocalBindings:
             kind = binding.type.lower()
             if kind == "blob":
                 path = self.blob_path(binding, data)
-                content = self.storage.read_blob(path)
+                content = await self.blob_store(binding).read(path)
                 if content is None:
                     values[binding.name] = Datum(None, "null")
                 elif binding.data_type == "string":
@@ -219,14 +303,18 @@ class LocalBindings:
                 values[binding.name] = Datum(None, "null")
         return values
 
-    def outputs(self, info: FunctionInfo, result: InvocationResult,
-                data: Mapping[str, Any]) -> None:
-        """Apply the queue and blob outputs of a finished invocation (blocking).
+    async def apply_outputs(
+        self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
+    ) -> None:
+        """Apply the queue and blob outputs of a finished invocation, in binding order
+        (the hook of the HTTP frontend and the triggers).
 
         Raises:
-            ConfigurationError: if a queue name or blob path cannot be resolved.
+            ConfigurationError: if a queue name, blob path or connection cannot be resolved.
             StorageError: if a message or blob cannot be written.
         """
+        if not self._needs_io(info, "out"):
+            return
         for binding in info.bindings:
             if binding.direction == "in":
                 continue
@@ -237,10 +325,8 @@ class LocalBindings:
                 continue
             kind = binding.type.lower()
             if kind == "queue":
-                name = self.queue_name(binding, data)
-                queue = self.storage.queue(name)
-                for item in _queue_items(datum):
-                    queue.put(item)
+                queue = self.queue_store(binding, self.queue_name(binding, data))
+                await queue.put(_queue_items(datum))
                 if self.on_enqueue is not None:
                     self.on_enqueue(queue.name)
             elif kind == "blob":
@@ -248,20 +334,8 @@ class LocalBindings:
                 if payload is None:
                     continue
                 path = self.blob_path(binding, data)
-                self.storage.write_blob(path, payload)
+                await self.blob_store(binding).write(path, payload)
                 if self.on_blob is not None:
                     self.on_blob(path)
             elif kind not in _PASSIVE:
                 self._warn(info, binding, "output is dropped")
-
-    async def apply_outputs(
-        self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
-    ) -> None:
-        """:meth:`outputs` on a helper thread (the hook of the HTTP frontend and triggers).
-
-        Raises:
-            ConfigurationError: if a queue name or blob path cannot be resolved.
-            StorageError: if a message or blob cannot be written.
-        """
-        if self._needs_io(info, "out"):
-            await asyncio.to_thread(self.outputs, info, result, data)

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,10 +44,11 @@ from .._errors import (
     StorageError,
 )
 from .._timeparse import duration_setting
+from ..storage.backend import MessageEncoding, QueueMessage, QueueStore, message_encoding
 from .expressions import BlobPattern, binding_data
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
-from .storage import LocalQueue, StoredMessage
+from .storage import StoredMessage
 
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
@@ -75,6 +77,16 @@ class HostOptions:
     max_dequeue_count: int = 5
     batch_size: int = 16
     lease: timedelta = timedelta(minutes=10)
+    #: fetch a new batch when at most this many run (``None``: ``batchSize // 2``)
+    new_batch_threshold: int | None = None
+    message_encoding: MessageEncoding = "base64"
+
+    @property
+    def batch_threshold(self) -> int:
+        """``newBatchThreshold``, or the extension's default ``batchSize // 2``."""
+        if self.new_batch_threshold is not None:
+            return self.new_batch_threshold
+        return self.batch_size // 2
 
     @classmethod
     def from_host_json(cls, host_json: Mapping[str, Any], **overrides: Any) -> HostOptions:
@@ -103,6 +115,15 @@ class HostOptions:
                         f"host.json extensions.queues.{key} must be an integer >= 1, got {raw!r}"
                     )
                 values[field_name] = raw
+        threshold = queues.get("newBatchThreshold")
+        if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+                raise ConfigurationError(
+                    "host.json extensions.queues.newBatchThreshold must be an integer >= 0, "
+                    f"got {threshold!r}"
+                )
+            values["new_batch_threshold"] = threshold
+        values["message_encoding"] = message_encoding(queues.get("messageEncoding"))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -138,7 +159,7 @@ async def invoke_with_bindings(
     await runtime.invoke(info, inputs, trigger_metadata=metadata, outputs=outputs)
 
 
-def queue_datum(message: StoredMessage, binding: BindingInfo) -> Datum:
+def queue_datum(message: QueueMessage, binding: BindingInfo) -> Datum:
     """The trigger Datum of a queue message (text unless binary or not UTF-8)."""
     text = message.text
     if text is None or binding.data_type == "binary":
@@ -146,8 +167,22 @@ def queue_datum(message: StoredMessage, binding: BindingInfo) -> Datum:
     return Datum(text, "string")
 
 
+#: the queue extension's shortest polling interval (its exponential backoff starts here)
+MIN_POLL_INTERVAL: Final = timedelta(milliseconds=100)
+
+
+def next_poll_delay(current: timedelta, maximum: timedelta) -> timedelta:
+    """The backoff after an empty poll: doubled (with up to 20% jitter), at most ``maximum``.
+
+    >>> next_poll_delay(timedelta(seconds=1), timedelta(seconds=1.5))
+    datetime.timedelta(seconds=1, microseconds=500000)
+    """
+    doubled = current * 2 * (1 - random.random() * 0.2)
+    return max(MIN_POLL_INTERVAL, min(maximum, doubled))
+
+
 class QueuePoller:
-    """Feeds one queue-triggered function from its on-disk queue."""
+    """Feeds one queue-triggered function from its queue (embedded store or account)."""
 
     def __init__(self, info: FunctionInfo, binding: BindingInfo, *, runtime: Runtime,
                  bindings: LocalBindings, options: HostOptions, wake: asyncio.Event) -> None:
@@ -157,35 +192,50 @@ class QueuePoller:
         self.bindings = bindings
         self.options = options
         self.wake = wake
-        self.queue: LocalQueue = bindings.storage.queue(bindings.queue_name(binding))
-        self._slots = asyncio.Semaphore(options.batch_size)
+        self.queue: QueueStore = bindings.queue_store(binding, bindings.queue_name(binding))
+        self.poison_queue = f"{self.queue.name}-poison"
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until ``stop`` is set, then wait for the messages in flight."""
+        """Poll until ``stop`` is set, then wait for the messages in flight.
+
+        A batch of up to ``batchSize`` messages is fetched whenever no more than
+        ``newBatchThreshold`` are running; an empty poll doubles the wait (up to
+        ``maxPollingInterval``), a message resets it, and a local enqueue wakes it at once.
+        """
         running: set[asyncio.Task[bool]] = set()
+        threshold = self.options.batch_threshold
+        maximum = self.options.poll_interval
+        delay = min(MIN_POLL_INTERVAL, maximum)
         while not stop.is_set():
-            await self._slots.acquire()
+            if len(running) > threshold:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            self.wake.clear()  # before the poll: an enqueue during it wakes the next wait
             try:
-                message = await asyncio.to_thread(self.queue.get, lease=self.options.lease)
+                messages = await self.queue.receive(self.options.batch_size, self.options.lease)
             except Exception:
-                self._slots.release()
                 logger.exception("[%s] reading queue %r failed", self.info.name, self.queue.name)
-                await _wait(stop, self.options.poll_interval.total_seconds())
+                await _wait(stop, maximum.total_seconds())
                 continue
-            if message is None:
-                self._slots.release()
-                self.wake.clear()
-                await _wait(self.wake, self.options.poll_interval.total_seconds())
+            if not messages:
+                await _wait(self.wake, delay.total_seconds())
+                delay = next_poll_delay(delay, maximum)
                 continue
-            task = asyncio.ensure_future(self.process(message))
-            running.add(task)
-            task.add_done_callback(running.discard)
-            task.add_done_callback(lambda _: self._slots.release())
+            delay = min(MIN_POLL_INTERVAL, maximum)
+            for message in messages:
+                task = asyncio.ensure_future(self.process(message))
+                running.add(task)
+                task.add_done_callback(running.discard)
         if running:
             await asyncio.wait(running)
 
-    async def process(self, message: StoredMessage) -> bool:
+    async def process(self, message: QueueMessage) -> bool:
         """Invoke the function for one leased message; returns whether it succeeded."""
+        problem = getattr(message, "problem", None)
+        if problem:  # not decodable with messageEncoding: the extension poisons it at once
+            logger.error("[%s] message %s: %s", self.info.name, message.id, problem)
+            await self._poison(message, problem)
+            return False
         try:
             metadata = message.metadata()
             data = binding_data(metadata, body=message.body, body_wins=True,
@@ -194,10 +244,10 @@ class QueuePoller:
             await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
                                        metadata, data)
         except Exception as exc:  # logged by invoke_with_bindings
-            await asyncio.to_thread(self._failed, message, exc)
+            await self._failed(message, exc)
             return False
         try:
-            await asyncio.to_thread(self.queue.delete, message.id, message.pop_receipt)
+            await self.queue.delete(message)
         except LeaseLostError as exc:
             logger.warning("[%s] the message ran, but %s; it may run again", self.info.name, exc)
         except StorageError:
@@ -205,20 +255,26 @@ class QueuePoller:
                              message.id)
         return True
 
-    def _failed(self, message: StoredMessage, exc: Exception) -> None:
-        """Release the message for a retry, or move it to the poison queue (blocking)."""
+    async def _poison(self, message: QueueMessage, reason: object) -> None:
         try:
-            if message.dequeue_count >= self.options.max_dequeue_count:
-                poison = self.bindings.storage.queue(f"{self.queue.name}-poison")
-                poison.put(message.body)
-                self.queue.delete(message.id, message.pop_receipt)
-                logger.error(
-                    "[%s] message %s failed %d times and moved to %r: %s", self.info.name,
-                    message.id, message.dequeue_count, poison.name, exc,
-                )
-            else:
-                self.queue.release(message.id, message.pop_receipt,
-                                   delay=self.options.visibility_timeout)
+            await self.queue.poison(message, self.poison_queue)
+            logger.error(
+                "[%s] message %s (dequeued %d times) moved to %r: %s", self.info.name,
+                message.id, message.dequeue_count, self.poison_queue, reason,
+            )
+        except LeaseLostError as error:
+            logger.warning("[%s] %s", self.info.name, error)
+        except Exception:
+            logger.exception("[%s] message %s could not be moved to %r", self.info.name,
+                             message.id, self.poison_queue)
+
+    async def _failed(self, message: QueueMessage, exc: Exception) -> None:
+        """Release the message for a retry, or move it to the poison queue."""
+        if message.dequeue_count >= self.options.max_dequeue_count:
+            await self._poison(message, exc)
+            return
+        try:
+            await self.queue.release(message, self.options.visibility_timeout)
         except LeaseLostError as error:
             logger.warning("[%s] %s", self.info.name, error)
         except Exception:

@@ -1,0 +1,109 @@
+"""The embedded on-disk store behind the storage protocols of :mod:`azfunc.storage.backend`.
+
+A thin wrapper of :class:`~azfunc.host.storage.LocalStorage` and its queues: every call runs
+the store's blocking work on a helper thread (one hop per call, a batch of messages in one
+hop), so the queue poller and the blob bindings use one code path for the embedded store
+and for storage accounts. The embedded store keeps message bodies as bytes: it has no
+message encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+
+from ..storage.backend import QueueMessage
+from .storage import LocalQueue, LocalStorage, StoredMessage
+
+__all__ = ["EmbeddedBlobs", "EmbeddedQueue"]
+
+
+def _stored(message: QueueMessage) -> StoredMessage:
+    if not isinstance(message, StoredMessage):
+        raise TypeError(f"not a message of the embedded store: {message!r}")
+    return message
+
+
+class EmbeddedQueue:
+    """A :class:`~azfunc.storage.backend.QueueStore` over one :class:`LocalQueue`.
+
+    Example:
+        >>> import asyncio, tempfile, pathlib
+        >>> store = LocalStorage(pathlib.Path(tempfile.mkdtemp()))
+        >>> q = EmbeddedQueue(store, "jobs")
+        >>> asyncio.run(q.put([b"a", "b"]))
+        >>> [m.body for m in asyncio.run(q.receive(5, timedelta(seconds=30)))]
+        [b'a', b'b']
+    """
+
+    def __init__(self, storage: LocalStorage, name: str) -> None:
+        self.storage = storage
+        self.local: LocalQueue = storage.queue(name)
+
+    @property
+    def name(self) -> str:
+        return self.local.name
+
+    def _receive(self, count: int, lease: timedelta) -> list[StoredMessage]:
+        found: list[StoredMessage] = []
+        while len(found) < count:
+            message = self.local.get(lease=lease)
+            if message is None:
+                break
+            found.append(message)
+        return found
+
+    async def receive(self, count: int, lease: timedelta) -> Sequence[QueueMessage]:
+        """Up to ``count`` visible messages, leased for ``lease``."""
+        return await asyncio.to_thread(self._receive, count, lease)
+
+    def _put(self, bodies: Sequence[bytes | str]) -> None:
+        for body in bodies:
+            self.local.put(body)
+
+    async def put(self, bodies: Sequence[bytes | str]) -> None:
+        """Enqueue one message per body."""
+        if bodies:
+            await asyncio.to_thread(self._put, bodies)
+
+    async def delete(self, message: QueueMessage) -> None:
+        """Remove a leased message (``LeaseLostError`` if the receipt is stale)."""
+        await asyncio.to_thread(self.local.delete, message.id, message.pop_receipt)
+
+    async def release(self, message: QueueMessage, delay: timedelta) -> None:
+        """Visible again after ``delay``."""
+        await asyncio.to_thread(
+            lambda: self.local.release(message.id, message.pop_receipt, delay=delay)
+        )
+
+    def _poison(self, message: StoredMessage, queue: str) -> None:
+        self.storage.queue(queue).put(message.body)
+        self.local.delete(message.id, message.pop_receipt)
+
+    async def poison(self, message: QueueMessage, queue: str) -> None:
+        """Copy the body to ``queue`` and delete the message here."""
+        await asyncio.to_thread(self._poison, _stored(message), queue)
+
+
+class EmbeddedBlobs:
+    """A :class:`~azfunc.storage.backend.BlobStore` over :class:`LocalStorage`'s blobs."""
+
+    def __init__(self, storage: LocalStorage) -> None:
+        self.storage = storage
+
+    async def read(self, path: str) -> bytes | None:
+        """The blob's content or ``None``."""
+        return await asyncio.to_thread(self.storage.read_blob, path)
+
+    async def write(self, path: str, data: bytes) -> None:
+        """Create or replace the blob."""
+        await asyncio.to_thread(self.storage.write_blob, path, data)
+
+    async def scan(self, container: str) -> list[tuple[str, str]]:
+        """(name, etag) of the container's blobs."""
+        return await asyncio.to_thread(self.storage.scan_blobs, container)
+
+    def uri(self, path: str) -> str:
+        """The blob file's ``file://`` URI."""
+        return self.storage.blob_path(path).resolve().as_uri()

@@ -1,0 +1,340 @@
+"""Queues and blobs of a storage account (Azurite or Azure Storage) via Microsoft's async SDKs.
+
+Implements the protocols of :mod:`azfunc.storage.backend` with ``azure-storage-queue`` and
+``azure-storage-blob`` (the ``azfunc[storage]`` extra). This module is imported only when a
+binding's connection names an account (:func:`account_backend`), so the SDKs are never a
+dependency of the embedded store.
+
+Rules kept here, as the Functions host's storage extensions keep them:
+
+* Messages are written as the queue extension writes them: base64 of the UTF-8 text (or of
+  the bytes) by default, the text as it is with ``messageEncoding: none``. A received
+  message is decoded the same way; one that does not decode is moved to the poison queue
+  by the poller (:class:`~azfunc.WireFormatError`).
+* Queues and containers are created on first write; reading a queue or container that
+  does not exist yet reads as empty.
+* SDK failures keep azfunc's error family: a stale pop receipt or a message another
+  consumer deleted is :class:`~azfunc.LeaseLostError`, any other service or network
+  failure :class:`~azfunc.StorageError` naming the queue or blob.
+* The SDK clients are bound to the event loop that first used them; a client is made per
+  loop and closed by :meth:`AccountBackend.aclose`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+)
+from azure.storage.blob.aio import BlobServiceClient
+from azure.storage.queue.aio import QueueServiceClient
+
+from .._errors import LeaseLostError, StorageError
+from .backend import MessageEncoding, QueueMessage, decode_message, encode_message
+from .connection import AccountConnection, identity_credential
+
+__all__ = ["AccountBackend", "AccountBlobs", "AccountMessage", "AccountQueue"]
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: the largest visibility timeout the queue service accepts (7 days)
+_MAX_VISIBILITY: Final = 7 * 24 * 3600
+
+
+def _iso(moment: datetime | None) -> str:
+    return (moment or _EPOCH).isoformat()
+
+
+@dataclass(frozen=True)
+class AccountMessage:
+    """A message received from an account queue: decoded body, raw text, receipt."""
+
+    id: str
+    body: bytes
+    content: str
+    dequeue_count: int
+    pop_receipt: str
+    insertion_time: datetime | None = None
+    expiration_time: datetime | None = None
+    next_visible_time: datetime | None = None
+
+    @property
+    def text(self) -> str | None:
+        """The body as UTF-8 text, ``None`` if it is not UTF-8."""
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def metadata(self) -> dict[str, Any]:
+        """The queue trigger metadata, as the extension binds it."""
+        return {
+            "Id": self.id,
+            "DequeueCount": self.dequeue_count,
+            "InsertionTime": _iso(self.insertion_time),
+            "ExpirationTime": _iso(self.expiration_time),
+            "NextVisibleTime": _iso(self.next_visible_time),
+            "PopReceipt": self.pop_receipt,
+        }
+
+
+@dataclass(frozen=True)
+class UndecodableMessage(AccountMessage):
+    """A received message whose text does not decode with the queue's encoding."""
+
+    problem: str = ""
+
+
+def _lease_lost(exc: HttpResponseError) -> bool:
+    code = getattr(exc, "error_code", None) or ""
+    return exc.status_code in (400, 404) and code in (
+        "MessageNotFound", "PopReceiptMismatch", "QueueNotFound",
+    )
+
+
+def _storage_error(what: str, exc: AzureError) -> StorageError:
+    message = str(getattr(exc, "message", "") or exc).splitlines()[0][:200]
+    error = StorageError(f"{what}: {message}")
+    error.__cause__ = exc
+    return error
+
+
+@dataclass
+class AccountBackend:
+    """The queue and blob services of one account, for one host process."""
+
+    connection: AccountConnection
+    encoding: MessageEncoding = "base64"
+    _queues: dict[int, QueueServiceClient] = field(default_factory=dict, repr=False)
+    _blobs: dict[int, BlobServiceClient] = field(default_factory=dict, repr=False)
+    _credentials: list[Any] = field(default_factory=list, repr=False)
+    created: set[str] = field(default_factory=set, repr=False)
+
+    def _credential(self) -> Any:
+        credential = identity_credential(self.connection)
+        self._credentials.append(credential)
+        return credential
+
+    def queue_service(self) -> QueueServiceClient:
+        """The queue client of the running loop (made on first use)."""
+        key = id(asyncio.get_running_loop())
+        client = self._queues.get(key)
+        if client is None:
+            conn = self.connection
+            if conn.connection_string is not None:
+                client = QueueServiceClient.from_connection_string(conn.connection_string)
+            else:
+                client = QueueServiceClient(conn.endpoint("queue"), credential=self._credential())
+            self._queues[key] = client
+        return client
+
+    def blob_service(self) -> BlobServiceClient:
+        """The blob client of the running loop (made on first use)."""
+        key = id(asyncio.get_running_loop())
+        client = self._blobs.get(key)
+        if client is None:
+            conn = self.connection
+            if conn.connection_string is not None:
+                client = BlobServiceClient.from_connection_string(conn.connection_string)
+            else:
+                client = BlobServiceClient(conn.endpoint("blob"), credential=self._credential())
+            self._blobs[key] = client
+        return client
+
+    def queue(self, name: str) -> AccountQueue:
+        """One queue of the account."""
+        return AccountQueue(self, name.lower())
+
+    def blobs(self) -> AccountBlobs:
+        """The account's blobs."""
+        return AccountBlobs(self)
+
+    async def aclose(self) -> None:
+        """Close the clients (and credentials) made on the running loop."""
+        key = id(asyncio.get_running_loop())
+        for clients in (self._queues, self._blobs):
+            client = clients.pop(key, None)
+            if client is not None:
+                await client.close()
+        for credential in self._credentials:
+            close = getattr(credential, "close", None)
+            if close is not None:
+                await close()
+        self._credentials.clear()
+
+
+class AccountQueue:
+    """A :class:`~azfunc.storage.backend.QueueStore` over one account queue."""
+
+    def __init__(self, backend: AccountBackend, name: str) -> None:
+        self.backend = backend
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _client(self, name: str | None = None) -> Any:
+        return self.backend.queue_service().get_queue_client(name or self._name)
+
+    async def _ensure(self, name: str) -> None:
+        key = f"queue:{name}"
+        if key in self.backend.created:
+            return
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                await self._client(name).create_queue()
+        except AzureError as exc:
+            raise _storage_error(f"queue {name!r} cannot be created", exc) from exc
+        self.backend.created.add(key)
+
+    async def receive(self, count: int, lease: timedelta) -> Sequence[QueueMessage]:
+        """Up to ``count`` (at most 32, the service's limit) messages, leased for ``lease``."""
+        seconds = max(1, min(_MAX_VISIBILITY, int(lease.total_seconds())))
+        encoding = self.backend.encoding
+        try:
+            pages = self._client().receive_messages(
+                messages_per_page=max(1, min(32, count)), visibility_timeout=seconds,
+                max_messages=max(1, min(32, count)),
+            )
+            found: list[QueueMessage] = []
+            async for item in pages:
+                content = item.content if isinstance(item.content, str) else ""
+                fields: dict[str, Any] = {
+                    "id": item.id, "content": content, "dequeue_count": item.dequeue_count or 0,
+                    "pop_receipt": item.pop_receipt or "", "insertion_time": item.inserted_on,
+                    "expiration_time": item.expires_on, "next_visible_time": item.next_visible_on,
+                }
+                try:
+                    found.append(AccountMessage(body=decode_message(content, encoding), **fields))
+                except ValueError as exc:
+                    found.append(UndecodableMessage(body=b"", problem=str(exc), **fields))
+            return found
+        except ResourceNotFoundError:
+            return []
+        except AzureError as exc:
+            raise _storage_error(f"queue {self._name!r} cannot be read", exc) from exc
+
+    async def put(self, bodies: Sequence[bytes | str]) -> None:
+        """Enqueue one message per body, encoded as the queue extension encodes it."""
+        if not bodies:
+            return
+        texts = [encode_message(body, self.backend.encoding) for body in bodies]
+        await self._send(self._name, texts)
+
+    async def _send(self, name: str, texts: Sequence[str]) -> None:
+        await self._ensure(name)
+        client = self._client(name)
+        try:
+            for text in texts:
+                await client.send_message(text)
+        except AzureError as exc:
+            raise _storage_error(f"queue {name!r}: a message cannot be written", exc) from exc
+
+    async def delete(self, message: QueueMessage) -> None:
+        """Delete a received message."""
+        try:
+            await self._client().delete_message(message.id, message.pop_receipt)
+        except HttpResponseError as exc:
+            if _lease_lost(exc):
+                raise LeaseLostError(
+                    f"message {message.id} in queue {self._name!r}: the pop receipt no longer "
+                    "holds (another consumer has it, or it is gone)"
+                ) from exc
+            raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
+                                 "deleted", exc) from exc
+        except AzureError as exc:
+            raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
+                                 "deleted", exc) from exc
+
+    async def release(self, message: QueueMessage, delay: timedelta) -> None:
+        """Visible again after ``delay`` (an update of its visibility timeout)."""
+        seconds = max(0, min(_MAX_VISIBILITY, int(delay.total_seconds())))
+        try:
+            await self._client().update_message(
+                message.id, message.pop_receipt, visibility_timeout=seconds,
+            )
+        except HttpResponseError as exc:
+            if _lease_lost(exc):
+                raise LeaseLostError(
+                    f"message {message.id} in queue {self._name!r}: the pop receipt no longer "
+                    "holds"
+                ) from exc
+            raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
+                                 "released", exc) from exc
+        except AzureError as exc:
+            raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
+                                 "released", exc) from exc
+
+    async def poison(self, message: QueueMessage, queue: str) -> None:
+        """Copy the message text unchanged to ``queue``, then delete it here."""
+        content = message.content if isinstance(message, AccountMessage) else encode_message(
+            message.body, self.backend.encoding
+        )
+        await self._send(queue.lower(), [content])
+        await self.delete(message)
+
+
+class AccountBlobs:
+    """A :class:`~azfunc.storage.backend.BlobStore` over the account's blob service."""
+
+    def __init__(self, backend: AccountBackend) -> None:
+        self.backend = backend
+
+    @staticmethod
+    def _split(path: str) -> tuple[str, str]:
+        container, _, name = path.strip("/").partition("/")
+        if not container or not name:
+            raise StorageError(f"blob path {path!r} needs a container and a blob name")
+        return container.lower(), name
+
+    async def read(self, path: str) -> bytes | None:
+        """The blob's content, ``None`` when the blob or its container does not exist."""
+        container, name = self._split(path)
+        client = self.backend.blob_service().get_blob_client(container, name)
+        try:
+            download = await client.download_blob()
+            data: bytes = await download.readall()
+            return data
+        except ResourceNotFoundError:
+            return None
+        except AzureError as exc:
+            raise _storage_error(f"blob {path!r} cannot be read", exc) from exc
+
+    async def write(self, path: str, data: bytes) -> None:
+        """Create or overwrite the blob (its container first, when missing)."""
+        container, name = self._split(path)
+        service = self.backend.blob_service()
+        key = f"container:{container}"
+        try:
+            if key not in self.backend.created:
+                with contextlib.suppress(ResourceExistsError):
+                    await service.get_container_client(container).create_container()
+                self.backend.created.add(key)
+            await service.get_blob_client(container, name).upload_blob(data, overwrite=True)
+        except AzureError as exc:
+            raise _storage_error(f"blob {path!r} cannot be written", exc) from exc
+
+    async def scan(self, container: str) -> list[tuple[str, str]]:
+        """(name, etag) of every blob in ``container``, sorted by name."""
+        client = self.backend.blob_service().get_container_client(container.lower())
+        try:
+            found = [(blob.name, str(blob.etag)) async for blob in client.list_blobs()]
+        except ResourceNotFoundError:
+            return []
+        except AzureError as exc:
+            raise _storage_error(f"container {container!r} cannot be listed", exc) from exc
+        return sorted(found)
+
+    def uri(self, path: str) -> str:
+        """``<blob endpoint>/<container>/<name>``."""
+        container, name = self._split(path)
+        return f"{self.backend.connection.endpoint('blob')}/{container}/{name}"
