@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from ..storage.backend import QueueMessage
+from ..storage.backend import BLOB_MAX_FAILURES, BLOB_POISON_QUEUE, QueueMessage
 from .storage import LocalQueue, LocalStorage, StoredMessage
 
-__all__ = ["EmbeddedBlobs", "EmbeddedQueue"]
+__all__ = ["EmbeddedBlobs", "EmbeddedQueue", "EmbeddedReceipts"]
 
 
 def _stored(message: QueueMessage) -> StoredMessage:
@@ -107,3 +108,69 @@ class EmbeddedBlobs:
     def uri(self, path: str) -> str:
         """The blob file's ``file://`` URI."""
         return self.storage.blob_path(path).resolve().as_uri()
+
+
+class EmbeddedReceipts:
+    """A :class:`~azfunc.storage.backend.BlobReceipts` kept in ``.azfunc/state``.
+
+    One JSON document per function (``blobreceipts-<function>``: path -> etag, done,
+    failures), loaded when a scan begins and saved once when it ends, if anything fired.
+    One host owns the embedded store, so a claim needs no lock.
+    """
+
+    def __init__(self, storage: LocalStorage, function: str) -> None:
+        self.storage = storage
+        self.state_name = f"blobreceipts-{function}"
+        self._receipts: dict[str, Any] = {}
+        self._poison: list[str] = []
+        self._changed = False
+
+    async def begin(self) -> None:
+        """Load the receipts."""
+        self._receipts = await asyncio.to_thread(self.storage.load_state, self.state_name)
+        self._poison = []
+        self._changed = False
+
+    async def claim(self, path: str, etag: str) -> object | None:
+        """``(path, etag, failures so far)``, or ``None`` when this version is done."""
+        receipt = self._receipts.get(path) or {}
+        if receipt.get("etag") == etag and receipt.get("done"):
+            return None
+        failures = int(receipt.get("failures", 0)) if receipt.get("etag") == etag else 0
+        return (path, etag, failures)
+
+    async def done(self, token: object) -> None:
+        """Record the version as processed."""
+        path, etag, _ = _token(token)
+        self._receipts[path] = {"etag": etag, "done": True}
+        self._changed = True
+
+    async def failed(self, token: object, report: str) -> bool:
+        """Count a failure; after :data:`BLOB_MAX_FAILURES` the version is given up."""
+        path, etag, failures = _token(token)
+        failures += 1
+        given_up = failures >= BLOB_MAX_FAILURES
+        self._receipts[path] = {"etag": etag, "done": given_up, "failures": failures}
+        self._changed = True
+        if given_up:
+            self._poison.append(report)
+        return given_up
+
+    def _save(self) -> None:
+        for report in self._poison:
+            self.storage.queue(BLOB_POISON_QUEUE).put(report)
+        self.storage.save_state(self.state_name, self._receipts)
+
+    async def end(self) -> None:
+        """Save the receipts (and the poison reports) once, if anything fired."""
+        if self._changed:
+            await asyncio.to_thread(self._save)
+            self._changed = False
+            self._poison = []
+
+
+def _token(token: object) -> tuple[str, str, int]:
+    if (not isinstance(token, tuple) or len(token) != 3 or not isinstance(token[0], str)
+            or not isinstance(token[1], str) or not isinstance(token[2], int)):
+        raise TypeError(f"not a receipt token of the embedded store: {token!r}")
+    return token[0], token[1], token[2]

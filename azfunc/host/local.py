@@ -53,7 +53,7 @@ from .http_frontend import (
     streaming_registry,
 )
 from .keys import KeyStore, presented_key
-from .local_bindings import LocalBindings
+from .local_bindings import LocalBindings, host_id
 from .runtime import Runtime
 from .storage import LocalStorage
 from .timeouts import function_timeout
@@ -129,6 +129,7 @@ class LocalHost:
         self.bindings = LocalBindings(
             self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob,
             message_encoding=self.options.message_encoding,
+            host_id=host_id(settings, app.root.name),
         )
         functions = list(app.functions.values())
         self.http = HttpFrontend(

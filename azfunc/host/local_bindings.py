@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
 from .._errors import ConfigurationError
-from ..storage.backend import BlobStore, MessageEncoding, QueueStore
+from ..storage.backend import BlobReceipts, BlobStore, MessageEncoding, QueueStore
 from ..storage.connection import (
     AccountConnection,
     StorageConnection,
     missing_storage_packages,
     resolve_connection,
 )
-from .embedded_backend import EmbeddedBlobs, EmbeddedQueue
+from .embedded_backend import EmbeddedBlobs, EmbeddedQueue, EmbeddedReceipts
 from .expressions import expression_names, resolve_expression
 from .ncrontab import resolve_settings
 from .storage import LocalStorage
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from ..app.model import BindingInfo, FunctionInfo
     from ..storage.azure_backend import AccountBackend
 
-__all__ = ["LocalBindings", "queue_name_template"]
+__all__ = ["LocalBindings", "host_id", "queue_name_template"]
 
 logger = logging.getLogger("azfunc.host")
 _PASSIVE: Final = frozenset({"http", "httptrigger"})
@@ -86,6 +86,20 @@ def _blob_bytes(datum: Datum) -> bytes | None:
     return str(datum.value).encode("utf-8")
 
 
+def host_id(settings: Mapping[str, str], app_name: str) -> str:
+    """The host id naming blob receipts: ``AzureFunctionsWebHost__hostid`` or the app name.
+
+    As the Functions host derives it: lower case, letters, digits and ``-``, at most 32.
+
+    >>> host_id({}, "My_App.v2")
+    'my-app-v2'
+    """
+    chosen = settings.get("AzureFunctionsWebHost__hostid") or settings.get(
+        "AzureFunctionsWebHost:hostid") or app_name
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in chosen.lower())
+    return cleaned.strip("-")[:32].rstrip("-") or "azfunc-local"
+
+
 def queue_name_template(binding: BindingInfo) -> str:
     """The ``queueName`` of a queue binding, unresolved (``azfunc check`` runs this too).
 
@@ -116,8 +130,11 @@ class LocalBindings:
         on_enqueue: Callable[[str], None] | None = None,
         on_blob: Callable[[str], None] | None = None,
         message_encoding: MessageEncoding = "base64",
+        host_id: str = "azfunc-local",
     ) -> None:
         self.storage = storage
+        #: names this host's blob receipts in an account (hosts of one app share it)
+        self.host_id = host_id
         self.message_encoding: MessageEncoding = message_encoding
         self._connections: dict[str, StorageConnection] = {}
         self._accounts: dict[str, AccountBackend] = {}
@@ -263,6 +280,17 @@ class LocalBindings:
         if isinstance(connection, AccountConnection):
             return self.account(connection).blobs()
         return self._embedded_blobs
+
+    def blob_receipts(self, binding: BindingInfo, function: str) -> BlobReceipts:
+        """The receipts of a blob trigger, kept where its connection points.
+
+        Raises:
+            ConfigurationError: if the connection is invalid.
+        """
+        connection = self.connection(binding)
+        if isinstance(connection, AccountConnection):
+            return self.account(connection).receipts(self.host_id, function)
+        return EmbeddedReceipts(self.storage, function)
 
     async def aclose(self) -> None:
         """Close the SDK clients of the account backends (on the loop that used them)."""

@@ -44,7 +44,16 @@ from .._errors import (
     StorageError,
 )
 from .._timeparse import duration_setting
-from ..storage.backend import MessageEncoding, QueueMessage, QueueStore, message_encoding
+from ..storage.backend import (
+    BLOB_MAX_FAILURES,
+    BLOB_POISON_QUEUE,
+    BlobReceipts,
+    BlobStore,
+    MessageEncoding,
+    QueueMessage,
+    QueueStore,
+    message_encoding,
+)
 from .expressions import BlobPattern, binding_data
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
@@ -58,8 +67,6 @@ if TYPE_CHECKING:
 __all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner"]
 
 logger = logging.getLogger("azfunc.host")
-BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
-BLOB_MAX_FAILURES: Final = 5
 
 
 @dataclass(frozen=True)
@@ -309,7 +316,8 @@ class BlobWatcher:
         self.options = options
         self.wake = wake
         self.pattern = BlobPattern(resolve_settings(path, bindings.settings))
-        self.state_name = f"blobreceipts-{info.name}"
+        self.blobs: BlobStore = bindings.blob_store(binding)
+        self.receipts: BlobReceipts = bindings.blob_receipts(binding, info.name)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Scan until ``stop`` is set."""
@@ -324,62 +332,45 @@ class BlobWatcher:
     async def scan(self) -> int:
         """Invoke the function for every matching blob version not yet processed.
 
-        The listing and the receipts are read on a helper thread, each blob is read there
-        too, and the receipts are saved once, when the scan ends.
+        The receipts say which versions are done (:mod:`azfunc.storage.backend`
+        ``BlobReceipts``): on the embedded store they are loaded once and saved once per
+        scan, on an account each version is claimed with a lease on its receipt.
 
         Raises:
             StorageError: if the container or the receipts cannot be read or saved.
         """
-        storage = self.bindings.storage
         container = self.pattern.container
-        receipts, listing = await asyncio.to_thread(
-            lambda: (storage.load_state(self.state_name), storage.scan_blobs(container))
-        )
+        await self.receipts.begin()
         fired = 0
-        poison: list[str] = []
         try:
-            for name, etag in listing:
+            for name, etag in await self.blobs.scan(container):
                 path = f"{container}/{name}"
                 captures = self.pattern.match(path)
                 if captures is None:
                     continue
-                receipt = receipts.get(path) or {}
-                if receipt.get("etag") == etag and receipt.get("done"):
+                token = await self.receipts.claim(path, etag)
+                if token is None:
                     continue
-                failures = int(receipt.get("failures", 0)) if receipt.get("etag") == etag else 0
-                ok = await self.fire(path, captures)
                 fired += 1
-                if ok:
-                    receipts[path] = {"etag": etag, "done": True}
+                if await self.fire(path, captures):
+                    await self.receipts.done(token)
                     continue
-                failures += 1
-                done = failures >= BLOB_MAX_FAILURES
-                receipts[path] = {"etag": etag, "done": done, "failures": failures}
-                if done:
+                report = json.dumps({
+                    "FunctionId": self.info.name, "BlobType": "BlockBlob",
+                    "ContainerName": container, "BlobName": name, "ETag": etag,
+                })
+                if await self.receipts.failed(token, report):
                     logger.error("[%s] blob %s failed %d times; reported on %r",
-                                 self.info.name, path, failures, BLOB_POISON_QUEUE)
-                    poison.append(json.dumps({
-                        "FunctionId": self.info.name, "BlobType": "BlockBlob",
-                        "ContainerName": container, "BlobName": name, "ETag": etag,
-                    }))
+                                 self.info.name, path, BLOB_MAX_FAILURES, BLOB_POISON_QUEUE)
         finally:
-            if fired:
-                await asyncio.to_thread(self._save, receipts, poison)
+            await self.receipts.end()
         return fired
-
-    def _save(self, receipts: dict[str, Any], poison: list[str]) -> None:
-        storage = self.bindings.storage
-        for report in poison:
-            storage.queue(BLOB_POISON_QUEUE).put(report)
-        storage.save_state(self.state_name, receipts)
 
     async def fire(self, path: str, captures: Mapping[str, str]) -> bool:
         """Invoke the function for one blob; returns whether it succeeded (failures logged)."""
-        storage = self.bindings.storage
         try:
-            content, uri = await asyncio.to_thread(
-                lambda: (storage.read_blob(path), storage.blob_path(path).resolve().as_uri())
-            )
+            content = await self.blobs.read(path)
+            uri = self.blobs.uri(path)
         except Exception:
             logger.exception("[%s] blob %s could not be read", self.info.name, path)
             return False

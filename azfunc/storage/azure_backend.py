@@ -16,6 +16,12 @@ Rules kept here, as the Functions host's storage extensions keep them:
 * SDK failures keep azfunc's error family: a stale pop receipt or a message another
   consumer deleted is :class:`~azfunc.LeaseLostError`, any other service or network
   failure :class:`~azfunc.StorageError` naming the queue or blob.
+* Blob receipts live in the account, as the host keeps them: a blob
+  ``azure-webjobs-hosts/blobreceipts/<hostId>/<function>/<etag>/<container>/<name>`` per
+  function and blob version. A host processes a version only while it holds a lease on
+  its receipt (renewed while the function runs), and marks it ``Completed`` after, so a
+  restart or a second host never fires a version twice; a host killed mid-run lets its
+  lease expire and another host (or the restart) runs the version again.
 * The SDK clients are bound to the event loop that first used them; a client is made per
   loop and closed by :meth:`AccountBackend.aclose`.
 """
@@ -39,10 +45,17 @@ from azure.storage.blob.aio import BlobServiceClient
 from azure.storage.queue.aio import QueueServiceClient
 
 from .._errors import LeaseLostError, StorageError
-from .backend import MessageEncoding, QueueMessage, decode_message, encode_message
+from .backend import (
+    BLOB_MAX_FAILURES,
+    BLOB_POISON_QUEUE,
+    MessageEncoding,
+    QueueMessage,
+    decode_message,
+    encode_message,
+)
 from .connection import AccountConnection, identity_credential
 
-__all__ = ["AccountBackend", "AccountBlobs", "AccountMessage", "AccountQueue"]
+__all__ = ["AccountBackend", "AccountBlobs", "AccountMessage", "AccountQueue", "AccountReceipts"]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: the largest visibility timeout the queue service accepts (7 days)
@@ -156,6 +169,10 @@ class AccountBackend:
     def blobs(self) -> AccountBlobs:
         """The account's blobs."""
         return AccountBlobs(self)
+
+    def receipts(self, host_id: str, function: str) -> AccountReceipts:
+        """The blob receipts of one blob-triggered function of host ``host_id``."""
+        return AccountReceipts(self, host_id, function)
 
     async def aclose(self) -> None:
         """Close the clients (and credentials) made on the running loop."""
@@ -338,3 +355,108 @@ class AccountBlobs:
         """``<blob endpoint>/<container>/<name>``."""
         container, name = self._split(path)
         return f"{self.backend.connection.endpoint('blob')}/{container}/{name}"
+
+
+RECEIPTS_CONTAINER: Final = "azure-webjobs-hosts"
+_LEASE_SECONDS: Final = 30
+
+
+@dataclass
+class _Claim:
+    blob: Any
+    lease: Any
+    failures: int
+    renewal: asyncio.Task[None]
+
+
+async def _renew(lease: Any) -> None:
+    while True:
+        await asyncio.sleep(_LEASE_SECONDS / 3)
+        try:
+            await lease.renew()
+        except AzureError:
+            return  # the lease is lost: completing will fail and the version runs again
+
+
+class AccountReceipts:
+    """A :class:`~azfunc.storage.backend.BlobReceipts` kept as leased blobs in the account."""
+
+    def __init__(self, backend: AccountBackend, host_id: str, function: str) -> None:
+        self.backend = backend
+        self.prefix = f"blobreceipts/{host_id}/{function}"
+
+    async def begin(self) -> None:
+        """Create the receipts container when missing."""
+        key = f"container:{RECEIPTS_CONTAINER}"
+        if key in self.backend.created:
+            return
+        client = self.backend.blob_service().get_container_client(RECEIPTS_CONTAINER)
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                await client.create_container()
+        except AzureError as exc:
+            raise _storage_error("the blob receipts container cannot be created", exc) from exc
+        self.backend.created.add(key)
+
+    async def claim(self, path: str, etag: str) -> object | None:
+        """Lease the version's receipt (created when missing); ``None`` when it is
+        completed or another host holds it."""
+        name = f"{self.prefix}/{etag.strip(chr(34))}/{path.strip('/')}"
+        blob = self.backend.blob_service().get_blob_client(RECEIPTS_CONTAINER, name)
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                await blob.upload_blob(b"", overwrite=False)
+            properties = await blob.get_blob_properties()
+            if (properties.metadata or {}).get("Completed") == "true":
+                return None
+            if properties.lease.state == "leased":
+                return None
+            try:
+                lease = await blob.acquire_lease(lease_duration=_LEASE_SECONDS)
+            except HttpResponseError as exc:
+                if exc.status_code == 409:  # another host took it meanwhile
+                    return None
+                raise
+            properties = await blob.get_blob_properties()
+            metadata = properties.metadata or {}
+            if metadata.get("Completed") == "true":
+                await lease.release()
+                return None
+        except AzureError as exc:
+            raise _storage_error(f"the receipt of blob {path!r} cannot be claimed", exc) from exc
+        failures = int(metadata.get("Failures", "0") or 0)
+        return _Claim(blob, lease, failures, asyncio.ensure_future(_renew(lease)))
+
+    async def _finish(self, claim: _Claim, metadata: dict[str, str]) -> None:
+        claim.renewal.cancel()
+        try:
+            await claim.blob.set_blob_metadata(metadata, lease=claim.lease)
+            await claim.lease.release()
+        except AzureError as exc:
+            raise _storage_error("a blob receipt cannot be written", exc) from exc
+
+    async def done(self, token: object) -> None:
+        """Mark the receipt ``Completed``."""
+        await self._finish(_claim(token), {"Completed": "true"})
+
+    async def failed(self, token: object, report: str) -> bool:
+        """Count a failure on the receipt; at the limit, complete it and report it."""
+        claim = _claim(token)
+        failures = claim.failures + 1
+        given_up = failures >= BLOB_MAX_FAILURES
+        metadata = {"Failures": str(failures)}
+        if given_up:
+            metadata["Completed"] = "true"
+            await self.backend.queue(BLOB_POISON_QUEUE).put([report])
+        await self._finish(claim, metadata)
+        return given_up
+
+    async def end(self) -> None:
+        """Nothing to save: every receipt was written when its version finished."""
+        return
+
+
+def _claim(token: object) -> _Claim:
+    if not isinstance(token, _Claim):
+        raise TypeError(f"not a blob receipt claim of an account: {token!r}")
+    return token

@@ -20,6 +20,9 @@ from typing import Any, Final, Literal, Protocol
 from .._errors import ConfigurationError, WireFormatError
 
 __all__ = [
+    "BLOB_MAX_FAILURES",
+    "BLOB_POISON_QUEUE",
+    "BlobReceipts",
     "BlobStore",
     "MessageEncoding",
     "QueueMessage",
@@ -31,6 +34,9 @@ __all__ = [
 
 MessageEncoding = Literal["base64", "none"]
 _ENCODINGS: Final[tuple[MessageEncoding, ...]] = ("base64", "none")
+#: where the host reports a blob version it gave up on, and after how many failures
+BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
+BLOB_MAX_FAILURES: Final = 5
 
 
 class QueueMessage(Protocol):
@@ -86,6 +92,31 @@ class BlobStore(Protocol):
 
     def uri(self, path: str) -> str:
         """The blob's URI, as the trigger metadata's ``Uri`` reports it."""
+
+
+class BlobReceipts(Protocol):
+    """Which blob versions one blob-triggered function has processed (its receipts).
+
+    A scan calls :meth:`begin`, then for each blob version :meth:`claim` and, if it got it,
+    :meth:`done` or :meth:`failed`, and :meth:`end` when it finishes (also on failure).
+    A claim is exclusive across hosts where the store is shared (an account).
+    """
+
+    async def begin(self) -> None:
+        """Start a scan (the embedded store loads its receipts here)."""
+
+    async def claim(self, path: str, etag: str) -> object | None:
+        """A token for processing this version, ``None`` when it is done or taken."""
+
+    async def done(self, token: object) -> None:
+        """The version was processed: never fire it again."""
+
+    async def failed(self, token: object, report: str) -> bool:
+        """The invocation failed; returns whether the version is given up (after
+        :data:`BLOB_MAX_FAILURES`; ``report`` then goes to :data:`BLOB_POISON_QUEUE`)."""
+
+    async def end(self) -> None:
+        """Finish the scan (the embedded store saves its receipts here, once)."""
 
 
 def message_encoding(value: object) -> MessageEncoding:
