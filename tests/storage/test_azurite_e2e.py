@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +175,8 @@ def _driver(app_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture
-def driver_env(app_dir: Path) -> Iterator[dict[str, str]]:
-    yield {**os.environ, "AZFUNC_TEST_DELAY": "0.2", "PYTHONPATH": str(ROOT)}
+def driver_env(app_dir: Path) -> dict[str, str]:
+    return {**os.environ, "AZFUNC_TEST_DELAY": "0.2", "PYTHONPATH": str(ROOT)}
 
 
 def test_kill_mid_queue_then_restart_loses_nothing(app_dir: Path, azurite: Azurite,
