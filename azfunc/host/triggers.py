@@ -2,21 +2,27 @@
 
 Rules this module keeps:
 
+* Queues and blobs are reached through the protocols of :mod:`azfunc.storage.backend`:
+  the embedded store or a storage account, as the binding's ``connection`` says; this
+  code is the same for both.
 * Queue triggers lease a message (invisible for :attr:`HostOptions.lease`), invoke the
   function, apply its outputs and only then delete the message. A failure makes the message
   visible again after ``visibilityTimeout``; once it has been dequeued ``maxDequeueCount``
-  times it moves to ``<queue>-poison`` instead. Up to ``batchSize`` messages of one queue
-  run at a time. Pollers sleep ``maxPollingInterval`` when the queue is empty and wake at
-  once when this process enqueues.
-* Blob triggers fire once per blob version (a receipt per function and blob, kept in
-  ``.azfunc/state``), also for blobs written while the host was down; after five failures
-  a blob version is given up and reported on ``webjobs-blobtrigger-poison``.
+  times it moves to ``<queue>-poison`` instead (at once, if it does not decode with
+  ``messageEncoding``). A batch of ``batchSize`` messages is fetched whenever at most
+  ``newBatchThreshold`` run. An empty poll doubles the wait, from 100 ms up to
+  ``maxPollingInterval``; a message resets it, and an enqueue by this process wakes it.
+* Blob triggers fire once per blob version (a receipt per function and blob version:
+  ``.azfunc/state`` for the embedded store, leased blobs in ``azure-webjobs-hosts`` for an
+  account), also for blobs written while the host was down; after five failures a blob
+  version is given up and reported on ``webjobs-blobtrigger-poison``.
 * Timers fire on their NCRONTAB schedule and, with ``runOnStartup``, at start. The last and
   next occurrences are persisted, so a schedule missed while the host was down fires once
   at start with ``IsPastDue`` true.
 * Every loop stops at the host's stop event after finishing what it started.
-* Nothing blocks the event loop: every queue, blob and state operation runs on a helper
-  thread (``asyncio.to_thread``); a blob scan saves its receipts once, at its end.
+* Nothing blocks the event loop: the embedded store works on helper threads
+  (``asyncio.to_thread``), an account through the SDKs' async clients; on the embedded
+  store a blob scan saves its receipts once, at its end.
 * Failures are logged with their traceback: an input binding here, the function or an
   output binding by :meth:`Runtime.invoke`, storage errors by the loop that hit them. A
   loop survives any failure of one round and tries again after its polling interval.
