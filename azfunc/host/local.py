@@ -254,7 +254,10 @@ class LocalHost:
         logger.info("local host started: %d function(s): %s", len(self.app.functions), functions)
 
     def _recover(self) -> None:
-        """Make messages leased before a restart visible again (blocking)."""
+        """Claim the embedded store and make messages leased before a restart visible again
+        (blocking); skipped when all the app's storage is in accounts (hosts share those)."""
+        if not self.bindings.uses_embedded_store(self.app.functions.values()):
+            return
         self.storage.claim()  # one host per embedded store (storage_lock)
         for queue in self.storage.iter_queues():
             recovered = queue.recover()

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
@@ -55,6 +55,7 @@ __all__ = ["LocalBindings", "host_id", "queue_name_template"]
 
 logger = logging.getLogger("azfunc.host")
 _PASSIVE: Final = frozenset({"http", "httptrigger"})
+_STORAGE_TYPES: Final = frozenset({"queue", "queuetrigger", "blob", "blobtrigger"})
 
 
 def _queue_items(datum: Datum) -> list[bytes | str]:
@@ -280,6 +281,25 @@ class LocalBindings:
         if isinstance(connection, AccountConnection):
             return self.account(connection).blobs()
         return self._embedded_blobs
+
+    def uses_embedded_store(self, functions: Iterable[FunctionInfo]) -> bool:
+        """Whether any queue or blob binding (or a timer's state) of ``functions`` lives in
+        the embedded store; hosts of an app whose storage is all in an account need not
+        claim it, so several of them may run on one app folder."""
+        for info in functions:
+            for binding in info.bindings:
+                kind = binding.type.lower()
+                if kind == "timertrigger":
+                    return True
+                if kind not in _STORAGE_TYPES:
+                    continue
+                try:
+                    connection = self.connection(binding)
+                except ConfigurationError:
+                    return True  # reported when the binding is used
+                if not isinstance(connection, AccountConnection):
+                    return True
+        return False
 
     def blob_receipts(self, binding: BindingInfo, function: str) -> BlobReceipts:
         """The receipts of a blob trigger, kept where its connection points.

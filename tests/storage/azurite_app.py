@@ -31,6 +31,8 @@ def process(m: func.QueueMessage, out: func.Out[str]) -> None:
     if delay:
         time.sleep(delay)
     body = m.get_json()
+    with open(MARKS / f"processed-{os.getpid()}.log", "a", encoding="utf-8") as handle:
+        handle.write(f"{body['id']}\n")  # one line per run: duplicates show across hosts
     out.set(json.dumps({**body, "dequeue_count": m.dequeue_count, "pid": os.getpid()}))
 
 

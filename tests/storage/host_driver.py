@@ -2,13 +2,16 @@
 
     python -m tests.storage.host_driver <app folder> <lease seconds> <poll seconds>
 
-Serves no HTTP (the triggers are what these tests exercise) and runs until killed.
+Serves no HTTP (the triggers are what these tests exercise) and runs until killed. Once
+started it writes ``ready-<pid>`` into ``AZFUNC_TEST_MARKS`` when that is set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from pathlib import Path
 
 
 async def _serve(root: str, lease: float, poll: float) -> None:
@@ -16,6 +19,9 @@ async def _serve(root: str, lease: float, poll: float) -> None:
 
     host = LocalHost(root, lease=lease, poll_interval=poll)
     await host.startup()
+    marks = os.environ.get("AZFUNC_TEST_MARKS")
+    if marks:
+        (Path(marks) / f"ready-{os.getpid()}").write_text("ready")
     try:
         await asyncio.Event().wait()
     finally:
