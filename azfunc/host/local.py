@@ -381,9 +381,7 @@ class LocalHost:
             payload = document.get("input", "") if isinstance(document, dict) else None
             if not isinstance(payload, str):
                 payload = json.dumps(payload)
-            inputs, metadata, data = await asyncio.to_thread(
-                admin_inputs, info, trigger, payload, self.bindings
-            )
+            inputs, metadata, data = await admin_inputs(info, trigger, payload, self.bindings)
         except (ValueError, AzFuncError) as exc:
             await send_json(send, 400, {"error": str(exc)})
             return

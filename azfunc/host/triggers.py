@@ -487,12 +487,12 @@ class TimerRunner:
             await self._persist(last, after)
 
 
-def admin_inputs(
+async def admin_inputs(
     info: FunctionInfo, trigger: BindingInfo, payload: str, bindings: LocalBindings
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(inputs, trigger metadata, binding data) for ``POST /admin/functions/<name>``.
 
-    Blocking (reads the blob of a blob trigger): call it on a helper thread.
+    A blob trigger's blob is read from the store its connection names.
 
     Raises:
         ArgumentValueError: if a blob trigger names a blob that does not exist.
@@ -510,11 +510,12 @@ def admin_inputs(
                             names=bindings.expression_names(info))
         return {trigger.name: queue_datum(message, trigger)}, metadata, data
     if kind == "blobtrigger":
-        content = bindings.storage.read_blob(payload)
+        store = bindings.blob_store(trigger)
+        content = await store.read(payload)
         if content is None:
             raise ArgumentValueError(f"blob {payload!r} does not exist in the local storage")
         path = payload.strip("/")
-        uri = bindings.storage.blob_path(path).resolve().as_uri()
+        uri = store.uri(path)
         pattern = trigger.properties.get("path")
         captures = BlobPattern(str(pattern)).match(path) if isinstance(pattern, str) else None
         meta = blob_metadata(path, content, captures or {}, uri)
