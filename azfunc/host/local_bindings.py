@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
-from .._errors import ConfigurationError
+from .._errors import ArgumentValueError, ConfigurationError
 from ..storage.backend import BlobReceipts, BlobStore, MessageEncoding, QueueStore
 from ..storage.connection import (
     AccountConnection,
@@ -242,7 +242,7 @@ class LocalBindings:
         """
         backend = self._accounts.get(connection.setting)
         if backend is None:
-            missing = missing_storage_packages(("queue", "blob"))
+            missing = missing_storage_packages()
             if missing:
                 raise ConfigurationError(
                     f"the connection {connection.setting!r} names a storage account, which "
@@ -321,6 +321,74 @@ class LocalBindings:
                 logger.exception("the storage client of %r could not be closed",
                                  backend.connection.setting)
 
+    # tables (accounts only: the embedded store has none) -----------------------------------
+
+    def _on_account(self, binding: BindingInfo) -> bool:
+        return isinstance(self.connection(binding), AccountConnection)
+
+    def _table_key(self, binding: BindingInfo, key: str, data: Mapping[str, Any]) -> str | None:
+        value = binding.properties.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        return self.resolve(value, data) if isinstance(value, str) and value else None
+
+    def _tables(self, binding: BindingInfo, data: Mapping[str, Any]) -> tuple[Any, str]:
+        connection = self.connection(binding)
+        if not isinstance(connection, AccountConnection):
+            raise ConfigurationError(
+                f"the table binding {binding.name!r} needs a storage account connection: the "
+                "embedded store has no tables"
+            )
+        table = self._table_key(binding, "tableName", data)
+        if table is None:
+            raise ConfigurationError(f"the table binding {binding.name!r} has no tableName")
+        return self.account(connection).tables(), table
+
+    async def _read_table(self, binding: BindingInfo, data: Mapping[str, Any]) -> Datum:
+        """One entity (``rowKey`` and ``partitionKey``) or a query, as a JSON Datum."""
+        tables, table = self._tables(binding, data)
+        partition = self._table_key(binding, "partitionKey", data)
+        row = self._table_key(binding, "rowKey", data)
+        if row is not None and partition is not None:
+            entity = await tables.get(table, partition, row)
+            return Datum(None, "null") if entity is None else Datum(json.dumps(entity), "json")
+        take = binding.properties.get("take")
+        limit = take if isinstance(take, int) and not isinstance(take, bool) and take > 0 else None
+        query = self._table_key(binding, "filter", data)
+        found = await tables.query(table, partition_key=partition, query_filter=query,
+                                   take=limit)
+        return Datum(json.dumps(found), "json")
+
+    async def _write_table(self, binding: BindingInfo, datum: Datum,
+                           data: Mapping[str, Any]) -> None:
+        """Upsert the entity (or each entity of a list) the function set."""
+        value = datum.python_value
+        if isinstance(value, (str, bytes)):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ArgumentValueError(
+                    f"the table output {binding.name!r} must be a JSON object or array of "
+                    "objects"
+                ) from None
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, dict) for item in items):
+            raise ArgumentValueError(
+                f"the table output {binding.name!r} must be an object or a list of objects"
+            )
+        tables, table = self._tables(binding, data)
+        partition = self._table_key(binding, "partitionKey", data)
+        row = self._table_key(binding, "rowKey", data)
+        entities = []
+        for item in items:
+            entity = dict(item)
+            if partition is not None:
+                entity.setdefault("PartitionKey", partition)
+            if row is not None:
+                entity.setdefault("RowKey", row)
+            entities.append(entity)
+        await tables.upsert(table, entities)
+
     # inputs and outputs ------------------------------------------------------------------
 
     async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -346,6 +414,8 @@ class LocalBindings:
                     values[binding.name] = Datum(content.decode("utf-8", "replace"), "string")
                 else:
                     values[binding.name] = Datum(content, "bytes")
+            elif kind == "table" and self._on_account(binding):
+                values[binding.name] = await self._read_table(binding, data)
             elif kind not in _PASSIVE:
                 self._warn(info, binding, "input is None")
                 values[binding.name] = Datum(None, "null")
@@ -385,5 +455,7 @@ class LocalBindings:
                 await self.blob_store(binding).write(path, payload)
                 if self.on_blob is not None:
                     self.on_blob(path)
+            elif kind == "table" and self._on_account(binding):
+                await self._write_table(binding, datum, data)
             elif kind not in _PASSIVE:
                 self._warn(info, binding, "output is dropped")

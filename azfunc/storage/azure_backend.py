@@ -29,8 +29,9 @@ Rules kept here, as the Functions host's storage extensions keep them:
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
@@ -41,10 +42,12 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceNotFoundError,
 )
+from azure.data.tables import UpdateMode
+from azure.data.tables.aio import TableServiceClient
 from azure.storage.blob.aio import BlobServiceClient
 from azure.storage.queue.aio import QueueServiceClient
 
-from .._errors import LeaseLostError, StorageError
+from .._errors import ArgumentValueError, LeaseLostError, StorageError
 from .backend import (
     BLOB_MAX_FAILURES,
     BLOB_POISON_QUEUE,
@@ -55,7 +58,10 @@ from .backend import (
 )
 from .connection import AccountConnection, identity_credential
 
-__all__ = ["AccountBackend", "AccountBlobs", "AccountMessage", "AccountQueue", "AccountReceipts"]
+__all__ = [
+    "AccountBackend", "AccountBlobs", "AccountMessage", "AccountQueue", "AccountReceipts",
+    "AccountTables",
+]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: the largest visibility timeout the queue service accepts (7 days)
@@ -128,6 +134,7 @@ class AccountBackend:
     encoding: MessageEncoding = "base64"
     _queues: dict[int, QueueServiceClient] = field(default_factory=dict, repr=False)
     _blobs: dict[int, BlobServiceClient] = field(default_factory=dict, repr=False)
+    _tables: dict[int, TableServiceClient] = field(default_factory=dict, repr=False)
     _credentials: list[Any] = field(default_factory=list, repr=False)
     created: set[str] = field(default_factory=set, repr=False)
 
@@ -162,6 +169,23 @@ class AccountBackend:
             self._blobs[key] = client
         return client
 
+    def table_service(self) -> TableServiceClient:
+        """The table client of the running loop (made on first use)."""
+        key = id(asyncio.get_running_loop())
+        client = self._tables.get(key)
+        if client is None:
+            conn = self.connection
+            if conn.connection_string is not None:
+                client = TableServiceClient.from_connection_string(conn.connection_string)
+            else:
+                client = TableServiceClient(conn.endpoint("table"), credential=self._credential())
+            self._tables[key] = client
+        return client
+
+    def tables(self) -> AccountTables:
+        """The account's tables."""
+        return AccountTables(self)
+
     def queue(self, name: str) -> AccountQueue:
         """One queue of the account."""
         return AccountQueue(self, name.lower())
@@ -177,7 +201,8 @@ class AccountBackend:
     async def aclose(self) -> None:
         """Close the clients (and credentials) made on the running loop."""
         key = id(asyncio.get_running_loop())
-        for clients in (self._queues, self._blobs):
+        clients: dict[int, Any]
+        for clients in (self._queues, self._blobs, self._tables):
             client = clients.pop(key, None)
             if client is not None:
                 await client.close()
@@ -460,3 +485,92 @@ def _claim(token: object) -> _Claim:
     if not isinstance(token, _Claim):
         raise TypeError(f"not a blob receipt claim of an account: {token!r}")
     return token
+
+
+def _plain(value: Any) -> Any:
+    """An entity property as JSON can carry it (times ISO 8601, bytes base64)."""
+    value = getattr(value, "value", value)  # EntityProperty
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if hasattr(value, "hex") and type(value).__name__ == "UUID":
+        return str(value)
+    return value
+
+
+def entity_json(entity: Mapping[str, Any]) -> dict[str, Any]:
+    """A table entity as the table input binding hands it to Python: its properties."""
+    return {key: _plain(value) for key, value in entity.items()}
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class AccountTables:
+    """The tables of an account: the entities the ``table`` bindings read and write."""
+
+    def __init__(self, backend: AccountBackend) -> None:
+        self.backend = backend
+
+    def _client(self, table: str) -> Any:
+        return self.backend.table_service().get_table_client(table)
+
+    async def get(self, table: str, partition_key: str, row_key: str) -> dict[str, Any] | None:
+        """One entity, ``None`` when it (or its table) does not exist."""
+        try:
+            entity = await self._client(table).get_entity(partition_key, row_key)
+        except ResourceNotFoundError:
+            return None
+        except AzureError as exc:
+            raise _storage_error(f"table {table!r}: the entity cannot be read", exc) from exc
+        return entity_json(entity)
+
+    async def query(self, table: str, *, partition_key: str | None = None,
+                    query_filter: str | None = None, take: int | None = None,
+                    ) -> list[dict[str, Any]]:
+        """The entities matching the partition key and OData filter, at most ``take``."""
+        parts = [f"PartitionKey eq {_quote(partition_key)}"] if partition_key else []
+        if query_filter:
+            parts.append(f"({query_filter})")
+        found: list[dict[str, Any]] = []
+        client = self._client(table)
+        try:
+            pages = (client.query_entities(" and ".join(parts)) if parts
+                     else client.list_entities())
+            async for entity in pages:
+                found.append(entity_json(entity))
+                if take is not None and len(found) >= take:
+                    break
+        except ResourceNotFoundError:
+            return []
+        except AzureError as exc:
+            raise _storage_error(f"table {table!r} cannot be queried", exc) from exc
+        return found
+
+    async def upsert(self, table: str, entities: Sequence[Mapping[str, Any]]) -> None:
+        """Insert or replace each entity (the table is created when missing).
+
+        Raises:
+            ArgumentValueError: if an entity has no ``PartitionKey`` or ``RowKey``.
+        """
+        for entity in entities:
+            for key in ("PartitionKey", "RowKey"):
+                if not isinstance(entity.get(key), str):
+                    raise ArgumentValueError(
+                        f"a table output entity needs a string {key} (set it in the entity "
+                        f"or the binding's {key[0].lower()}{key[1:]}), got {entity.get(key)!r}"
+                    )
+        service = self.backend.table_service()
+        key = f"table:{table}"
+        try:
+            if key not in self.backend.created:
+                with contextlib.suppress(ResourceExistsError):
+                    await service.create_table(table)
+                self.backend.created.add(key)
+            client = service.get_table_client(table)
+            for entity in entities:
+                await client.upsert_entity(dict(entity), mode=UpdateMode.REPLACE)
+        except AzureError as exc:
+            raise _storage_error(f"table {table!r}: an entity cannot be written", exc) from exc

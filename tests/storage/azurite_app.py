@@ -46,8 +46,28 @@ def read_done(req: func.HttpRequest, blob: bytes | None) -> func.HttpResponse:
 
 @app.blob_trigger(arg_name="blob", path="done/{name}", connection="Store")
 @app.queue_output(arg_name="note", queue_name="notes", connection="Store")
-def on_done(blob: func.InputStream, note: func.Out[str]) -> None:
-    note.set(json.dumps({"blob": blob.name, "size": len(blob.read())}))
+@app.table_output(arg_name="row", connection="Store", table_name="Done", partition_key="done",
+                  row_key="{name}")
+def on_done(blob: func.InputStream, note: func.Out[str], row: func.Out[str]) -> None:
+    size = len(blob.read())
+    note.set(json.dumps({"blob": blob.name, "size": size}))
+    row.set(json.dumps({"Size": size, "Blob": blob.name}))
+
+
+@app.route(route="rows/{id}", methods=["GET"])
+@app.table_input(arg_name="row", connection="Store", table_name="Done", partition_key="done",
+                 row_key="{id}")
+def get_row(req: func.HttpRequest, row: str | None) -> func.HttpResponse:
+    if row is None:
+        return func.HttpResponse("missing", status_code=404)
+    return func.HttpResponse(row, mimetype="application/json")
+
+
+@app.route(route="rows", methods=["GET"])
+@app.table_input(arg_name="rows", connection="Store", table_name="Done", partition_key="done",
+                 filter="Size gt 0", take=5)
+def list_rows(req: func.HttpRequest, rows: str) -> func.HttpResponse:
+    return func.HttpResponse(rows, mimetype="application/json")
 
 
 @app.queue_trigger(arg_name="m", queue_name="flaky", connection="Store")

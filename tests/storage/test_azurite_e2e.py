@@ -109,6 +109,14 @@ def test_http_queue_blob_chain_through_azurite(app_dir: Path, azurite: Azurite) 
         assert answer.status_code == 200
         assert answer.json()["id"] == "7"
         assert client.get("/api/done/nothing").status_code == 404
+        # the blob trigger's table output, read back by table inputs (one entity, a query)
+        row = wait_for(lambda: client.get("/api/rows/7.json").status_code == 200 and
+                       client.get("/api/rows/7.json").json(), timeout=30)
+        assert (row["PartitionKey"], row["RowKey"], row["Blob"]) == ("done", "7.json",
+                                                                      "done/7.json")
+        assert row["Size"] == len(read_blob(conn, "done/7.json"))
+        assert [r["RowKey"] for r in client.get("/api/rows").json()] == ["7.json"]
+        assert client.get("/api/rows/none.json").status_code == 404
     assert queue_texts(conn, "orders") == []  # processed and deleted
     receipts = blob_names(conn, "azure-webjobs-hosts")
     assert [r for r in receipts if r.startswith("blobreceipts/app/on_done/")
