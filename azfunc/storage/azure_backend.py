@@ -392,6 +392,7 @@ class _Claim:
     lease: Any
     failures: int
     renewal: asyncio.Task[None]
+    version: tuple[str, str]
 
 
 async def _renew(lease: Any) -> None:
@@ -409,6 +410,8 @@ class AccountReceipts:
     def __init__(self, backend: AccountBackend, host_id: str, function: str) -> None:
         self.backend = backend
         self.prefix = f"blobreceipts/{host_id}/{function}"
+        #: versions known to be completed: later scans skip them without a request
+        self._completed: set[tuple[str, str]] = set()
 
     async def begin(self) -> None:
         """Create the receipts container when missing."""
@@ -426,6 +429,8 @@ class AccountReceipts:
     async def claim(self, path: str, etag: str) -> object | None:
         """Lease the version's receipt (created when missing); ``None`` when it is
         completed or another host holds it."""
+        if (path, etag) in self._completed:
+            return None
         name = f"{self.prefix}/{etag.strip(chr(34))}/{path.strip('/')}"
         blob = self.backend.blob_service().get_blob_client(RECEIPTS_CONTAINER, name)
         try:
@@ -433,6 +438,7 @@ class AccountReceipts:
                 await blob.upload_blob(b"", overwrite=False)
             properties = await blob.get_blob_properties()
             if (properties.metadata or {}).get("Completed") == "true":
+                self._completed.add((path, etag))
                 return None
             if properties.lease.state == "leased":
                 return None
@@ -445,12 +451,14 @@ class AccountReceipts:
             properties = await blob.get_blob_properties()
             metadata = properties.metadata or {}
             if metadata.get("Completed") == "true":
+                self._completed.add((path, etag))
                 await lease.release()
                 return None
         except AzureError as exc:
             raise _storage_error(f"the receipt of blob {path!r} cannot be claimed", exc) from exc
         failures = int(metadata.get("Failures", "0") or 0)
-        return _Claim(blob, lease, failures, asyncio.ensure_future(_renew(lease)))
+        return _Claim(blob, lease, failures, asyncio.ensure_future(_renew(lease)),
+                      (path, etag))
 
     async def _finish(self, claim: _Claim, metadata: dict[str, str]) -> None:
         claim.renewal.cancel()
@@ -462,7 +470,9 @@ class AccountReceipts:
 
     async def done(self, token: object) -> None:
         """Mark the receipt ``Completed``."""
-        await self._finish(_claim(token), {"Completed": "true"})
+        claim = _claim(token)
+        await self._finish(claim, {"Completed": "true"})
+        self._completed.add(claim.version)
 
     async def failed(self, token: object, report: str) -> bool:
         """Count a failure on the receipt; at the limit, complete it and report it."""
@@ -474,6 +484,8 @@ class AccountReceipts:
             metadata["Completed"] = "true"
             await self.backend.queue(BLOB_POISON_QUEUE).put([report])
         await self._finish(claim, metadata)
+        if given_up:
+            self._completed.add(claim.version)
         return given_up
 
     async def end(self) -> None:
