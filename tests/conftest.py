@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
@@ -33,3 +34,23 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+_STORAGE_SETTING = "AzureWebJobsStorage"
+#: the value before any app was loaded (collection loads the example apps)
+_STORAGE_AT_START = os.environ.get(_STORAGE_SETTING)
+
+
+@pytest.fixture(autouse=True)
+def _storage_setting_does_not_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with ``AzureWebJobsStorage`` as the test run started.
+
+    Loading an app applies its ``local.settings.json`` to ``os.environ`` (collecting
+    ``tests/examples`` does), and the example apps say ``UseDevelopmentStorage=true``, which
+    the local host serves from Azurite: leaked, it would send a later test's host to an
+    Azurite that is not running.
+    """
+    if _STORAGE_AT_START is None:
+        monkeypatch.delenv(_STORAGE_SETTING, raising=False)
+    else:
+        monkeypatch.setenv(_STORAGE_SETTING, _STORAGE_AT_START)
