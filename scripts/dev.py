@@ -28,7 +28,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".azfunc-stamp"
-EXTRAS = "host,test,docs"
+EXTRAS = "host,test,docs,storage"
+AZURITE_DIR = ROOT / ".azurite"
+AZURITE_VERSION = "3.37.0"
 
 
 def _fingerprint() -> str:
@@ -126,8 +128,41 @@ def ensure_chromium() -> None:
                    stdout=subprocess.DEVNULL)
 
 
+def azurite_bin() -> Path:
+    """Where :func:`ensure_azurite` puts Azurite's command (``tests/storage`` starts it)."""
+    name = "azurite.cmd" if os.name == "nt" else "azurite"
+    return AZURITE_DIR / "node_modules" / ".bin" / name
+
+
+def ensure_azurite() -> None:
+    """Install Azurite from npm into the git-ignored ``.azurite/``, with the machine's Node.js.
+
+    Missing node/npm is loud, not a skip: the tests under ``tests/storage`` then fail with
+    the same message.
+    """
+    if azurite_bin().exists():
+        stamp = AZURITE_DIR / ".azfunc-stamp"
+        if stamp.exists() and stamp.read_text() == AZURITE_VERSION:
+            return
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        print("!" * 78 + "\nNO NODE.JS/NPM FOUND: Azurite cannot be installed and the tests "
+              "in tests/storage FAIL.\nInstall Node.js (e.g. apt-get install nodejs npm).\n"
+              + "!" * 78, file=sys.stderr, flush=True)
+        return
+    print(f"installing azurite {AZURITE_VERSION} (npm) into .azurite ...", flush=True)
+    AZURITE_DIR.mkdir(exist_ok=True)
+    subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
+         str(AZURITE_DIR), f"azurite@{AZURITE_VERSION}"],
+        cwd=ROOT, check=True,
+    )
+    (AZURITE_DIR / ".azfunc-stamp").write_text(AZURITE_VERSION)
+
+
 def test(extra: list[str]) -> int:
     ensure_venv()
+    ensure_azurite()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner is not a warning
     ensure_worker_venv()
     ensure_chromium()

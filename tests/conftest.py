@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
@@ -33,3 +35,35 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+_STORAGE_SETTING = "AzureWebJobsStorage"
+#: the value before any app was loaded (collection loads the example apps)
+_STORAGE_AT_START = os.environ.get(_STORAGE_SETTING)
+
+
+def _reset_storage_setting() -> None:
+    if _STORAGE_AT_START is None:
+        os.environ.pop(_STORAGE_SETTING, None)
+    else:
+        os.environ[_STORAGE_SETTING] = _STORAGE_AT_START
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _storage_setting_as_the_run_started() -> None:
+    """Undo what collecting the example apps applied, before any module fixture runs."""
+    _reset_storage_setting()
+
+
+@pytest.fixture(autouse=True)
+def _storage_setting_does_not_leak() -> Iterator[None]:
+    """Every test starts and ends with ``AzureWebJobsStorage`` as the test run started.
+
+    Loading an app applies its ``local.settings.json`` to ``os.environ`` (collecting
+    ``tests/examples`` does), and the example apps say ``UseDevelopmentStorage=true``, which
+    the local host serves from Azurite: leaked, it would send a later test's host (or a
+    later module fixture's) to an Azurite that is not running.
+    """
+    _reset_storage_setting()
+    yield
+    _reset_storage_setting()

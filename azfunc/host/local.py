@@ -57,7 +57,7 @@ from .http_frontend import (
     streaming_registry,
 )
 from .keys import KeyStore, presented_key
-from .local_bindings import LocalBindings
+from .local_bindings import LocalBindings, host_id
 from .processes import WorkerProcesses, worker_process_count
 from .runtime import Runtime
 from .storage import LocalStorage
@@ -135,7 +135,9 @@ class LocalHost:
         if processes > 1:
             self.runtime.processes = WorkerProcesses(app.root, processes)
         self.bindings = LocalBindings(
-            self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob
+            self.storage, settings=settings, on_enqueue=self._woke_queue, on_blob=self._woke_blob,
+            message_encoding=self.options.message_encoding,
+            host_id=host_id(settings, app.root.name),
         )
         functions = list(app.functions.values())
         self.http = HttpFrontend(
@@ -261,7 +263,10 @@ class LocalHost:
         logger.info("local host started: %d function(s): %s", len(self.app.functions), functions)
 
     def _recover(self) -> None:
-        """Make messages leased before a restart visible again (blocking)."""
+        """Claim the embedded store and make messages leased before a restart visible again
+        (blocking); skipped when all the app's storage is in accounts (hosts share those)."""
+        if not self.bindings.uses_embedded_store(self.app.functions.values()):
+            return
         self.storage.claim()  # one host per embedded store (storage_lock)
         for queue in self.storage.iter_queues():
             recovered = queue.recover()
@@ -280,6 +285,7 @@ class LocalHost:
             for hooks in reversed(self._lifecycles):
                 await hooks.shutdown()
             await self.runtime.aclose()
+            await self.bindings.aclose()
         except Exception:
             logger.exception("the local host could not shut down cleanly")
             raise
@@ -390,9 +396,7 @@ class LocalHost:
             payload = document.get("input", "") if isinstance(document, dict) else None
             if not isinstance(payload, str):
                 payload = json.dumps(payload)
-            inputs, metadata, data = await asyncio.to_thread(
-                admin_inputs, info, trigger, payload, self.bindings
-            )
+            inputs, metadata, data = await admin_inputs(info, trigger, payload, self.bindings)
         except (ValueError, AzFuncError) as exc:
             await send_json(send, 400, {"error": str(exc)})
             return

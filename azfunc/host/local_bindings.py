@@ -1,37 +1,47 @@
-"""The embedded storage bindings of the local host: queue and blob inputs and outputs.
+"""The storage bindings of the local host: queue and blob inputs and outputs.
 
 Rules this module keeps:
 
-* ``queue`` outputs enqueue on the on-disk queue named by ``queueName`` (expressions
-  resolved); a list (a JSON array or a collection Datum) enqueues one message per item.
+* Each binding's ``connection`` setting picks its store (:mod:`azfunc.storage.connection`):
+  unset -> the embedded on-disk store (:mod:`azfunc.host.embedded_backend`), a connection
+  string, ``UseDevelopmentStorage=true`` or identity settings -> that account through the
+  Azure SDKs (:mod:`azfunc.storage.azure_backend`, imported only then). Both satisfy the
+  protocols of :mod:`azfunc.storage.backend`, so one code path serves them.
+* ``queue`` outputs enqueue on the queue named by ``queueName`` (expressions resolved); a
+  list (a JSON array or a collection Datum) enqueues one message per item. On an account
+  the message is encoded as the queue extension encodes it (``messageEncoding``).
 * ``blob`` outputs write ``path`` (expressions resolved from the binding data), ``blob``
   inputs read it (a missing blob reads as null, as in Azure).
 * Outputs are applied in binding order after the function succeeded and before a queue
   message is deleted, so a crash can repeat an invocation but never lose its outputs.
 * Other binding types are not emulated: their inputs read as null and their outputs are
   dropped, each with one warning per function and binding.
-* No storage I/O on the event loop: :meth:`LocalBindings.inputs` and
-  :meth:`LocalBindings.apply_outputs` run the blocking reads and blob writes
-  (:meth:`~LocalBindings.read_inputs`, :meth:`~LocalBindings.start_outputs`) on a helper
-  thread, and only when the function has a binding that touches storage; queue messages
-  go to the queue's group commit and are awaited (durable) before the invocation ends.
+* No storage I/O on the event loop: the embedded store works on helper threads, the
+  account backend awaits the SDKs' async clients; functions without a binding that
+  touches storage skip all of it.
 * Binding data is built only for the names the function's bindings use
   (:meth:`LocalBindings.expression_names`, computed once per function).
-* Failures keep their class: an unresolvable expression or name is a
-  :class:`~azfunc.ConfigurationError`, a disk failure a :class:`~azfunc.StorageError`.
+* Failures keep their class: an unresolvable expression, name or connection is a
+  :class:`~azfunc.ConfigurationError`, a storage failure a :class:`~azfunc.StorageError`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
-from .._errors import ConfigurationError
+from .._errors import ArgumentValueError, ConfigurationError
+from ..storage.backend import BlobReceipts, BlobStore, MessageEncoding, QueueStore
+from ..storage.connection import (
+    AccountConnection,
+    StorageConnection,
+    missing_storage_packages,
+    resolve_connection,
+)
+from .embedded_backend import EmbeddedBlobs, EmbeddedQueue, EmbeddedReceipts
 from .expressions import expression_names, resolve_expression
 from .ncrontab import resolve_settings
 from .storage import LocalStorage
@@ -39,11 +49,13 @@ from .storage import LocalStorage
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
     from ..app.model import BindingInfo, FunctionInfo
+    from ..storage.azure_backend import AccountBackend
 
-__all__ = ["LocalBindings", "queue_name_template"]
+__all__ = ["LocalBindings", "host_id", "queue_name_template"]
 
 logger = logging.getLogger("azfunc.host")
 _PASSIVE: Final = frozenset({"http", "httptrigger"})
+_STORAGE_TYPES: Final = frozenset({"queue", "queuetrigger", "blob", "blobtrigger"})
 
 
 def _queue_items(datum: Datum) -> list[bytes | str]:
@@ -75,6 +87,20 @@ def _blob_bytes(datum: Datum) -> bytes | None:
     return str(datum.value).encode("utf-8")
 
 
+def host_id(settings: Mapping[str, str], app_name: str) -> str:
+    """The host id naming blob receipts: ``AzureFunctionsWebHost__hostid`` or the app name.
+
+    As the Functions host derives it: lower case, letters, digits and ``-``, at most 32.
+
+    >>> host_id({}, "My_App.v2")
+    'my-app-v2'
+    """
+    chosen = settings.get("AzureFunctionsWebHost__hostid") or settings.get(
+        "AzureFunctionsWebHost:hostid") or app_name
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in chosen.lower())
+    return cleaned.strip("-")[:32].rstrip("-") or "azfunc-local"
+
+
 def queue_name_template(binding: BindingInfo) -> str:
     """The ``queueName`` of a queue binding, unresolved (``azfunc check`` runs this too).
 
@@ -104,14 +130,22 @@ class LocalBindings:
         settings: Mapping[str, str] | None = None,
         on_enqueue: Callable[[str], None] | None = None,
         on_blob: Callable[[str], None] | None = None,
+        message_encoding: MessageEncoding = "base64",
+        host_id: str = "azfunc-local",
     ) -> None:
         self.storage = storage
+        #: names this host's blob receipts in an account (hosts of one app share it)
+        self.host_id = host_id
+        self.message_encoding: MessageEncoding = message_encoding
+        self._connections: dict[str, StorageConnection] = {}
+        self._accounts: dict[str, AccountBackend] = {}
+        self._queues: dict[tuple[str, str], QueueStore] = {}
+        self._embedded_blobs = EmbeddedBlobs(storage)
         self.settings = dict(settings or {})
         self.on_enqueue = on_enqueue
         self.on_blob = on_blob
         self._warned: set[tuple[str, str]] = set()
         self._io: dict[tuple[str, str], bool] = {}
-        self._blob_out: dict[str, bool] = {}
         self._names: dict[str, frozenset[str]] = {}
 
     def _warn(self, info: FunctionInfo, binding: BindingInfo, what: str) -> None:
@@ -185,24 +219,187 @@ class LocalBindings:
             self._io[key] = found
         return found
 
-    async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Datums for the non-trigger input bindings of ``info`` (read on a helper thread).
+    # stores ----------------------------------------------------------------------------
+
+    def connection(self, binding: BindingInfo) -> StorageConnection:
+        """The store a storage binding's ``connection`` names (resolved once per setting).
 
         Raises:
-            ConfigurationError: if a blob path cannot be resolved.
+            ConfigurationError: if the setting cannot be understood.
+        """
+        value = binding.properties.get("connection")
+        name = value.strip() if isinstance(value, str) else ""
+        found = self._connections.get(name)
+        if found is None:
+            found = self._connections[name] = resolve_connection(name or None, self.settings)
+        return found
+
+    def account(self, connection: AccountConnection) -> AccountBackend:
+        """The SDK backend of an account connection (one per setting, made on first use).
+
+        Raises:
+            ConfigurationError: if the ``azfunc[storage]`` extra is not installed.
+        """
+        backend = self._accounts.get(connection.setting)
+        if backend is None:
+            missing = missing_storage_packages()
+            if missing:
+                raise ConfigurationError(
+                    f"the connection {connection.setting!r} names a storage account, which "
+                    f"needs {', '.join(missing)}: pip install 'azfunc[storage]'"
+                )
+            from ..storage.azure_backend import AccountBackend
+
+            backend = AccountBackend(connection, encoding=self.message_encoding)
+            self._accounts[connection.setting] = backend
+        return backend
+
+    def queue_store(self, binding: BindingInfo, name: str) -> QueueStore:
+        """The queue ``name`` in the store the binding's connection names.
+
+        Raises:
+            ConfigurationError: if the connection or queue name is invalid.
+        """
+        connection = self.connection(binding)
+        key = (connection.setting if isinstance(connection, AccountConnection) else "", name)
+        store = self._queues.get(key)
+        if store is None:
+            if isinstance(connection, AccountConnection):
+                store = self.account(connection).queue(name)
+            else:
+                store = EmbeddedQueue(self.storage, name)
+            self._queues[key] = store
+        return store
+
+    def blob_store(self, binding: BindingInfo) -> BlobStore:
+        """The blobs of the store the binding's connection names.
+
+        Raises:
+            ConfigurationError: if the connection is invalid.
+        """
+        connection = self.connection(binding)
+        if isinstance(connection, AccountConnection):
+            return self.account(connection).blobs()
+        return self._embedded_blobs
+
+    def uses_embedded_store(self, functions: Iterable[FunctionInfo]) -> bool:
+        """Whether any queue or blob binding (or a timer's state) of ``functions`` lives in
+        the embedded store; hosts of an app whose storage is all in an account need not
+        claim it, so several of them may run on one app folder."""
+        for info in functions:
+            for binding in info.bindings:
+                kind = binding.type.lower()
+                if kind == "timertrigger":
+                    return True
+                if kind not in _STORAGE_TYPES:
+                    continue
+                try:
+                    connection = self.connection(binding)
+                except ConfigurationError:
+                    return True  # reported when the binding is used
+                if not isinstance(connection, AccountConnection):
+                    return True
+        return False
+
+    def blob_receipts(self, binding: BindingInfo, function: str) -> BlobReceipts:
+        """The receipts of a blob trigger, kept where its connection points.
+
+        Raises:
+            ConfigurationError: if the connection is invalid.
+        """
+        connection = self.connection(binding)
+        if isinstance(connection, AccountConnection):
+            return self.account(connection).receipts(self.host_id, function)
+        return EmbeddedReceipts(self.storage, function)
+
+    async def aclose(self) -> None:
+        """Close the SDK clients of the account backends (on the loop that used them)."""
+        for backend in self._accounts.values():
+            try:
+                await backend.aclose()
+            except Exception:
+                logger.exception("the storage client of %r could not be closed",
+                                 backend.connection.setting)
+
+    # tables (accounts only: the embedded store has none) -----------------------------------
+
+    def _on_account(self, binding: BindingInfo) -> bool:
+        return isinstance(self.connection(binding), AccountConnection)
+
+    def _table_key(self, binding: BindingInfo, key: str, data: Mapping[str, Any]) -> str | None:
+        value = binding.properties.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        return self.resolve(value, data) if isinstance(value, str) and value else None
+
+    def _tables(self, binding: BindingInfo, data: Mapping[str, Any]) -> tuple[Any, str]:
+        connection = self.connection(binding)
+        if not isinstance(connection, AccountConnection):
+            raise ConfigurationError(
+                f"the table binding {binding.name!r} needs a storage account connection: the "
+                "embedded store has no tables"
+            )
+        table = self._table_key(binding, "tableName", data)
+        if table is None:
+            raise ConfigurationError(f"the table binding {binding.name!r} has no tableName")
+        return self.account(connection).tables(), table
+
+    async def _read_table(self, binding: BindingInfo, data: Mapping[str, Any]) -> Datum:
+        """One entity (``rowKey`` and ``partitionKey``) or a query, as a JSON Datum."""
+        tables, table = self._tables(binding, data)
+        partition = self._table_key(binding, "partitionKey", data)
+        row = self._table_key(binding, "rowKey", data)
+        if row is not None and partition is not None:
+            entity = await tables.get(table, partition, row)
+            return Datum(None, "null") if entity is None else Datum(json.dumps(entity), "json")
+        take = binding.properties.get("take")
+        limit = take if isinstance(take, int) and not isinstance(take, bool) and take > 0 else None
+        query = self._table_key(binding, "filter", data)
+        found = await tables.query(table, partition_key=partition, query_filter=query,
+                                   take=limit)
+        return Datum(json.dumps(found), "json")
+
+    async def _write_table(self, binding: BindingInfo, datum: Datum,
+                           data: Mapping[str, Any]) -> None:
+        """Upsert the entity (or each entity of a list) the function set."""
+        value = datum.python_value
+        if isinstance(value, (str, bytes)):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ArgumentValueError(
+                    f"the table output {binding.name!r} must be a JSON object or array of "
+                    "objects"
+                ) from None
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, dict) for item in items):
+            raise ArgumentValueError(
+                f"the table output {binding.name!r} must be an object or a list of objects"
+            )
+        tables, table = self._tables(binding, data)
+        partition = self._table_key(binding, "partitionKey", data)
+        row = self._table_key(binding, "rowKey", data)
+        entities = []
+        for item in items:
+            entity = dict(item)
+            if partition is not None:
+                entity.setdefault("PartitionKey", partition)
+            if row is not None:
+                entity.setdefault("RowKey", row)
+            entities.append(entity)
+        await tables.upsert(table, entities)
+
+    # inputs and outputs ------------------------------------------------------------------
+
+    async def inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Datums for the non-trigger input bindings of ``info``.
+
+        Raises:
+            ConfigurationError: if a blob path or connection cannot be resolved.
             StorageError: if a blob cannot be read.
         """
         if not self._needs_io(info, "in"):
             return {}
-        return await asyncio.to_thread(self.read_inputs, info, data)
-
-    def read_inputs(self, info: FunctionInfo, data: Mapping[str, Any]) -> dict[str, Any]:
-        """:meth:`inputs`, blocking: reads the blobs on the calling thread.
-
-        Raises:
-            ConfigurationError: if a blob path cannot be resolved.
-            StorageError: if a blob cannot be read.
-        """
         values: dict[str, Any] = {}
         for binding in info.input_bindings:
             if binding.is_trigger:
@@ -210,43 +407,32 @@ class LocalBindings:
             kind = binding.type.lower()
             if kind == "blob":
                 path = self.blob_path(binding, data)
-                content = self.storage.read_blob(path)
+                content = await self.blob_store(binding).read(path)
                 if content is None:
                     values[binding.name] = Datum(None, "null")
                 elif binding.data_type == "string":
                     values[binding.name] = Datum(content.decode("utf-8", "replace"), "string")
                 else:
                     values[binding.name] = Datum(content, "bytes")
+            elif kind == "table" and self._on_account(binding):
+                values[binding.name] = await self._read_table(binding, data)
             elif kind not in _PASSIVE:
                 self._warn(info, binding, "input is None")
                 values[binding.name] = Datum(None, "null")
         return values
 
-    def outputs(self, info: FunctionInfo, result: InvocationResult,
-                data: Mapping[str, Any]) -> None:
-        """Apply the queue and blob outputs of a finished invocation (blocking).
+    async def apply_outputs(
+        self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
+    ) -> None:
+        """Apply the queue and blob outputs of a finished invocation, in binding order
+        (the hook of the HTTP frontend and the triggers).
 
         Raises:
-            ConfigurationError: if a queue name or blob path cannot be resolved.
+            ConfigurationError: if a queue name, blob path or connection cannot be resolved.
             StorageError: if a message or blob cannot be written.
         """
-        for queue, pending in self.start_outputs(info, result, data):
-            pending.result()
-            if self.on_enqueue is not None:
-                self.on_enqueue(queue)
-
-    def start_outputs(self, info: FunctionInfo, result: InvocationResult,
-                      data: Mapping[str, Any]) -> list[tuple[str, Future[Any]]]:
-        """Write the blob outputs (blocking) and submit the queue outputs (not waited for).
-
-        Returns ``(queue name, future)`` per queue output: the future is done once its
-        messages are durable (:meth:`~azfunc.host.storage.LocalQueue.submit`).
-
-        Raises:
-            ConfigurationError: if a queue name or blob path cannot be resolved.
-            StorageError: if a blob cannot be written.
-        """
-        pending: list[tuple[str, Future[Any]]] = []
+        if not self._needs_io(info, "out"):
+            return
         for binding in info.bindings:
             if binding.direction == "in":
                 continue
@@ -257,50 +443,19 @@ class LocalBindings:
                 continue
             kind = binding.type.lower()
             if kind == "queue":
-                queue = self.storage.queue(self.queue_name(binding, data))
-                items = _queue_items(datum)
-                if items:
-                    pending.append((queue.name, queue.submit(items)))
+                queue = self.queue_store(binding, self.queue_name(binding, data))
+                await queue.put(_queue_items(datum))
+                if self.on_enqueue is not None:
+                    self.on_enqueue(queue.name)
             elif kind == "blob":
                 payload = _blob_bytes(datum)
                 if payload is None:
                     continue
                 path = self.blob_path(binding, data)
-                self.storage.write_blob(path, payload)
+                await self.blob_store(binding).write(path, payload)
                 if self.on_blob is not None:
                     self.on_blob(path)
+            elif kind == "table" and self._on_account(binding):
+                await self._write_table(binding, datum, data)
             elif kind not in _PASSIVE:
                 self._warn(info, binding, "output is dropped")
-        return pending
-
-    async def apply_outputs(
-        self, info: FunctionInfo, result: InvocationResult, data: Mapping[str, Any]
-    ) -> None:
-        """Apply the outputs (the hook of the HTTP frontend and triggers), off the loop.
-
-        Blob writes run on a helper thread; queue messages are submitted to their queue's
-        group commit and awaited on the loop, holding no thread while their batch is
-        written, so many invocations share one ``fsync``.
-
-        Raises:
-            ConfigurationError: if a queue name or blob path cannot be resolved.
-            StorageError: if a message or blob cannot be written.
-        """
-        if not self._needs_io(info, "out"):
-            return
-        if self._writes_blobs(info):
-            pending = await asyncio.to_thread(self.start_outputs, info, result, data)
-        else:
-            pending = self.start_outputs(info, result, data)
-        for queue, future in pending:
-            await asyncio.wrap_future(future)
-            if self.on_enqueue is not None:
-                self.on_enqueue(queue)
-
-    def _writes_blobs(self, info: FunctionInfo) -> bool:
-        found = self._blob_out.get(info.name)
-        if found is None:
-            found = self._blob_out[info.name] = any(
-                b.direction != "in" and b.type.lower() == "blob" for b in info.bindings
-            )
-        return found

@@ -2,21 +2,27 @@
 
 Rules this module keeps:
 
+* Queues and blobs are reached through the protocols of :mod:`azfunc.storage.backend`:
+  the embedded store or a storage account, as the binding's ``connection`` says; this
+  code is the same for both.
 * Queue triggers lease a message (invisible for :attr:`HostOptions.lease`), invoke the
   function, apply its outputs and only then delete the message. A failure makes the message
   visible again after ``visibilityTimeout``; once it has been dequeued ``maxDequeueCount``
-  times it moves to ``<queue>-poison`` instead. Up to ``batchSize`` messages of one queue
-  run at a time. Pollers sleep ``maxPollingInterval`` when the queue is empty and wake at
-  once when this process enqueues.
-* Blob triggers fire once per blob version (a receipt per function and blob, kept in
-  ``.azfunc/state``), also for blobs written while the host was down; after five failures
-  a blob version is given up and reported on ``webjobs-blobtrigger-poison``.
+  times it moves to ``<queue>-poison`` instead (at once, if it does not decode with
+  ``messageEncoding``). A batch of ``batchSize`` messages is fetched whenever at most
+  ``newBatchThreshold`` run. An empty poll doubles the wait, from 100 ms up to
+  ``maxPollingInterval``; a message resets it, and an enqueue by this process wakes it.
+* Blob triggers fire once per blob version (a receipt per function and blob version:
+  ``.azfunc/state`` for the embedded store, leased blobs in ``azure-webjobs-hosts`` for an
+  account), also for blobs written while the host was down; after five failures a blob
+  version is given up and reported on ``webjobs-blobtrigger-poison``.
 * Timers fire on their NCRONTAB schedule and, with ``runOnStartup``, at start. The last and
   next occurrences are persisted, so a schedule missed while the host was down fires once
   at start with ``IsPastDue`` true.
 * Every loop stops at the host's stop event after finishing what it started.
-* Nothing blocks the event loop: every queue, blob and state operation runs on a helper
-  thread (``asyncio.to_thread``); a blob scan saves its receipts once, at its end.
+* Nothing blocks the event loop: the embedded store works on helper threads
+  (``asyncio.to_thread``), an account through the SDKs' async clients; on the embedded
+  store a blob scan saves its receipts once, at its end.
 * Failures are logged with their traceback: an input binding here, the function or an
   output binding by :meth:`Runtime.invoke`, storage errors by the loop that hit them. A
   loop survives any failure of one round and tries again after its polling interval.
@@ -28,6 +34,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,10 +50,20 @@ from .._errors import (
     StorageError,
 )
 from .._timeparse import duration_setting
+from ..storage.backend import (
+    BLOB_MAX_FAILURES,
+    BLOB_POISON_QUEUE,
+    BlobReceipts,
+    BlobStore,
+    MessageEncoding,
+    QueueMessage,
+    QueueStore,
+    message_encoding,
+)
 from .expressions import BlobPattern, binding_data
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
-from .storage import LocalQueue, StoredMessage
+from .storage import StoredMessage
 
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
@@ -56,8 +73,6 @@ if TYPE_CHECKING:
 __all__ = ["BlobWatcher", "HostOptions", "QueuePoller", "TimerRunner"]
 
 logger = logging.getLogger("azfunc.host")
-BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
-BLOB_MAX_FAILURES: Final = 5
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,16 @@ class HostOptions:
     max_dequeue_count: int = 5
     batch_size: int = 16
     lease: timedelta = timedelta(minutes=10)
+    #: fetch a new batch when at most this many run (``None``: ``batchSize // 2``)
+    new_batch_threshold: int | None = None
+    message_encoding: MessageEncoding = "base64"
+
+    @property
+    def batch_threshold(self) -> int:
+        """``newBatchThreshold``, or the extension's default ``batchSize // 2``."""
+        if self.new_batch_threshold is not None:
+            return self.new_batch_threshold
+        return self.batch_size // 2
 
     @classmethod
     def from_host_json(cls, host_json: Mapping[str, Any], **overrides: Any) -> HostOptions:
@@ -103,6 +128,15 @@ class HostOptions:
                         f"host.json extensions.queues.{key} must be an integer >= 1, got {raw!r}"
                     )
                 values[field_name] = raw
+        threshold = queues.get("newBatchThreshold")
+        if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+                raise ConfigurationError(
+                    "host.json extensions.queues.newBatchThreshold must be an integer >= 0, "
+                    f"got {threshold!r}"
+                )
+            values["new_batch_threshold"] = threshold
+        values["message_encoding"] = message_encoding(queues.get("messageEncoding"))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -138,7 +172,7 @@ async def invoke_with_bindings(
     await runtime.invoke(info, inputs, trigger_metadata=metadata, outputs=outputs)
 
 
-def queue_datum(message: StoredMessage, binding: BindingInfo) -> Datum:
+def queue_datum(message: QueueMessage, binding: BindingInfo) -> Datum:
     """The trigger Datum of a queue message (text unless binary or not UTF-8)."""
     text = message.text
     if text is None or binding.data_type == "binary":
@@ -146,8 +180,22 @@ def queue_datum(message: StoredMessage, binding: BindingInfo) -> Datum:
     return Datum(text, "string")
 
 
+#: the queue extension's shortest polling interval (its exponential backoff starts here)
+MIN_POLL_INTERVAL: Final = timedelta(milliseconds=100)
+
+
+def next_poll_delay(current: timedelta, maximum: timedelta) -> timedelta:
+    """The backoff after an empty poll: doubled (with up to 20% jitter), at most ``maximum``.
+
+    >>> next_poll_delay(timedelta(seconds=1), timedelta(seconds=1.5))
+    datetime.timedelta(seconds=1, microseconds=500000)
+    """
+    doubled = current * 2 * (1 - random.random() * 0.2)
+    return max(MIN_POLL_INTERVAL, min(maximum, doubled))
+
+
 class QueuePoller:
-    """Feeds one queue-triggered function from its on-disk queue."""
+    """Feeds one queue-triggered function from its queue (embedded store or account)."""
 
     def __init__(self, info: FunctionInfo, binding: BindingInfo, *, runtime: Runtime,
                  bindings: LocalBindings, options: HostOptions, wake: asyncio.Event) -> None:
@@ -157,35 +205,50 @@ class QueuePoller:
         self.bindings = bindings
         self.options = options
         self.wake = wake
-        self.queue: LocalQueue = bindings.storage.queue(bindings.queue_name(binding))
-        self._slots = asyncio.Semaphore(options.batch_size)
+        self.queue: QueueStore = bindings.queue_store(binding, bindings.queue_name(binding))
+        self.poison_queue = f"{self.queue.name}-poison"
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until ``stop`` is set, then wait for the messages in flight."""
+        """Poll until ``stop`` is set, then wait for the messages in flight.
+
+        A batch of up to ``batchSize`` messages is fetched whenever no more than
+        ``newBatchThreshold`` are running; an empty poll doubles the wait (up to
+        ``maxPollingInterval``), a message resets it, and a local enqueue wakes it at once.
+        """
         running: set[asyncio.Task[bool]] = set()
+        threshold = self.options.batch_threshold
+        maximum = self.options.poll_interval
+        delay = min(MIN_POLL_INTERVAL, maximum)
         while not stop.is_set():
-            await self._slots.acquire()
+            if len(running) > threshold:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            self.wake.clear()  # before the poll: an enqueue during it wakes the next wait
             try:
-                message = await asyncio.to_thread(self.queue.get, lease=self.options.lease)
+                messages = await self.queue.receive(self.options.batch_size, self.options.lease)
             except Exception:
-                self._slots.release()
                 logger.exception("[%s] reading queue %r failed", self.info.name, self.queue.name)
-                await _wait(stop, self.options.poll_interval.total_seconds())
+                await _wait(stop, maximum.total_seconds())
                 continue
-            if message is None:
-                self._slots.release()
-                self.wake.clear()
-                await _wait(self.wake, self.options.poll_interval.total_seconds())
+            if not messages:
+                await _wait(self.wake, delay.total_seconds())
+                delay = next_poll_delay(delay, maximum)
                 continue
-            task = asyncio.ensure_future(self.process(message))
-            running.add(task)
-            task.add_done_callback(running.discard)
-            task.add_done_callback(lambda _: self._slots.release())
+            delay = min(MIN_POLL_INTERVAL, maximum)
+            for message in messages:
+                task = asyncio.ensure_future(self.process(message))
+                running.add(task)
+                task.add_done_callback(running.discard)
         if running:
             await asyncio.wait(running)
 
-    async def process(self, message: StoredMessage) -> bool:
+    async def process(self, message: QueueMessage) -> bool:
         """Invoke the function for one leased message; returns whether it succeeded."""
+        problem = getattr(message, "problem", None)
+        if problem:  # not decodable with messageEncoding: the extension poisons it at once
+            logger.error("[%s] message %s: %s", self.info.name, message.id, problem)
+            await self._poison(message, problem)
+            return False
         try:
             metadata = message.metadata()
             data = binding_data(metadata, body=message.body, body_wins=True,
@@ -194,10 +257,10 @@ class QueuePoller:
             await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
                                        metadata, data)
         except Exception as exc:  # logged by invoke_with_bindings
-            await asyncio.to_thread(self._failed, message, exc)
+            await self._failed(message, exc)
             return False
         try:
-            await asyncio.to_thread(self.queue.delete, message.id, message.pop_receipt)
+            await self.queue.delete(message)
         except LeaseLostError as exc:
             logger.warning("[%s] the message ran, but %s; it may run again", self.info.name, exc)
         except StorageError:
@@ -205,20 +268,26 @@ class QueuePoller:
                              message.id)
         return True
 
-    def _failed(self, message: StoredMessage, exc: Exception) -> None:
-        """Release the message for a retry, or move it to the poison queue (blocking)."""
+    async def _poison(self, message: QueueMessage, reason: object) -> None:
         try:
-            if message.dequeue_count >= self.options.max_dequeue_count:
-                poison = self.bindings.storage.queue(f"{self.queue.name}-poison")
-                poison.put(message.body)
-                self.queue.delete(message.id, message.pop_receipt)
-                logger.error(
-                    "[%s] message %s failed %d times and moved to %r: %s", self.info.name,
-                    message.id, message.dequeue_count, poison.name, exc,
-                )
-            else:
-                self.queue.release(message.id, message.pop_receipt,
-                                   delay=self.options.visibility_timeout)
+            await self.queue.poison(message, self.poison_queue)
+            logger.error(
+                "[%s] message %s (dequeued %d times) moved to %r: %s", self.info.name,
+                message.id, message.dequeue_count, self.poison_queue, reason,
+            )
+        except LeaseLostError as error:
+            logger.warning("[%s] %s", self.info.name, error)
+        except Exception:
+            logger.exception("[%s] message %s could not be moved to %r", self.info.name,
+                             message.id, self.poison_queue)
+
+    async def _failed(self, message: QueueMessage, exc: Exception) -> None:
+        """Release the message for a retry, or move it to the poison queue."""
+        if message.dequeue_count >= self.options.max_dequeue_count:
+            await self._poison(message, exc)
+            return
+        try:
+            await self.queue.release(message, self.options.visibility_timeout)
         except LeaseLostError as error:
             logger.warning("[%s] %s", self.info.name, error)
         except Exception:
@@ -253,7 +322,8 @@ class BlobWatcher:
         self.options = options
         self.wake = wake
         self.pattern = BlobPattern(resolve_settings(path, bindings.settings))
-        self.state_name = f"blobreceipts-{info.name}"
+        self.blobs: BlobStore = bindings.blob_store(binding)
+        self.receipts: BlobReceipts = bindings.blob_receipts(binding, info.name)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Scan until ``stop`` is set."""
@@ -268,62 +338,45 @@ class BlobWatcher:
     async def scan(self) -> int:
         """Invoke the function for every matching blob version not yet processed.
 
-        The listing and the receipts are read on a helper thread, each blob is read there
-        too, and the receipts are saved once, when the scan ends.
+        The receipts say which versions are done (:mod:`azfunc.storage.backend`
+        ``BlobReceipts``): on the embedded store they are loaded once and saved once per
+        scan, on an account each version is claimed with a lease on its receipt.
 
         Raises:
             StorageError: if the container or the receipts cannot be read or saved.
         """
-        storage = self.bindings.storage
         container = self.pattern.container
-        receipts, listing = await asyncio.to_thread(
-            lambda: (storage.load_state(self.state_name), storage.scan_blobs(container))
-        )
+        await self.receipts.begin()
         fired = 0
-        poison: list[str] = []
         try:
-            for name, etag in listing:
+            for name, etag in await self.blobs.scan(container):
                 path = f"{container}/{name}"
                 captures = self.pattern.match(path)
                 if captures is None:
                     continue
-                receipt = receipts.get(path) or {}
-                if receipt.get("etag") == etag and receipt.get("done"):
+                token = await self.receipts.claim(path, etag)
+                if token is None:
                     continue
-                failures = int(receipt.get("failures", 0)) if receipt.get("etag") == etag else 0
-                ok = await self.fire(path, captures)
                 fired += 1
-                if ok:
-                    receipts[path] = {"etag": etag, "done": True}
+                if await self.fire(path, captures):
+                    await self.receipts.done(token)
                     continue
-                failures += 1
-                done = failures >= BLOB_MAX_FAILURES
-                receipts[path] = {"etag": etag, "done": done, "failures": failures}
-                if done:
+                report = json.dumps({
+                    "FunctionId": self.info.name, "BlobType": "BlockBlob",
+                    "ContainerName": container, "BlobName": name, "ETag": etag,
+                })
+                if await self.receipts.failed(token, report):
                     logger.error("[%s] blob %s failed %d times; reported on %r",
-                                 self.info.name, path, failures, BLOB_POISON_QUEUE)
-                    poison.append(json.dumps({
-                        "FunctionId": self.info.name, "BlobType": "BlockBlob",
-                        "ContainerName": container, "BlobName": name, "ETag": etag,
-                    }))
+                                 self.info.name, path, BLOB_MAX_FAILURES, BLOB_POISON_QUEUE)
         finally:
-            if fired:
-                await asyncio.to_thread(self._save, receipts, poison)
+            await self.receipts.end()
         return fired
-
-    def _save(self, receipts: dict[str, Any], poison: list[str]) -> None:
-        storage = self.bindings.storage
-        for report in poison:
-            storage.queue(BLOB_POISON_QUEUE).put(report)
-        storage.save_state(self.state_name, receipts)
 
     async def fire(self, path: str, captures: Mapping[str, str]) -> bool:
         """Invoke the function for one blob; returns whether it succeeded (failures logged)."""
-        storage = self.bindings.storage
         try:
-            content, uri = await asyncio.to_thread(
-                lambda: (storage.read_blob(path), storage.blob_path(path).resolve().as_uri())
-            )
+            content = await self.blobs.read(path)
+            uri = self.blobs.uri(path)
         except Exception:
             logger.exception("[%s] blob %s could not be read", self.info.name, path)
             return False
@@ -434,12 +487,12 @@ class TimerRunner:
             await self._persist(last, after)
 
 
-def admin_inputs(
+async def admin_inputs(
     info: FunctionInfo, trigger: BindingInfo, payload: str, bindings: LocalBindings
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(inputs, trigger metadata, binding data) for ``POST /admin/functions/<name>``.
 
-    Blocking (reads the blob of a blob trigger): call it on a helper thread.
+    A blob trigger's blob is read from the store its connection names.
 
     Raises:
         ArgumentValueError: if a blob trigger names a blob that does not exist.
@@ -457,11 +510,12 @@ def admin_inputs(
                             names=bindings.expression_names(info))
         return {trigger.name: queue_datum(message, trigger)}, metadata, data
     if kind == "blobtrigger":
-        content = bindings.storage.read_blob(payload)
+        store = bindings.blob_store(trigger)
+        content = await store.read(payload)
         if content is None:
             raise ArgumentValueError(f"blob {payload!r} does not exist in the local storage")
         path = payload.strip("/")
-        uri = bindings.storage.blob_path(path).resolve().as_uri()
+        uri = store.uri(path)
         pattern = trigger.properties.get("path")
         captures = BlobPattern(str(pattern)).match(path) if isinstance(pattern, str) else None
         meta = blob_metadata(path, content, captures or {}, uri)

@@ -324,7 +324,9 @@ def identity_credential(connection: AccountConnection) -> object:
     installed.
     """
     try:
-        from azure.identity.aio import DefaultAzureCredential  # type: ignore[import-not-found]
+        from azure.identity.aio import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            DefaultAzureCredential,
+        )
     except ImportError:
         raise ConfigurationError(
             f"the connection {connection.setting!r} is identity-based and needs azure-identity:"

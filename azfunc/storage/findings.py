@@ -2,8 +2,9 @@
 
 A queue, blob or table binding (trigger, input or output) whose connection setting does not
 resolve or lacks the service's endpoint is a ``storage-connection`` finding with the fix:
-the Functions host would fail on it too. Missing SDK packages are not reported yet: the
-local host does not reach storage accounts through them so far (issue 16, in progress).
+the Functions host would fail on it too. So is an account connection (Azurite or Azure
+Storage) when the SDK packages of the ``azfunc[storage]`` extra (or ``azure-identity``,
+for an identity-based one) are missing: ``azfunc start`` needs them to reach it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,6 @@ def storage_findings(
                 continue
             connection = binding.properties.get("connection")
             name = connection if isinstance(connection, str) else None
-            for problem in connection_problems(name, settings, (service,), packages=False):
+            for problem in connection_problems(name, settings, (service,)):
                 findings.append(Finding(info.name, binding.name, "storage-connection", problem))
     return findings

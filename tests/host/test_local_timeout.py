@@ -26,7 +26,7 @@ def timeout_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(HERE / "timeout_app.py", root / "function_app.py")
     (root / "host.json").write_text('{"version": "2.0", "functionTimeout": "00:00:00.3"}')
     monkeypatch.setenv("AZFUNC_TIMEOUT_MARKS", str(tmp_path))
-    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    monkeypatch.setenv("AzureWebJobsStorage", "")  # empty: the embedded store (not Azurite)
     return root
 
 

@@ -50,3 +50,27 @@ def test_missing_endpoint_is_a_finding(
     values = {"Jobs": "BlobEndpoint=http://127.0.0.1:1/a;SharedAccessSignature=sv=1"}
     assert check_main([str(_app(tmp_path, values))]) == 1
     assert "no queue endpoint" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["azure.storage.queue", "azure.identity"])
+def test_a_missing_sdk_package_is_a_finding_with_the_fix(
+    tmp_path: Path, module: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    values = {"Jobs__queueServiceUri": "https://a.queue.core.windows.net"}
+    assert check_main([str(_app(tmp_path, values))]) == 1
+    out = capsys.readouterr().out
+    fix = "pip install 'azfunc[storage]'" if "storage" in module else "pip install azure-identity"
+    assert fix in out
+
+
+def test_the_embedded_store_needs_no_sdk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "azure.storage.queue", None)
+    assert check_main(["-q", str(_app(tmp_path, {"Jobs": ""}))]) == 0, capsys.readouterr()
