@@ -60,9 +60,9 @@ def _storage_setting_does_not_leak() -> Iterator[None]:
     """Every test starts and ends with ``AzureWebJobsStorage`` as the test run started.
 
     Loading an app applies its ``local.settings.json`` to ``os.environ`` (collecting
-    ``tests/examples`` does), and the example apps say ``UseDevelopmentStorage=true``, which
-    the local host serves from Azurite: leaked, it would send a later test's host (or a
-    later module fixture's) to an Azurite that is not running.
+    ``tests/examples`` does), and an app that says ``UseDevelopmentStorage=true`` sends the
+    local host to Azurite: leaked, it would send a later test's host (or a later module
+    fixture's) to an Azurite that is not running.
     """
     _reset_storage_setting()
     yield
