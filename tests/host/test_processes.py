@@ -60,7 +60,7 @@ def _app(base: Path, count: str = "2", host_json: dict[str, object] | None = Non
     shutil.copy(HERE / "procs_app.py", root / "function_app.py")
     (root / "host.json").write_text(json.dumps({"version": "2.0", **(host_json or {})}))
     (root / "local.settings.json").write_text(json.dumps({"Values": {
-        SETTING: count, "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        SETTING: count, "AzureWebJobsStorage": "",
     }}))
     (base / "marks").mkdir()
     return root
