@@ -229,6 +229,8 @@ class LocalHost:
         self._stop = asyncio.Event()
         await self.runtime.start()  # worker processes, if any, with the app loaded
         await asyncio.to_thread(self._recover)
+        for problem in await asyncio.to_thread(self._unreachable_storage):
+            logger.warning("%s", problem)
         runners: list[Any] = []
         for info in self.app.functions.values():
             trigger = info.trigger
@@ -261,6 +263,29 @@ class LocalHost:
             self._loops.append(task)
         functions = ", ".join(sorted(self.app.functions)) or "(none)"
         logger.info("local host started: %d function(s): %s", len(self.app.functions), functions)
+
+    def _unreachable_storage(self) -> list[str]:
+        """The storage endpoints the app's bindings name that do not answer (see
+        :mod:`azfunc.storage.reachability`); a binding whose connection cannot be
+        resolved is ``azfunc check``'s to report, not this check's."""
+        from ..storage.connection import AccountConnection, Service
+        from ..storage.reachability import unreachable_endpoints
+
+        services: dict[str, Service] = {"queue": "queue", "queuetrigger": "queue", "blob": "blob",
+                    "blobtrigger": "blob", "table": "table"}
+        uses: list[tuple[AccountConnection, Service]] = []
+        for info in self.app.functions.values():
+            for binding in info.bindings:
+                service = services.get(binding.type.lower())
+                if service is None or info.disabled:
+                    continue
+                try:
+                    connection = self.bindings.connection(binding)
+                except AzFuncError:
+                    continue
+                if isinstance(connection, AccountConnection):
+                    uses.append((connection, service))
+        return unreachable_endpoints(uses) if uses else []
 
     def _recover(self) -> None:
         """Claim the embedded store and make messages leased before a restart visible again
