@@ -50,4 +50,5 @@ def test_each_address_is_tried_once(closed_port: int) -> None:
     text = f"AccountName=a;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:{closed_port}/a"
     conn = resolve_connection(None, {"AzureWebJobsStorage": text})
     found = unreachable_endpoints([(conn, "queue")] * 3, timeout=1)  # type: ignore[list-item]
-    assert len(found) == 1 and "check the connection string" in found[0]
+    assert len(found) == 1
+    assert "check the connection string" in found[0]
