@@ -21,7 +21,9 @@ The pages are ``README.md`` and ``docs/**/*.md`` (the site's sources). In each p
   line, and a line holding only ``...`` matches any number of lines. A command shown with no
   output must exit 0; one shown with output must print it (its exit code is shown, where
   it matters, by the session itself: ``$ azfunc check; echo "exit $?"``);
-* ``<!-- no-run: REASON -->`` before a block excludes it; the reason is required.
+* ``<!-- no-run: REASON -->`` before a block excludes it; the reason is required. A
+  ``python`` block excluded so (one that needs Azure, say) is still type-checked: mypy
+  reads it, with the page's files beside it, and must find no error.
 """
 
 from __future__ import annotations
@@ -139,8 +141,25 @@ def _run_session(block: Block, page: Page, where: Path) -> None:
                 f"{where_at}\n--- expected\n" + "\n".join(expected) + f"\n--- got\n{shown}")
 
 
+def _type_check(blocks: list[Block], page: Page, where: Path) -> None:
+    """mypy over the ``no-run`` python blocks (each its own module, beside the page's files)."""
+    files = []
+    for n, block in enumerate(blocks):
+        target = where / f"_no_run_{n}_line_{block.line}.py"
+        target.write_text(block.body, encoding="utf-8")
+        files.append(str(target))
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-incremental",
+         "--cache-dir", os.devnull, "--no-error-summary", *files],
+        cwd=where, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "MYPYPATH": str(ROOT)})  # azfunc from this checkout
+    assert done.returncode == 0, f"{page.path.name}: a no-run block does not type-check:\n" + (
+        done.stdout[-3000:] + done.stderr[-1000:])
+
+
 def _run_page(page: Page, where: Path) -> None:
     namespace: dict[str, Any] = {"__name__": f"docs_{page.path.stem}"}
+    unrun = [b for b in page.blocks if b.skip is not None and b.lang == "python"]
     for block in page.blocks:
         if block.skip is not None:
             assert block.skip, f"{page.path.name}:{block.line}: no-run needs a reason"
@@ -161,6 +180,8 @@ def _run_page(page: Page, where: Path) -> None:
         where_from = page.path.relative_to(ROOT) if page.path.is_relative_to(ROOT) else page.path
         code = compile(block.body, f"{where_from}:{block.line}", "exec")
         exec(code, namespace)
+    if unrun:
+        _type_check(unrun, page, where)
     for name, value in list(namespace.items()):
         if name.startswith("test_") and callable(value) and value.__code__.co_argcount == 0:
             value()
@@ -221,4 +242,17 @@ def test_a_session_runs_and_compares_its_output(tmp_path: Path) -> None:
         _run_page(parse_page(page), tmp_path)
     page.write_text("```console\n$ false\n```\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="exited 1"):
+        _run_page(parse_page(page), tmp_path)
+
+
+def test_a_no_run_block_is_still_type_checked(tmp_path: Path) -> None:
+    page = tmp_path / "t.md"
+    page.write_text("<!-- no-run: needs an Azure account -->\n```python\n"
+                    "import azfunc as func\nresp: func.HttpResponse = func.HttpResponse('x')\n"
+                    "```\n", encoding="utf-8")
+    _run_page(parse_page(page), tmp_path)
+    page.write_text("<!-- no-run: needs an Azure account -->\n```python\n"
+                    "import azfunc as func\nresp: int = func.HttpResponse('x')\n```\n",
+                    encoding="utf-8")
+    with pytest.raises(AssertionError, match="does not type-check"):
         _run_page(parse_page(page), tmp_path)
