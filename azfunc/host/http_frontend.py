@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._datum import Datum
-from .._errors import IncompleteBodyError, LimitExceededError
+from .._errors import FunctionLoadError, IncompleteBodyError, LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
 from ..adapters.streaming import ReceivedBody, streaming_body, streams_body
 from ..app.invocation import direct_call
@@ -278,7 +278,11 @@ class HttpFrontend:
             if isinstance(methods, str):
                 methods = [methods]
             names = [str(getattr(m, "value", m)) for m in methods] if methods else None
-            self.router.add(str(route), target, methods=names)
+            try:
+                self.router.add(str(route), target, methods=names)
+            except FunctionLoadError as exc:  # name the function, as azfunc check does
+                raise FunctionLoadError(f"{info.name}: {exc}", function=info.name,
+                                        binding=trigger.name) from None
         #: (path, method) -> the function of a match without route values (the router's
         #: answer, remembered; bounded, never evicted: the routes do not change).
         self._memo: dict[tuple[str, str], _Target] = {}

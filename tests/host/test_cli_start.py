@@ -66,7 +66,7 @@ def test_an_app_start_refuses_exits_1_without_a_banner(tmp_path: Path) -> None:
     root = _app(tmp_path, APP.replace('route="ping"', 'route="items/{id"'))
     done = _run(root, "--port", "0")
     assert done.returncode == 1, done.stderr
-    assert "items/{id" in done.stderr
+    assert "ping: route 'items/{id'" in done.stderr  # names the function, as check does
     assert "azfunc local host on" not in done.stdout
 
 
