@@ -52,12 +52,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from .._errors import ConfigurationError, LeaseLostError, StorageError, WireFormatError
+from ..storage.backend import trigger_metadata, utf8_text
 from .group_commit import GroupCommit
 from .storage_lock import TEMP_PREFIX, TEMP_SUFFIX, HostLock
 
 __all__ = ["LocalQueue", "LocalStorage", "StoredMessage", "atomic_write"]
 
 logger = logging.getLogger("azfunc.host")
+#: the time a message field holds when nothing was recorded (never, for stored messages)
+_EPOCH_TIME: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 DEFAULT_TTL: Final = timedelta(days=7)
 _QUEUE_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}\Z")
 _MESSAGE: Final = ".json"  # one message's state, or a deletion mark
@@ -141,21 +144,11 @@ class StoredMessage:
     @property
     def text(self) -> str | None:
         """The body as UTF-8 text, or ``None`` if it is not valid UTF-8."""
-        try:
-            return self.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return utf8_text(self.body)
 
     def metadata(self) -> dict[str, Any]:
         """The queue trigger metadata (``Id``, ``DequeueCount``, times, ``PopReceipt``)."""
-        return {
-            "Id": self.id,
-            "DequeueCount": self.dequeue_count,
-            "InsertionTime": _iso(self.insertion_time),
-            "ExpirationTime": _iso(self.expiration_time),
-            "NextVisibleTime": _iso(self.next_visible_time),
-            "PopReceipt": self.pop_receipt,
-        }
+        return trigger_metadata(self, unknown_time=_EPOCH_TIME)
 
     def to_json(self) -> dict[str, Any]:
         """The stored JSON form."""

@@ -55,6 +55,8 @@ from .backend import (
     QueueMessage,
     decode_message,
     encode_message,
+    trigger_metadata,
+    utf8_text,
 )
 from .connection import AccountConnection, identity_credential
 
@@ -66,10 +68,6 @@ __all__ = [
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: the largest visibility timeout the queue service accepts (7 days)
 _MAX_VISIBILITY: Final = 7 * 24 * 3600
-
-
-def _iso(moment: datetime | None) -> str:
-    return (moment or _EPOCH).isoformat()
 
 
 @dataclass(frozen=True)
@@ -88,21 +86,11 @@ class AccountMessage:
     @property
     def text(self) -> str | None:
         """The body as UTF-8 text, ``None`` if it is not UTF-8."""
-        try:
-            return self.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return utf8_text(self.body)
 
     def metadata(self) -> dict[str, Any]:
         """The queue trigger metadata, as the extension binds it."""
-        return {
-            "Id": self.id,
-            "DequeueCount": self.dequeue_count,
-            "InsertionTime": _iso(self.insertion_time),
-            "ExpirationTime": _iso(self.expiration_time),
-            "NextVisibleTime": _iso(self.next_visible_time),
-            "PopReceipt": self.pop_receipt,
-        }
+        return trigger_metadata(self, unknown_time=_EPOCH)
 
 
 @dataclass(frozen=True)

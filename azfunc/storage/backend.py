@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal, Protocol
 
 from .._errors import ConfigurationError, WireFormatError
@@ -37,6 +37,31 @@ _ENCODINGS: Final[tuple[MessageEncoding, ...]] = ("base64", "none")
 #: where the host reports a blob version it gave up on, and after how many failures
 BLOB_POISON_QUEUE: Final = "webjobs-blobtrigger-poison"
 BLOB_MAX_FAILURES: Final = 5
+
+
+def utf8_text(body: bytes) -> str | None:
+    """A message body as UTF-8 text, ``None`` if it is not UTF-8 (``QueueMessage.text``)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def trigger_metadata(message: Any, *, unknown_time: datetime) -> dict[str, Any]:
+    """The queue trigger metadata of a received message, as the queue extension binds it
+    (``Id``, ``DequeueCount``, the three times in ISO 8601, ``PopReceipt``); a time the store
+    did not report is ``unknown_time``."""
+    def iso(moment: datetime | None) -> str:
+        return (moment or unknown_time).isoformat()
+
+    return {
+        "Id": message.id,
+        "DequeueCount": message.dequeue_count,
+        "InsertionTime": iso(message.insertion_time),
+        "ExpirationTime": iso(message.expiration_time),
+        "NextVisibleTime": iso(message.next_visible_time),
+        "PopReceipt": message.pop_receipt,
+    }
 
 
 class QueueMessage(Protocol):
