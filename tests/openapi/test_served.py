@@ -19,7 +19,8 @@ from azfunc.host.local import LocalHost
 from azfunc.openapi import build_document
 from azfunc.openapi.serve import swagger_ui_dir
 
-from .conftest import make_app_dir, serving
+from ..host.conftest import serving
+from .conftest import make_app_dir
 
 #: an app with the route prefix off and a user route that looks like the document's
 SHADOW_APP = """\
