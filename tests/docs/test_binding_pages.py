@@ -19,6 +19,8 @@ import azfunc as func
 ROOT = Path(__file__).resolve().parents[2]
 
 PAGES: dict[str, tuple[type, ...]] = {
+    "docs/bindings.md": (func.Out, func.Context),
+    "docs/bindings/durable.md": (func.OrchestrationContext, func.EntityContext),
     "docs/http.md": (func.HttpRequest, func.HttpResponse),
     "docs/bindings/queue.md": (func.QueueMessage,),
     "docs/bindings/timer.md": (func.TimerRequest,),

@@ -22,10 +22,11 @@ The pages are ``README.md`` and ``docs/**/*.md`` (the site's sources). In each p
   ending in ``\\`` goes on in the next line, as in bash. A command shown with no
   output must exit 0; one shown with output must print it (its exit code is shown, where
   it matters, by the session itself: ``$ azfunc check; echo "exit $?"``);
-* in a session, ``$ azfunc start ... &`` starts the local host in the background, as it
-  would in a terminal: the runner starts it on a free loopback port instead of the one
-  printed (``--port N``, else 7071), waits until it answers, and compares what it printed
-  by then (its banner) with the lines shown after the command. Later commands of the block
+* in a session, ``$ azfunc start ... &`` (or ``azfunc worker ... &``) starts the local host
+  (or the custom-handler worker) in the background, as it would in a terminal: the runner
+  starts it on a free loopback port instead of the one printed (``--port N``, else 7071),
+  waits until it answers, and compares what it printed by then (its banner) with the lines
+  shown after the command. Later commands of the block
   (``curl``, say) reach it at the printed address: the runner puts the real port in the
   commands it runs and the printed one back in their output. ``$ kill -INT %1`` stops the
   first background job as Ctrl-C does (``kill %1``: with ``SIGTERM``, as bash does) and must
@@ -140,7 +141,7 @@ def output_pattern(expected: list[str]) -> re.Pattern[str]:
     return re.compile("".join(parts), re.S)
 
 
-_BACKGROUND = re.compile(r"^(?P<command>azfunc start\b.*?)\s*&$")
+_BACKGROUND = re.compile(r"^(?P<command>azfunc (?:start|worker)\b.*?)\s*&$")
 _OTHER_BACKGROUND = re.compile(r"(?<![&|>])&\s*$")
 _KILL_JOB = re.compile(r"^kill(?: -(?P<signal>INT|SIGINT|TERM|SIGTERM))? %(?P<job>\d+)$")
 _PORT_OPTION = re.compile(r"--port(?:=|\s+)(?P<port>\d+)")
@@ -150,7 +151,7 @@ READY_TIMEOUT = 90.0
 
 @dataclass
 class Job:
-    """An ``azfunc start ... &`` of a session: its process and where its output goes."""
+    """An ``azfunc start/worker ... &`` of a session: its process and where its output goes."""
 
     process: subprocess.Popen[bytes]
     log: Path
@@ -180,7 +181,8 @@ def _free_port() -> int:
 
 
 def _answers(port: int) -> bool:
-    """Whether the local host on ``port`` answers HTTP (any status: keys may be enforced)."""
+    """Whether the host on ``port`` answers HTTP (any status: keys may be enforced, and the
+    worker has no admin endpoint)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/host/status", timeout=2):
             return True
@@ -212,7 +214,7 @@ class Session:
         return output
 
     def start(self, command: str, expected: list[str], where_at: str) -> str:
-        """Run ``command`` (an ``azfunc start``) in the background; its output once ready."""
+        """Run ``command`` (``azfunc start``/``worker``) in the background; its output, ready."""
         found = _PORT_OPTION.search(command)
         shown_port = int(found.group("port")) if found else DEFAULT_PORT
         port = _free_port()
@@ -269,7 +271,7 @@ def _run_session(block: Block, page: Page, where: Path) -> None:
             background = _BACKGROUND.match(command)
             killed = _KILL_JOB.match(command)
             assert background or not _OTHER_BACKGROUND.search(command), (
-                f"{where_at}: only `azfunc start ... &` can run in the background")
+                f"{where_at}: only `azfunc start/worker ... &` can run in the background")
             if background:
                 shown = session.start(background.group("command"), expected, where_at)
                 returncode = 0
@@ -444,7 +446,7 @@ def test_a_background_host_that_stops_fails_the_session(tmp_path: Path) -> None:
 def test_only_the_host_runs_in_the_background(tmp_path: Path) -> None:
     page = tmp_path / "h.md"
     page.write_text("```console\n$ sleep 1 &\n$ kill %2\n```\n", encoding="utf-8")
-    with pytest.raises(AssertionError, match=re.escape("only `azfunc start ... &`")):
+    with pytest.raises(AssertionError, match=re.escape("only `azfunc start/worker ... &`")):
         _run_page(parse_page(page), tmp_path)
     page.write_text("```console\n$ kill %2\n```\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="there is no job %2"):
