@@ -47,3 +47,15 @@ def read_blob(req: func.HttpRequest,
 def extension_names(req: func.HttpRequest, client: ext.BlobClient) -> func.HttpResponse:
     return func.HttpResponse(client.download_blob().readall(),
                              headers={"X-Type": type(client).__name__})
+
+
+@app.blob_trigger(arg_name="source_blob", path="sample-in/{name}", connection="Store",
+                  source=func.BlobSource.EVENT_GRID)
+@app.blob_input(arg_name="processed", path="sample-out", connection="Store")
+def copy_upload(source_blob: ext.BlobClient, processed: ext.ContainerClient) -> None:
+    """The idiom of Microsoft's functions-quickstart-python-azd-eventgrid-blob sample."""
+    name = source_blob.get_blob_properties().name
+    if not processed.exists():
+        processed.create_container()
+    processed.upload_blob(f"processed-{name}", source_blob.download_blob().readall(),
+                          overwrite=True)

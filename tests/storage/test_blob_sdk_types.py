@@ -121,3 +121,14 @@ def test_an_sdk_type_on_an_account_is_no_finding(
     monkeypatch.setenv("Nowhere", "UseDevelopmentStorage=true")
     root = _embedded_app(tmp_path / "app", "blob.BlobClient", "import azure.storage.blob as blob")
     assert check_main([str(root)]) == 0, capsys.readouterr().out
+
+
+def test_the_quickstart_sample_idiom_copies_a_blob(app_dir: Path, azurite: Azurite) -> None:
+    conn = azurite.connection_string
+    service = BlobServiceClient.from_connection_string(conn)
+    service.create_container("sample-in").upload_blob("report.pdf", b"%PDF-1.7 ...")
+    target = service.get_container_client("sample-out")
+    with serving(LocalHost(app_dir)):
+        wait_for(lambda: target.exists() and
+                 [b.name for b in target.list_blobs()] == ["processed-report.pdf"], timeout=30)
+    assert target.download_blob("processed-report.pdf").readall() == b"%PDF-1.7 ..."
