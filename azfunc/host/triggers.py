@@ -12,6 +12,9 @@ Rules this module keeps:
   ``messageEncoding``). A batch of ``batchSize`` messages is fetched whenever at most
   ``newBatchThreshold`` run. An empty poll doubles the wait, from 100 ms up to
   ``maxPollingInterval``; a message resets it, and an enqueue by this process wakes it.
+  While the function runs, the lease is renewed every half lease
+  (:mod:`azfunc.host.lease_renewal`), and the message is deleted or released with its
+  latest pop receipt; one whose lease was lost meanwhile is neither, and is logged.
 * Blob triggers fire once per blob version (a receipt per function and blob version:
   ``.azfunc/state`` for the embedded store, leased blobs in ``azure-webjobs-hosts`` for an
   account), also for blobs written while the host was down; after five failures a blob
@@ -61,6 +64,7 @@ from ..storage.backend import (
     message_encoding,
 )
 from .expressions import BlobPattern, binding_data
+from .lease_renewal import LeaseKeeper
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
 from .storage import StoredMessage
@@ -249,15 +253,26 @@ class QueuePoller:
             logger.error("[%s] message %s: %s", self.info.name, message.id, problem)
             await self._poison(message, problem)
             return False
-        try:
-            metadata = message.metadata()
-            data = binding_data(metadata, body=message.body, body_wins=True,
-                                names=self.bindings.expression_names(self.info))
-            inputs = {self.binding.name: queue_datum(message, self.binding)}
-            await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
-                                       metadata, data)
-        except Exception as exc:  # logged by invoke_with_bindings
-            await self._failed(message, exc)
+        failure: Exception | None = None
+        async with LeaseKeeper(self.queue, message, self.options.lease,
+                               function=self.info.name) as keeper:
+            try:
+                metadata = message.metadata()
+                data = binding_data(metadata, body=message.body, body_wins=True,
+                                    names=self.bindings.expression_names(self.info))
+                inputs = {self.binding.name: queue_datum(message, self.binding)}
+                await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
+                                           metadata, data)
+            except Exception as exc:  # logged by invoke_with_bindings
+                failure = exc
+        if keeper.lost is not None:  # logged when it was lost; never deleted as if done
+            logger.error("[%s] message %s %s, but its lease was lost meanwhile: it is not "
+                         "deleted and may run again", self.info.name, message.id,
+                         "failed" if failure is not None else "ran")
+            return failure is None
+        message = keeper.message  # the current pop receipt
+        if failure is not None:
+            await self._failed(message, failure)
             return False
         try:
             await self.queue.delete(message)
