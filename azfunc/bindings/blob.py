@@ -13,6 +13,11 @@ Rules this module keeps:
   content in that form, anything else an ``InputStream``. Trigger metadata (``BlobTrigger`` ->
   ``name``, ``Uri``, ``Properties``, ``Metadata``) is read with the never-raise rules of
   :mod:`azfunc._metadata`.
+* A parameter annotated with an Azure SDK blob type (``BlobClient``, ``ContainerClient``,
+  ``StorageStreamDownloader``: :mod:`azfunc.bindings.blob_sdk`) decodes a
+  ``model_binding_data`` Datum (the host's reference to the blob) into that SDK object,
+  built from the binding's connection by :mod:`azfunc.storage.sdk_clients`; the ``aio``
+  classes are refused with the fix, as the standard runtime's extension does not build them.
 * Outputs accept ``str`` (-> ``string``), ``bytes``/``bytearray``/``memoryview`` (-> ``bytes``)
   and any readable file object (read to its end from its current position; text files give
   ``string``). ``None`` sends nothing.
@@ -31,6 +36,7 @@ from .._metadata import metadata_dict, metadata_str, to_int
 from .._registry import Converter
 from .._typing import is_class, is_class_of, unwrap_optional
 from ._value import json_safe, json_text
+from .blob_sdk import read_reference, sdk_blob_type
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -290,7 +296,10 @@ class BlobConverter(Converter):
         self.binding = binding
 
     def check_input_type_annotation(self, pytype: Any) -> bool:
-        """``InputStream``, ``bytes`` or ``str`` (optionally ``| None``)."""
+        """``InputStream``, ``bytes`` or ``str`` (optionally ``| None``), or an Azure SDK
+        blob type (``azfunc check`` reports the ones the store cannot serve)."""
+        if sdk_blob_type(pytype) is not None:
+            return True
         return is_class_of(unwrap_optional(pytype), (InputStream, bytes, str))
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
@@ -319,8 +328,14 @@ class BlobConverter(Converter):
 
         Raises:
             ConversionError: for a Datum kind that is not blob content, or a ``str``
-                annotation on content that is not UTF-8 text.
+                annotation on content that is not UTF-8 text; for an SDK annotation, a
+                Datum that is not the host's ``model_binding_data`` reference, or an ``aio``
+                class.
+            ConfigurationError: for an SDK annotation whose connection names no account.
         """
+        sdk = sdk_blob_type(pytype)
+        if sdk is not None or datum.type == "model_binding_data":
+            return self._decode_sdk(datum, pytype)
         value = self.expect(datum, *_INPUT_KINDS)
         if datum.type == "null" or value is None:
             return None
@@ -363,6 +378,33 @@ class BlobConverter(Converter):
             blob_properties=properties,
             metadata=metadata_dict(trigger_metadata, "Metadata"),
         )
+
+    def _decode_sdk(self, datum: Datum, pytype: Any) -> Any:
+        sdk = sdk_blob_type(pytype)
+        if sdk is None:
+            raise ConversionError(
+                f"the {self.binding} binding got a blob reference (model_binding_data); "
+                "annotate the parameter azure.storage.blob.BlobClient, ContainerClient or "
+                "StorageStreamDownloader"
+            )
+        if sdk.is_async:
+            raise ConversionError(
+                f"{sdk.spelled} is not served to a {self.binding} parameter (the Functions "
+                f"blob extension builds only the sync clients); annotate "
+                f"azure.storage.blob.{sdk.kind} instead"
+            )
+        if datum.type == "null":
+            return None
+        if datum.type != "model_binding_data":
+            raise ConversionError(
+                f"a {sdk.spelled} parameter of the {self.binding} binding needs the host's "
+                f"blob reference (model_binding_data), got a {datum.type} Datum: the host "
+                "did not defer this binding"
+            )
+        reference = read_reference(datum.value)
+        from ..storage.sdk_clients import sdk_blob_object
+
+        return sdk_blob_object(reference, sdk.kind)
 
     def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
         """The Datum for blob content.

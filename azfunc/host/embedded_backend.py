@@ -79,6 +79,13 @@ class EmbeddedQueue:
             lambda: self.local.release(message.id, message.pop_receipt, delay=delay)
         )
 
+    async def renew(self, message: QueueMessage, lease: timedelta) -> QueueMessage:
+        """Invisible for ``lease`` from now, under a new pop receipt (``LeaseLostError``
+        if the receipt is stale: another consumer has the message, or it is gone)."""
+        return await asyncio.to_thread(
+            lambda: self.local.release(message.id, message.pop_receipt, delay=lease)
+        )
+
     def _poison(self, message: StoredMessage, queue: str) -> None:
         self.storage.queue(queue).put(message.body)
         self.local.delete(message.id, message.pop_receipt)

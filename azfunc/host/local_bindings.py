@@ -11,7 +11,11 @@ Rules this module keeps:
   list (a JSON array or a collection Datum) enqueues one message per item. On an account
   the message is encoded as the queue extension encodes it (``messageEncoding``).
 * ``blob`` outputs write ``path`` (expressions resolved from the binding data), ``blob``
-  inputs read it (a missing blob reads as null, as in Azure).
+  inputs read it (a missing blob reads as null, as in Azure). A blob input or trigger whose
+  parameter is annotated with an Azure SDK type (:mod:`azfunc.bindings.blob_sdk`) is not
+  read: it gets the blob extension's reference (``model_binding_data``: connection,
+  container, blob), from which the converter builds the client in the function's process.
+  Only an account can serve it; the embedded store has no SDK client.
 * Outputs are applied in binding order after the function succeeded and before a queue
   message is deleted, so a crash can repeat an invocation but never lose its outputs.
 * Other binding types are not emulated: their inputs read as null and their outputs are
@@ -33,7 +37,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from .._datum import Datum, collection_items
-from .._errors import ArgumentValueError, ConfigurationError
+from .._errors import AnnotationError, ArgumentValueError, ConfigurationError
+from ..app.annotations import EMPTY, resolve_signature
+from ..bindings.blob_sdk import SdkBlobType, blob_reference, sdk_blob_type
 from ..storage.backend import BlobReceipts, BlobStore, MessageEncoding, QueueStore
 from ..storage.connection import (
     AccountConnection,
@@ -147,6 +153,39 @@ class LocalBindings:
         self._warned: set[tuple[str, str]] = set()
         self._io: dict[tuple[str, str], bool] = {}
         self._names: dict[str, frozenset[str]] = {}
+        self._sdk: dict[tuple[str, str], SdkBlobType | None] = {}
+
+    def sdk_type(self, info: FunctionInfo, binding: BindingInfo) -> SdkBlobType | None:
+        """The Azure SDK type the parameter of a blob input or trigger is annotated with
+        (``None`` for content: bytes, str, InputStream); worked out once per binding."""
+        key = (info.name, binding.name)
+        if key not in self._sdk:
+            found = None
+            if binding.type.lower() in ("blob", "blobtrigger") and binding.direction == "in":
+                try:
+                    annotation = resolve_signature(info.func, info.name).annotations.get(
+                        binding.name, EMPTY)
+                except AnnotationError:  # reported when the function is invoked
+                    annotation = EMPTY
+                found = None if annotation is EMPTY else sdk_blob_type(annotation)
+            self._sdk[key] = found
+        return self._sdk[key]
+
+    def sdk_reference(self, binding: BindingInfo, path: str) -> Datum:
+        """The ``model_binding_data`` Datum for an SDK-typed blob parameter of ``path``.
+
+        Raises:
+            ConfigurationError: if the binding's connection names the embedded store
+                (``azfunc check`` reports it as ``blob-sdk-type``).
+        """
+        connection = self.connection(binding)
+        if not isinstance(connection, AccountConnection):
+            raise ConfigurationError(
+                f"the blob binding {binding.name!r} is annotated with an Azure SDK type, which "
+                "needs a storage account connection; the embedded store has none (set "
+                f"{connection.setting} to a connection string or UseDevelopmentStorage=true)"
+            )
+        return blob_reference(connection.setting, path)
 
     def _warn(self, info: FunctionInfo, binding: BindingInfo, what: str) -> None:
         key = (info.name, binding.name)
@@ -407,6 +446,9 @@ class LocalBindings:
             kind = binding.type.lower()
             if kind == "blob":
                 path = self.blob_path(binding, data)
+                if self.sdk_type(info, binding) is not None:
+                    values[binding.name] = self.sdk_reference(binding, path)
+                    continue
                 content = await self.blob_store(binding).read(path)
                 if content is None:
                     values[binding.name] = Datum(None, "null")

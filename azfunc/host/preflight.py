@@ -50,8 +50,12 @@ def check_startup(
     """
     findings = list(_check_host_json(host_json, kind=kind, root=root))
     findings += _check_settings(settings)
+    functions = list(functions)
     for info in functions:
         findings += _check_function(info, settings)
+    from ..storage.findings import sdk_type_findings  # SDK-typed blob parameters
+
+    findings += sdk_type_findings(functions, settings)
     return findings
 
 

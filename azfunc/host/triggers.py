@@ -12,6 +12,9 @@ Rules this module keeps:
   ``messageEncoding``). A batch of ``batchSize`` messages is fetched whenever at most
   ``newBatchThreshold`` run. An empty poll doubles the wait, from 100 ms up to
   ``maxPollingInterval``; a message resets it, and an enqueue by this process wakes it.
+  While the function runs, the lease is renewed every half lease
+  (:mod:`azfunc.host.lease_renewal`), and the message is deleted or released with its
+  latest pop receipt; one whose lease was lost meanwhile is neither, and is logged.
 * Blob triggers fire once per blob version (a receipt per function and blob version:
   ``.azfunc/state`` for the embedded store, leased blobs in ``azure-webjobs-hosts`` for an
   account), also for blobs written while the host was down; after five failures a blob
@@ -61,6 +64,7 @@ from ..storage.backend import (
     message_encoding,
 )
 from .expressions import BlobPattern, binding_data
+from .lease_renewal import LeaseKeeper
 from .local_bindings import LocalBindings
 from .ncrontab import CronSchedule, resolve_settings
 from .storage import StoredMessage
@@ -249,15 +253,26 @@ class QueuePoller:
             logger.error("[%s] message %s: %s", self.info.name, message.id, problem)
             await self._poison(message, problem)
             return False
-        try:
-            metadata = message.metadata()
-            data = binding_data(metadata, body=message.body, body_wins=True,
-                                names=self.bindings.expression_names(self.info))
-            inputs = {self.binding.name: queue_datum(message, self.binding)}
-            await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
-                                       metadata, data)
-        except Exception as exc:  # logged by invoke_with_bindings
-            await self._failed(message, exc)
+        failure: Exception | None = None
+        async with LeaseKeeper(self.queue, message, self.options.lease,
+                               function=self.info.name) as keeper:
+            try:
+                metadata = message.metadata()
+                data = binding_data(metadata, body=message.body, body_wins=True,
+                                    names=self.bindings.expression_names(self.info))
+                inputs = {self.binding.name: queue_datum(message, self.binding)}
+                await invoke_with_bindings(self.runtime, self.bindings, self.info, inputs,
+                                           metadata, data)
+            except Exception as exc:  # logged by invoke_with_bindings
+                failure = exc
+        if keeper.lost is not None:  # logged when it was lost; never deleted as if done
+            logger.error("[%s] message %s %s, but its lease was lost meanwhile: it is not "
+                         "deleted and may run again", self.info.name, message.id,
+                         "failed" if failure is not None else "ran")
+            return failure is None
+        message = keeper.message  # the current pop receipt
+        if failure is not None:
+            await self._failed(message, failure)
             return False
         try:
             await self.queue.delete(message)
@@ -295,16 +310,27 @@ class QueuePoller:
                              self.info.name, message.id)
 
 
-def blob_metadata(path: str, content: bytes, captures: Mapping[str, str],
+def blob_metadata(path: str, content: bytes | None, captures: Mapping[str, str],
                   uri: str) -> dict[str, Any]:
-    """The blob trigger metadata: ``BlobTrigger``, ``Uri``, ``Properties``, ``Metadata``."""
-    return {
-        **captures,
-        "BlobTrigger": path,
-        "Uri": uri,
-        "Properties": {"ContentLength": len(content), "Length": len(content)},
-        "Metadata": {},
-    }
+    """The blob trigger metadata: ``BlobTrigger``, ``Uri``, ``Properties``, ``Metadata``
+    (no length when the content was not read: an SDK-typed parameter)."""
+    properties = {} if content is None else {"ContentLength": len(content),
+                                             "Length": len(content)}
+    return {**captures, "BlobTrigger": path, "Uri": uri, "Properties": properties,
+            "Metadata": {}}
+
+
+def blob_trigger_datum(bindings: LocalBindings, info: FunctionInfo, binding: BindingInfo,
+                       path: str, content: bytes | None) -> Datum:
+    """What a blob trigger's parameter gets: the blob reference for an SDK-typed one, else
+    the content (text for ``dataType: string``)."""
+    if bindings.sdk_type(info, binding) is not None:
+        return bindings.sdk_reference(binding, path)
+    if content is None:
+        return Datum(None, "null")
+    if binding.data_type == "string":
+        return Datum(content.decode("utf-8", "replace"), "string")
+    return Datum(content, "bytes")
 
 
 class BlobWatcher:
@@ -374,20 +400,18 @@ class BlobWatcher:
 
     async def fire(self, path: str, captures: Mapping[str, str]) -> bool:
         """Invoke the function for one blob; returns whether it succeeded (failures logged)."""
+        deferred = self.bindings.sdk_type(self.info, self.binding) is not None
         try:
-            content = await self.blobs.read(path)
+            content = None if deferred else await self.blobs.read(path)
             uri = self.blobs.uri(path)
+            if content is None and not deferred:
+                return True
+            datum = blob_trigger_datum(self.bindings, self.info, self.binding, path, content)
         except Exception:
             logger.exception("[%s] blob %s could not be read", self.info.name, path)
             return False
-        if content is None:
-            return True
         metadata = blob_metadata(path, content, captures, uri)
         data = binding_data(metadata)
-        if self.binding.data_type == "string":
-            datum = Datum(content.decode("utf-8", "replace"), "string")
-        else:
-            datum = Datum(content, "bytes")
         try:
             await invoke_with_bindings(self.runtime, self.bindings, self.info,
                                        {self.binding.name: datum}, metadata, data)
@@ -519,8 +543,7 @@ async def admin_inputs(
         pattern = trigger.properties.get("path")
         captures = BlobPattern(str(pattern)).match(path) if isinstance(pattern, str) else None
         meta = blob_metadata(path, content, captures or {}, uri)
-        datum = (Datum(content.decode("utf-8", "replace"), "string")
-                 if trigger.data_type == "string" else Datum(content, "bytes"))
+        datum = blob_trigger_datum(bindings, info, trigger, path, content)
         return {trigger.name: datum}, meta, binding_data(meta)
     if kind == "timertrigger":
         schedule_text = trigger.properties.get("schedule")

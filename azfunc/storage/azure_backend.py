@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -102,8 +103,9 @@ class UndecodableMessage(AccountMessage):
 
 def _lease_lost(exc: HttpResponseError) -> bool:
     code = getattr(exc, "error_code", None) or ""
-    return exc.status_code in (400, 404) and code in (
-        "MessageNotFound", "PopReceiptMismatch", "QueueNotFound",
+    return exc.status_code in (400, 404, 409) and code in (
+        "MessageNotFound", "PopReceiptMismatch", "QueueNotFound", "QueueBeingDeleted",
+        "QueueDisabled",
     )
 
 
@@ -303,6 +305,30 @@ class AccountQueue:
         except AzureError as exc:
             raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
                                  "released", exc) from exc
+
+    async def renew(self, message: QueueMessage, lease: timedelta) -> QueueMessage:
+        """Invisible for ``lease`` from now (``update_message`` with the pop receipt);
+        the returned message carries the new pop receipt and next visible time."""
+        if not isinstance(message, AccountMessage):
+            raise TypeError(f"not a message of an account queue: {message!r}")
+        seconds = max(1, min(_MAX_VISIBILITY, int(lease.total_seconds())))
+        try:
+            receipt = await self._client().update_message(
+                message.id, message.pop_receipt, visibility_timeout=seconds,
+            )
+        except HttpResponseError as exc:
+            if _lease_lost(exc):
+                raise LeaseLostError(
+                    f"message {message.id} in queue {self._name!r}: the pop receipt no longer "
+                    "holds (another consumer has it, or it is gone)"
+                ) from exc
+            raise _storage_error(f"queue {self._name!r}: the lease of message {message.id} "
+                                 "cannot be renewed", exc) from exc
+        except AzureError as exc:
+            raise _storage_error(f"queue {self._name!r}: the lease of message {message.id} "
+                                 "cannot be renewed", exc) from exc
+        return dataclasses.replace(message, pop_receipt=receipt.pop_receipt or "",
+                                   next_visible_time=receipt.next_visible_on)
 
     async def poison(self, message: QueueMessage, queue: str) -> None:
         """Copy the message text unchanged to ``queue``, then delete it here."""

@@ -99,6 +99,11 @@ class QueueStore(Protocol):
     async def release(self, message: QueueMessage, delay: timedelta) -> None:
         """Make a received message visible again after ``delay``."""
 
+    async def renew(self, message: QueueMessage, lease: timedelta) -> QueueMessage:
+        """Keep a received message invisible for ``lease`` from now (the queue extension's
+        visibility update while the function runs); returns the message with its new pop
+        receipt, which later calls must use (``LeaseLostError`` if the receipt is stale)."""
+
     async def poison(self, message: QueueMessage, queue: str) -> None:
         """Copy the message unchanged to ``queue`` and delete it here."""
 

@@ -49,6 +49,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(1, str(ROOT))
 
+from _loadgen import load as _load  # noqa: E402  (the shared pipelined load generator)
+from _loadgen import read_full_response as _read_full_response  # noqa: E402
+from _loadgen import read_response as _read_response  # noqa: E402
 from _served import ServedProcess, free_port  # noqa: E402
 from harness import BenchCase, Case, Check, Measurement, MeasureResult  # noqa: E402
 
@@ -212,21 +215,6 @@ async def _roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     return await _read_response(reader)
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    return (await _read_full_response(reader))[0]
-
-
-async def _read_full_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes]:
-    """(status, head, body) of one response with a Content-Length."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    return status, head, await reader.readexactly(length)
-
-
 async def _answer(port: int, request: bytes) -> tuple[int, bytes, bytes]:
     """One request on a fresh connection: (status, content type, body)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -247,35 +235,6 @@ def _request(method: str, path: str, body: bytes = b"") -> bytes:
     if body or method != "GET":  # a GET carries no Content-Length, as browsers send it
         head += f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n"
     return head.encode() + b"\r\n" + body
-
-
-async def _load(port: int, request: bytes, duration: float, connections: int,
-                depth: int = 8) -> tuple[float, int]:
-    """(requests per second, requests) over ``connections`` keep-alive connections.
-
-    Each connection pipelines ``depth`` requests per write, so the client spends little
-    time per request and the server, not the client, is the bottleneck.
-    """
-    count = 0
-    stop = time.perf_counter() + duration
-    burst = request * depth
-
-    async def one() -> None:
-        nonlocal count
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while time.perf_counter() < stop:
-                writer.write(burst)
-                for _ in range(depth):
-                    if await _read_response(reader) != 200:
-                        raise RuntimeError("a benchmark request failed")
-                count += depth
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(connections)))
-    return count / (time.perf_counter() - started), count
 
 
 async def _latencies(port: int, request: bytes, n: int) -> list[float]:

@@ -9,14 +9,23 @@ Rules this module keeps:
   (``atomic_write``) under one lock. Target: >= :data:`TARGET_PUTS` messages/s; the ratio
   is reported beside it. Every round checks that every message was stored.
 * ``storage.http_enqueue``: an ``azfunc start`` subprocess on 127.0.0.1 serving a ``def``
-  HTTP function with a queue output (nothing consumes the queue); :data:`CONNECTIONS`
-  keep-alive connections post :data:`HTTP_MESSAGES` requests; a 200 means the message is
-  durable. Reports messages/s and the p50/p99 request latency; target >= ``TARGET_PUTS``.
-  The message count on disk is checked after the run.
-* ``storage.end_to_end``: the same app plus a queue trigger that appends, per message, the
-  seconds from the client's send time (in the body) to the function's start; reports
-  messages/s from the first send to the last message processed and the p50/p99 of those
-  latencies (client and host share the machine's clock).
+  HTTP function with a queue output (nothing consumes the queue) and the same function
+  without one (``/api/plain``); the shared pipelined load generator of ``host.rps``
+  (``bench/_loadgen.py``: :data:`CONNECTIONS` keep-alive connections, :data:`DEPTH`
+  requests per write) drives each for :data:`HTTP_SECONDS` per round, alternating, so the
+  client is not the bottleneck on two cores. A 200 means the message is durable. Reports
+  messages/s beside the plain HTTP rate and the p50/p99 latency under that load; target
+  >= ``TARGET_PUTS``. The message count on disk is checked against the 200s after the run.
+* ``storage.end_to_end`` (in ``storage.http_enqueue``'s details): the same app plus a queue
+  trigger that appends, per message, the seconds from the client's send time (in the body)
+  to the function's start; reports messages/s from the first send to the last message
+  processed and the p50/p99 of those latencies (client and host share the machine's
+  clock).
+* ``storage.azurite_e2e``: the same end-to-end run with ``AzureWebJobsStorage`` naming a
+  real Azurite (installed and located as the tests do: ``scripts/dev.py``
+  ``ensure_azurite``, started on free loopback ports with a temporary ``--location``,
+  stopped by its PID), reported beside the embedded store's run in the same measurement;
+  no target. Without Node.js it is reported as skipped, with the reason.
 * Each measurement runs once, in a fresh process, on a temporary directory of the
   machine's disk (never tmpfs: ``fsync`` must cost what it costs for a developer).
 """
@@ -24,10 +33,14 @@ Rules this module keeps:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import shutil
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -35,10 +48,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
 
+from _loadgen import load, read_response
 from _served import ServedProcess, free_port
 from harness import Case, Check, Measurement, MeasureResult
 
@@ -50,10 +65,15 @@ TARGET_PUTS = 2000.0
 THREADS = 32
 PUTS = 3000
 ROUNDS = 3
-CONNECTIONS = 64
-HTTP_MESSAGES = 4000
-HTTP_ROUNDS = 2
+#: the pipelined load of ``storage.http_enqueue`` (as ``host.rps``)
+CONNECTIONS = 8
+DEPTH = 8
+HTTP_SECONDS = 2.0
+HTTP_ROUNDS = 3
+#: the e2e client: one request at a time per connection (each body carries its send time)
+E2E_CONNECTIONS = 64
 E2E_MESSAGES = 1500
+AZURITE_E2E_MESSAGES = 600
 BODY = json.dumps({"order": 12345, "item": "widget", "note": "x" * 64})
 
 APP = textwrap.dedent('''
@@ -161,20 +181,11 @@ def _request(path: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def _read_status(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
-    return int(head.split(b" ", 2)[1])
-
-
 async def _post_all(port: int, path: str, count: int,
                     body: Callable[[], bytes]) -> tuple[float, list[float], float]:
     """(messages/s, per-request latencies, start time) for ``count`` POSTs, one at a time
-    per connection over :data:`CONNECTIONS` keep-alive connections."""
+    per connection over :data:`E2E_CONNECTIONS` keep-alive connections (each body made
+    when it is sent: it carries the send time)."""
     left = count
     latencies: list[float] = []
 
@@ -186,7 +197,7 @@ async def _post_all(port: int, path: str, count: int,
                 left -= 1
                 started = time.perf_counter()
                 writer.write(_request(path, body()))
-                if await _read_status(reader) != 200:
+                if await read_response(reader) != 200:
                     raise RuntimeError("a benchmark request failed")
                 latencies.append(time.perf_counter() - started)
         finally:
@@ -194,17 +205,21 @@ async def _post_all(port: int, path: str, count: int,
 
     wall = time.time()
     started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(CONNECTIONS)))
+    await asyncio.gather(*(one() for _ in range(E2E_CONNECTIONS)))
     return count / (time.perf_counter() - started), latencies, wall
 
 
 class _Host(ServedProcess):
-    """``azfunc start`` on the benchmark app, on a free loopback port."""
+    """``azfunc start`` on the benchmark app, on a free loopback port (``storage``: the
+    ``AzureWebJobsStorage`` connection string, unset for the embedded store)."""
 
-    def __init__(self, app_dir: Path) -> None:
+    def __init__(self, app_dir: Path, storage: str | None = None) -> None:
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT),
                "BENCH_LATENCY_FILE": str(app_dir / "latencies.txt")}
+        env.pop("AzureWebJobsStorage", None)
+        if storage is not None:
+            env["AzureWebJobsStorage"] = storage
         super().__init__(
             [sys.executable, "-m", "azfunc", "start", str(app_dir), "--port", str(port),
              "--poll-interval", "0.05"],
@@ -220,46 +235,59 @@ def _app_dir() -> Path:
     return root
 
 
+def _end_to_end(host: _Host, app_dir: Path, count: int, prefix: str) -> dict[str, float]:
+    """HTTP -> queue output -> queue trigger: ``count`` messages, rate and latencies."""
+    sent_rate, _, wall = asyncio.run(_post_all(
+        host.port, "/api/e2e", count,
+        lambda: json.dumps({"sent": time.time(), "pad": "x" * 64}).encode(),
+    ))
+    done_file = app_dir / "latencies.txt"
+    deadline = time.monotonic() + 300
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        lines = done_file.read_text().split() if done_file.exists() else []
+        if len(lines) >= count:
+            break
+        time.sleep(0.05)
+    finished = time.time()
+    if len(lines) < count:
+        raise AssertionError(f"only {len(lines)} of {count} messages ran")
+    e2e = [float(line) for line in lines[:count]]
+    return {
+        f"{prefix}send_per_s": sent_rate,
+        f"{prefix}per_s": count / (finished - wall),
+        f"{prefix}p50_ms": _pct(e2e, 0.5) * 1000,
+        f"{prefix}p99_ms": _pct(e2e, 0.99) * 1000,
+    }
+
+
 def measure_host() -> dict[str, float]:
-    """HTTP -> queue output rate, then HTTP -> queue -> trigger rate and latency."""
+    """HTTP -> queue output rate beside plain HTTP (pipelined, alternating rounds), then
+    HTTP -> queue -> trigger rate and latency, on the embedded store."""
     from azfunc.host.storage import LocalStorage
 
     app_dir = _app_dir()
+    body = BODY.encode()
+    requests = {path: _request(path, body) for path in ("/api/plain", "/api/enqueue")}
     try:
         with _Host(app_dir) as host:
-            body = BODY.encode()
-            for path in ("/api/plain", "/api/enqueue"):  # warm-up
-                asyncio.run(_post_all(host.port, path, 200, lambda: body))
-            rates: dict[str, list[float]] = {"/api/plain": [], "/api/enqueue": []}
+            answered = 0
+            for path, request in requests.items():  # warm-up
+                _, done = asyncio.run(load(host.port, request, 0.5, CONNECTIONS, DEPTH))
+                answered += done if path == "/api/enqueue" else 0
+            rates: dict[str, list[float]] = {path: [] for path in requests}
             latencies: list[float] = []
             for _ in range(HTTP_ROUNDS):
-                for path, into in rates.items():
-                    rate, times, _ = asyncio.run(
-                        _post_all(host.port, path, HTTP_MESSAGES // HTTP_ROUNDS, lambda: body)
-                    )
-                    into.append(rate)
-                    if path == "/api/enqueue":
-                        latencies.extend(times)
-            expected = 200 + HTTP_MESSAGES // HTTP_ROUNDS * HTTP_ROUNDS
+                for path, request in requests.items():
+                    into = latencies if path == "/api/enqueue" else None
+                    rate, done = asyncio.run(load(host.port, request, HTTP_SECONDS,
+                                                  CONNECTIONS, DEPTH, latencies=into))
+                    rates[path].append(rate)
+                    answered += done if path == "/api/enqueue" else 0
             stored = len(LocalStorage(app_dir / ".azfunc").queue("bench-out"))
-            if stored != expected:
-                raise AssertionError(f"{stored} messages stored for {expected} answers")
-            sent_rate, _, wall = asyncio.run(_post_all(
-                host.port, "/api/e2e", E2E_MESSAGES,
-                lambda: json.dumps({"sent": time.time(), "pad": "x" * 64}).encode(),
-            ))
-            done_file = app_dir / "latencies.txt"
-            deadline = time.monotonic() + 300
-            lines: list[str] = []
-            while time.monotonic() < deadline:
-                lines = done_file.read_text().split() if done_file.exists() else []
-                if len(lines) >= E2E_MESSAGES:
-                    break
-                time.sleep(0.05)
-            finished = time.time()
-            if len(lines) < E2E_MESSAGES:
-                raise AssertionError(f"only {len(lines)} of {E2E_MESSAGES} messages ran")
-            e2e = [float(line) for line in lines]
+            if stored != answered:
+                raise AssertionError(f"{stored} messages stored for {answered} answers")
+            e2e = _end_to_end(host, app_dir, E2E_MESSAGES, "e2e_")
     finally:
         shutil.rmtree(app_dir, ignore_errors=True)
     return {
@@ -270,12 +298,112 @@ def measure_host() -> dict[str, float]:
         ),
         "http_enqueue_p50_ms": _pct(latencies, 0.5) * 1000,
         "http_enqueue_p99_ms": _pct(latencies, 0.99) * 1000,
-        "e2e_send_per_s": sent_rate,
-        "e2e_per_s": E2E_MESSAGES / (finished - wall),
-        "e2e_p50_ms": _pct(e2e, 0.5) * 1000,
-        "e2e_p99_ms": _pct(e2e, 0.99) * 1000,
+        **e2e,
         "connections": CONNECTIONS,
+        "depth": DEPTH,
     }
+
+
+def _dev_script() -> Any:
+    """``scripts/dev.py`` as a module (its ``ensure_azurite`` and ``azurite_bin``)."""
+    spec = importlib.util.spec_from_file_location("_azfunc_dev", ROOT / "scripts" / "dev.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError("scripts/dev.py cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def azurite_command() -> tuple[Path | None, str]:
+    """(Azurite's command, "") once installed as the tests install it, else (None, why)."""
+    dev = _dev_script()
+    if not dev.azurite_bin().exists():
+        if shutil.which("node") is None or shutil.which("npm") is None:
+            return None, "Node.js/npm not found: Azurite cannot be installed"
+        dev.ensure_azurite()
+    found = dev.azurite_bin()
+    if not found.exists():
+        return None, f"Azurite is not installed at {found}"
+    return Path(found), ""
+
+
+class _Azurite:
+    """Azurite on free loopback ports with a temporary ``--location``, stopped by PID."""
+
+    ACCOUNT = "devstoreaccount1"
+    #: Azurite's published well-known key (not a secret)
+    KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
+           "KBHBeksoGMGw==")
+
+    def __init__(self, command: Path, location: Path) -> None:
+        self.ports = [free_port() for _ in range(3)]
+        blob, queue, table = self.ports
+        self.log = open(location / "azurite.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(command), "--silent", "--skipApiVersionCheck", "--loose",
+             "--location", str(location),
+             "--blobHost", "127.0.0.1", "--blobPort", str(blob),
+             "--queueHost", "127.0.0.1", "--queuePort", str(queue),
+             "--tableHost", "127.0.0.1", "--tablePort", str(table)],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=location,
+        )
+        deadline = time.monotonic() + 60
+        while not all(self._listening(port) for port in self.ports):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("Azurite did not start: "
+                                   + (location / "azurite.log").read_text(errors="replace"))
+            time.sleep(0.1)
+
+    @staticmethod
+    def _listening(port: int) -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    @property
+    def connection_string(self) -> str:
+        blob, queue, table = self.ports
+        return (f"DefaultEndpointsProtocol=http;AccountName={self.ACCOUNT};"
+                f"AccountKey={self.KEY};"
+                f"BlobEndpoint=http://127.0.0.1:{blob}/{self.ACCOUNT};"
+                f"QueueEndpoint=http://127.0.0.1:{queue}/{self.ACCOUNT};"
+                f"TableEndpoint=http://127.0.0.1:{table}/{self.ACCOUNT};")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def measure_azurite() -> dict[str, Any]:
+    """HTTP -> queue -> trigger end to end on Azurite, beside the embedded store (same run,
+    same message count); ``{"skipped": why}`` when Azurite cannot be had."""
+    command, why = azurite_command()
+    if command is None:
+        return {"skipped": why}
+    found: dict[str, Any] = {"messages": AZURITE_E2E_MESSAGES}
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=SCRATCH, prefix="azurite-") as location:
+        azurite = _Azurite(command, Path(location))
+        try:
+            for prefix, storage in (("embedded_", None),
+                                    ("azurite_", azurite.connection_string)):
+                app_dir = _app_dir()
+                try:
+                    with _Host(app_dir, storage) as host:
+                        found.update(_end_to_end(host, app_dir, AZURITE_E2E_MESSAGES, prefix))
+                finally:
+                    shutil.rmtree(app_dir, ignore_errors=True)
+        finally:
+            azurite.stop()
+    found["azurite_vs_embedded"] = found["azurite_per_s"] / found["embedded_per_s"]
+    return found
 
 
 def cases() -> list[Case]:
@@ -301,23 +429,38 @@ def cases() -> list[Case]:
         return MeasureResult(value=value, unit="msg/s", passed=value >= TARGET_PUTS,
                              details=found, checks=checks)
 
+    def azurite() -> MeasureResult:
+        found = measure_azurite()
+        if "skipped" in found:
+            return MeasureResult(value=0.0, unit="msg/s", passed=None,
+                                 details={"skipped": str(found["skipped"])})
+        return MeasureResult(value=found["azurite_per_s"], unit="msg/s", passed=None,
+                             details=found)
+
     return [
         Measurement(name="storage.enqueue",
                     description=f"durable LocalQueue.put/s from {THREADS} threads",
                     run=puts, target_text=f">= {TARGET_PUTS:.0f} msg/s"),
         Measurement(name="storage.http_enqueue",
-                    description="azfunc start: HTTP -> queue output msg/s (+ e2e to trigger)",
+                    description="azfunc start: HTTP -> queue output msg/s, pipelined (plain "
+                    "HTTP rate and e2e to trigger beside it)",
                     run=host, target_text=f">= {TARGET_PUTS:.0f} msg/s; e2e p50/p99 reported"),
+        Measurement(name="storage.azurite_e2e",
+                    description="azfunc start on Azurite: HTTP -> queue output -> queue "
+                    "trigger msg/s, p50/p99 (embedded store beside it)",
+                    run=azurite, target_text="report"),
     ]
 
 
 def main(argv: list[str]) -> int:
     """``python bench/cases/storage.py``: print both measurements without the runner."""
     del argv
-    for name, found in (("puts", measure_puts()), ("host", measure_host())):
-        print(name)
-        for key, value in found.items():
-            print(f"  {key:<32} {value:10.1f}")
+    for name, measure in (("puts", measure_puts), ("host", measure_host),
+                          ("azurite", measure_azurite)):
+        print(name, flush=True)
+        for key, value in measure().items():
+            shown = f"{value:10.1f}" if isinstance(value, (int, float)) else str(value)
+            print(f"  {key:<32} {shown}", flush=True)
     return 0
 
 

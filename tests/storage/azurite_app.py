@@ -27,10 +27,12 @@ def order(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
 @app.queue_trigger(arg_name="m", queue_name="orders", connection="Store")
 @app.blob_output(arg_name="out", path="done/{id}.json", connection="Store")
 def process(m: func.QueueMessage, out: func.Out[str]) -> None:
+    body = m.get_json()
     delay = float(os.environ.get("AZFUNC_TEST_DELAY", "0"))
     if delay:
+        with open(MARKS / "started.log", "a", encoding="utf-8") as handle:
+            handle.write(f"{body['id']}\n")  # a run is under way (one line per run)
         time.sleep(delay)
-    body = m.get_json()
     with open(MARKS / f"processed-{os.getpid()}.log", "a", encoding="utf-8") as handle:
         handle.write(f"{body['id']}\n")  # one line per run: duplicates show across hosts
     out.set(json.dumps({**body, "dequeue_count": m.dequeue_count, "pid": os.getpid()}))
