@@ -136,9 +136,13 @@ def read_body(obj: Any) -> Any:
         return [read_body(item) if hasattr(item, "get_json") else item for item in obj] \
             if isinstance(obj, list) else obj
     if _is_form(obj):
+        try:
             form = obj.form
-            return {key: (values[0] if len(values) == 1 else values)
-                    for key in form for values in [form.getall(key)]}
+        except (BodyDecodeError, ValueError) as exc:  # no boundary, bad part headers, ...
+            raise PayloadValidationError("form body", [Problem("", f"not a form: {exc}")]) \
+                from None
+        return {key: (values[0] if len(values) == 1 else values)
+                for key in form for values in [form.getall(key)]}
     get_json = getattr(obj, "get_json", None)
     if get_json is None:
         if isinstance(obj, (str, bytes, bytearray)):
@@ -152,7 +156,8 @@ def read_body(obj: Any) -> Any:
 
 def _is_form(obj: Any) -> bool:
     headers = getattr(obj, "headers", None)
-    if headers is None or not hasattr(obj, "form") or not hasattr(obj, "method"):
+    kind = type(obj)  # the class: ``form`` on the instance would parse the body
+    if headers is None or not hasattr(kind, "form") or not hasattr(kind, "method"):
         return False
     content_type = str(headers.get("content-type", "")).split(";")[0].strip().lower()
     return content_type in _FORM_TYPES

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from .._errors import FunctionLoadError
 from ..cli import ExitCode, command_parser, parse
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 __all__ = ["check_main"]
 
 
+#: the runtimes ``--runtime`` (and :func:`azfunc.check_app`) take.
+RUNTIMES: Final = ("python", "custom")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
         "check", "Validate a function app offline, with the Python worker's load rules.")
@@ -41,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print problems only, no summary"
     )
     parser.add_argument(
-        "--runtime", choices=("python", "custom"), default="python",
+        "--runtime", choices=RUNTIMES, default="python",
         help="where the app will run: Microsoft's standard Python worker (python) or a "
         "custom handler (azfunc worker); python adds the worker's own load checks",
     )
@@ -76,38 +80,39 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
         return _report(app, args.quiet, stdout, stderr, runtime=args.runtime)
 
 
-def _findings(app: LoadedApp, runtime: str) -> list[Finding]:
+def findings(app: LoadedApp, runtime: str) -> list[Finding]:
+    """Every finding of ``azfunc check --runtime runtime`` on the loaded ``app``."""
     from ..host.preflight import check_startup  # what `azfunc start` would refuse
 
-    findings = app.check()
-    findings += check_startup(list(app.functions.values()), app.host_json,
+    found = app.check()
+    found += check_startup(list(app.functions.values()), app.host_json,
                               {**app.settings, **os.environ}, kind=app.kind, root=app.root)
     if runtime == "python":
         from ..msworker.predict import predict_functions
 
-        reported = {f.function for f in findings}
-        findings += [
+        reported = {f.function for f in found}
+        found += [
             f for f in predict_functions(app.functions.values(), kind=app.kind)
             if f.function not in reported
         ]
     else:  # a custom handler: what the host's JSON protocol needs (forwarding-needed)
         from .validation import check_custom_handler
 
-        findings += check_custom_handler(app.functions.values(), app.host_json,
+        found += check_custom_handler(app.functions.values(), app.host_json,
                                          {**app.settings, **os.environ})
     from ..storage.findings import storage_findings  # storage connections (issue 16)
-    findings += storage_findings(app.functions.values(), {**app.settings, **os.environ})
-    return findings
+    found += storage_findings(app.functions.values(), {**app.settings, **os.environ})
+    return found
 
 
 def _report(
     app: LoadedApp, quiet: bool, stdout: TextIO, stderr: TextIO, *, runtime: str = "python"
 ) -> int:
-    findings = _findings(app, runtime)
-    for finding in findings:
+    found = findings(app, runtime)
+    for finding in found:
         print(str(finding), file=stdout)
-    if findings:
-        count = len(findings)
+    if found:
+        count = len(found)
         print(f"{count} problem{'s' if count != 1 else ''} found in {app.root}", file=stderr)
         return ExitCode.APP_ERROR
     if not quiet:

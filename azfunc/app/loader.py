@@ -38,7 +38,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from .._errors import ConfigurationError, FunctionLoadError
+from .._errors import ArgumentValueError, ConfigurationError, FunctionLoadError
 from .findings import Finding
 from .folder import APP_PACKAGE, HOST_JSON, function_folders, load_folder_app, read_host_json
 from .invocation import InvocationResult, invoke_function
@@ -555,9 +555,12 @@ def load_app(
     return app
 
 
-def check_app(path: str | os.PathLike[str]) -> list[Finding]:
-    """Load the app at ``path`` without applying its settings, report every problem, and
-    undo the load.
+def check_app(path: str | os.PathLike[str], *, runtime: str = "python") -> list[Finding]:
+    """Every finding ``azfunc check PATH --runtime RUNTIME`` reports, as :class:`Finding`
+    objects: the app loaded without applying its settings, azfunc's checks, what
+    ``azfunc start`` refuses, the storage connections, and the target runtime's load rules
+    (``"python"``: Microsoft's standard worker; ``"custom"``: a custom handler). The load is
+    undone afterwards.
 
     Example:
         >>> import tempfile
@@ -570,6 +573,12 @@ def check_app(path: str | os.PathLike[str]) -> list[Finding]:
 
     Raises:
         FunctionLoadError: if ``path`` holds no function app at all.
+        ArgumentValueError: if ``runtime`` is neither ``"python"`` nor ``"custom"``.
     """
+    from .cli import RUNTIMES, findings
+
+    if runtime not in RUNTIMES:
+        raise ArgumentValueError(
+            f"runtime must be one of {', '.join(map(repr, RUNTIMES))}, not {runtime!r}")
     with load_app(path, apply_settings=False) as app:
-        return app.check()
+        return findings(app, runtime)

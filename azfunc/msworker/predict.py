@@ -31,6 +31,7 @@ import typing
 from collections.abc import Iterable
 from typing import Any, Final
 
+from .. import _typed
 from .._errors import ArgumentValueError
 from .._registry import get_binding_registry
 from ..app.model import FunctionInfo, several_triggers
@@ -126,6 +127,8 @@ class _Checker:
         original = af.get(binding) if af is not None else None
         if conv is not None and (self.claim_all or original is None
                                  or is_azfunc_annotation(pytype)):
+            if _typed.accepts(binding, pytype, output=output):  # the bridge's typed payloads
+                return True
             return (conv.check_output_type_annotation(pytype) if output
                     else conv.check_input_type_annotation(pytype))
         if original is not None:

@@ -25,13 +25,14 @@ def _decorator_app(root: Path, value: str, *, settings: dict[str, str] | None = 
 
         app = func.FunctionApp()
 
-        @app.queue_trigger(arg_name="msg", queue_name="q", connection="C")
-        @app.queue_output(arg_name="out", queue_name="o", connection="C")
+        @app.queue_trigger(arg_name="msg", queue_name="in-items", connection="C")
+        @app.queue_output(arg_name="out", queue_name="out-items", connection="C")
         def work(msg: str, out: func.Out[str]) -> None:
             import lazy_helper  # imported at invocation time, not at load time
             out.set(helper.VALUE + lazy_helper.SUFFIX)
     """))
     (root / "lazy_helper.py").write_text("SUFFIX = '!'\n")
+    (root / "host.json").write_text(func_json({"version": "2.0"}))
     values = settings if settings is not None else {SETTING: value}
     (root / "local.settings.json").write_text(func_json({"Values": values}))
     return root

@@ -3,6 +3,7 @@ with the real worker is in test_load_errors.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
 import pytest
@@ -65,3 +66,36 @@ def test_out_without_argument_is_invalid() -> None:
 def test_unknown_worker_is_an_argument_error() -> None:
     with pytest.raises(ArgumentValueError, match="runtime"):
         predict_functions([], kind="decorator", worker="v3")
+
+
+@dataclasses.dataclass
+class Order:
+    id: int
+    item: str
+
+
+def test_typed_payloads_load_as_the_bridge_accepts_them() -> None:
+    """A model on an HTTP or queue trigger, and ``Out[typing.List[Model]]``, load: the
+    worker asks azfunc's bridge, which takes models besides the converter's own types."""
+    app = _app()
+
+    @app.route(route="orders", methods=["POST"])
+    @app.queue_output(arg_name="out", queue_name="orders", connection="C")
+    def place(req: Order, out: func.Out[typing.List[Order]]) -> func.HttpResponse:  # noqa: UP006
+        return func.HttpResponse("ok")
+
+    @app.queue_trigger(arg_name="msg", queue_name="orders", connection="C")
+    def work(msg: Order) -> None: ...
+
+    assert predict_functions(app.get_functions(), kind="decorator") == []
+
+
+def test_a_model_where_the_binding_takes_none_is_still_refused() -> None:
+    app = _app()
+
+    @app.timer_trigger(arg_name="timer", schedule="0 * * * * *")
+    def tick(timer: Order) -> None: ...
+
+    [finding] = predict_functions(app.get_functions(), kind="decorator")
+    assert finding.code == "python-worker-annotation"
+    assert finding.binding == "timer"

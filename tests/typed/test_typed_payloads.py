@@ -141,6 +141,21 @@ def test_a_form_body_is_validated_too(app: Any) -> None:
     assert "'5x'" in problem["errors"][0]["detail"]
 
 
+@pytest.mark.parametrize("content_type", [
+    "multipart/form-data",  # no boundary: the form cannot be parsed
+    "multipart/form-data; boundary=x",  # a body that is not that multipart
+])
+def test_a_form_body_that_does_not_parse_is_a_422(app: Any, content_type: str) -> None:
+    before = len(_calls(app))
+    req = testing.http_request("POST", "/api/orders", body=b'{"id": 1}',
+                               headers={"content-type": content_type})
+    response = app.invoke("orders", req=req).return_value
+    assert response.status_code == 422
+    problem = json.loads(response.get_body())
+    assert problem["errors"][0]["detail"].startswith("not a form")
+    assert len(_calls(app)) == before
+
+
 def test_a_pydantic_model_in_and_out(app: Any) -> None:
     req = testing.http_request("POST", "/api/customers", json={"name": "ada", "age": 36})
     result = app.invoke("customers", req=req)
@@ -241,6 +256,7 @@ def test_check_refuses_a_model_on_a_binding_without_a_json_payload(tmp_path: Pat
         "@app.timer_trigger(arg_name='t', schedule='0 */5 * * * *')\n"
         "def tick(t: Tick) -> None: pass\n"
     )
+    (tmp_path / "host.json").write_text('{"version": "2.0"}')
     findings = func.check_app(tmp_path)
     assert [f.code for f in findings] == ["annotation-mismatch"]
 
