@@ -12,7 +12,10 @@ Rules this module keeps:
   each line to the ``azfunc.wsgi`` logger at error level; the invocation context is under
   ``azure_functions.context`` (plus the ``azure-functions`` keys for its fields).
 * ``wsgi.input`` is the body in memory, or the caller's binary stream (``body=``) for a
-  transport that streams it.
+  transport that streams it (under ``azfunc start``, the body as it arrives, see
+  :mod:`azfunc.adapters.blocking_body`); ``CONTENT_LENGTH`` is then the request's header,
+  if it has one. Either stream ends where the body does, so ``wsgi.input_terminated`` is
+  set (a chunked body without a length reaches apps that honour it, as werkzeug does).
 * The response is whole (bytes) when the app returns a list or tuple, or when its first
   chunk holds all the ``Content-Length`` bytes; otherwise it streams from the first chunk
   (each later chunk leaves when the app yields it). The app's iterable is always closed.
@@ -223,6 +226,7 @@ class WsgiMiddleware:
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
             "azure_functions.context": None,
         }
         #: a function entry point (``main = WsgiMiddleware(app).main``).
