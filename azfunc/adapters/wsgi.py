@@ -6,7 +6,10 @@ Rules this module keeps:
   catch-all route parameter (see :mod:`azfunc.adapters._request`), ``PATH_INFO`` the rest,
   percent-decoded to bytes in a latin-1 string; ``QUERY_STRING`` exactly as sent;
   ``RAW_URI``/``REQUEST_URI`` the raw target; ``HTTP_*`` for every header (repeated lines
-  joined with ``, ``, ``Cookie`` lines with ``; ``, as the CGI form requires);
+  joined with ``, ``, ``Cookie`` lines with ``; ``, as the CGI form requires) except those
+  whose name holds ``_``: ``X_User`` and ``X-User`` would both become ``HTTP_X_USER``, so a
+  client could pose as a header a front end sets or strips; they are dropped, as gunicorn
+  and werkzeug's server do (``keep_underscore_headers=True`` joins them in instead);
   ``CONTENT_LENGTH`` the body's length; ``wsgi.url_scheme``, ``SERVER_NAME``/``PORT`` and
   ``REMOTE_ADDR`` from the URL and the ``X-Forwarded-*`` headers; ``wsgi.errors`` writes
   each line to the ``azfunc.wsgi`` logger at error level; the invocation context is under
@@ -205,6 +208,9 @@ class WsgiMiddleware:
         route_param: the name of the catch-all route parameter.
         trust_forwarded: whether ``X-Forwarded-Proto/Host/Port/For`` set the scheme, host,
             port and client address.
+        keep_underscore_headers: whether a header whose name holds ``_`` reaches the app
+            (as ``HTTP_*``, folded with the ``-`` spelling); by default it is dropped, so
+            ``X_Forwarded_For`` cannot pass for ``X-Forwarded-For``.
     """
 
     def __init__(
@@ -214,11 +220,13 @@ class WsgiMiddleware:
         root_path: str | None = None,
         route_param: str = "route",
         trust_forwarded: bool = True,
+        keep_underscore_headers: bool = False,
     ) -> None:
         self._app = app
         self.root_path = root_path
         self.route_param = route_param
         self.trust_forwarded = trust_forwarded
+        self.keep_underscore_headers = keep_underscore_headers
         self.errors = ErrorStream()
         self._base: dict[str, Any] = {
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -251,7 +259,10 @@ class WsgiMiddleware:
         """
         environ = self._base.copy()  # the keys every request has the same
         names = _ENVIRON_NAMES
+        drop = not self.keep_underscore_headers
         for name, value in req.headers.items():
+            if drop and "_" in name:
+                continue
             lowered = name.lower()
             key = names.get(lowered) or _environ_name(lowered)
             seen = environ.get(key)
