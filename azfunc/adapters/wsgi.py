@@ -70,8 +70,8 @@ _errors_log = logging.getLogger("azfunc.wsgi")
 #: ``HTTP_``, grown (bounded) as names are met.
 _ENVIRON_NAMES: dict[str, str] = {"content-type": "CONTENT_TYPE",
                                   "content-length": "CONTENT_LENGTH"}
-_FORWARDED: Final = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
-                     "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR")
+_FORWARDED: Final = frozenset({"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                               "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR"})
 
 
 def _environ_name(lowered: str) -> str:
@@ -235,6 +235,7 @@ class WsgiMiddleware:
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
+            "wsgi.errors": self.errors,
             "azure_functions.context": None,
         }
         #: a function entry point (``main = WsgiMiddleware(app).main``).
@@ -272,7 +273,7 @@ class WsgiMiddleware:
                 environ[key] = f"{seen}{'; ' if lowered == 'cookie' else ', '}{value}"
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
-        trust = self.trust_forwarded and any(key in environ for key in _FORWARDED)
+        trust = self.trust_forwarded and not environ.keys().isdisjoint(_FORWARDED)
         target = parse_target(req.url, get, trust_forwarded=trust)
         raw_path = target.raw_path
         escaped = "%" in raw_path
@@ -304,7 +305,6 @@ class WsgiMiddleware:
         environ["SERVER_NAME"] = target.host
         environ["SERVER_PORT"] = str(target.port)
         environ["wsgi.url_scheme"] = target.scheme
-        environ["wsgi.errors"] = self.errors
         client = client_address(get) if trust else None
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]
