@@ -66,19 +66,20 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Context_ = contextvars.Context
 _DONE: Final[Any] = object()
 _errors_log = logging.getLogger("azfunc.wsgi")
-#: header name (lower case) -> environ key; prefilled with the two CGI names without
-#: ``HTTP_``, grown (bounded) as names are met.
-_ENVIRON_NAMES: dict[str, str] = {"content-type": "CONTENT_TYPE",
-                                  "content-length": "CONTENT_LENGTH"}
+#: header name as sent -> environ key, grown (bounded) as names are met: ``HTTP_*``, or
+#: the two CGI names without it; the separator of repeated lines is ``; `` for cookies.
+_ENVIRON_NAMES: dict[str, str] = {}
+_CGI_NAMES: Final = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _FORWARDED: Final = frozenset({"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                                "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR"})
 
 
-def _environ_name(lowered: str) -> str:
-    name = "HTTP_" + lowered.upper().replace("-", "_")
+def _environ_name(name: str) -> str:
+    lowered = name.lower()
+    key = _CGI_NAMES.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
     if len(_ENVIRON_NAMES) < 512:
-        _ENVIRON_NAMES[lowered] = name
-    return name
+        _ENVIRON_NAMES[name] = key
+    return key
 
 
 class ErrorStream(io.TextIOBase):
@@ -264,13 +265,12 @@ class WsgiMiddleware:
         for name, value in req.headers.items():
             if drop and "_" in name:
                 continue
-            lowered = name.lower()
-            key = names.get(lowered) or _environ_name(lowered)
+            key = names.get(name) or _environ_name(name)
             seen = environ.get(key)
             if seen is None:
                 environ[key] = value
             else:
-                environ[key] = f"{seen}{'; ' if lowered == 'cookie' else ', '}{value}"
+                environ[key] = f"{seen}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not environ.keys().isdisjoint(_FORWARDED)
