@@ -151,12 +151,20 @@ class _Start:
         return self.written.append
 
 
-def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+def _scan_headers(headers: list[tuple[str, str]]) -> tuple[bool, int | None]:
+    """Whether the app's headers name a ``Content-Type``, and the ``Content-Length`` they
+    declare (``None``: none, or not digits); one pass over them."""
+    typed = False
+    declared = None
     for name, value in headers:
-        if name.lower() == "content-length":
-            value = value.strip()
-            return int(value) if ascii_digits(value) else None
-    return None
+        if len(name) == 12 or len(name) == 14:
+            lowered = name.lower()
+            if lowered == "content-type":
+                typed = True
+            elif lowered == "content-length" and declared is None:
+                value = value.strip()
+                declared = int(value) if ascii_digits(value) else -1
+    return typed, None if declared == -1 else declared
 
 
 def _close(result: object) -> None:
@@ -331,6 +339,7 @@ class WsgiMiddleware:
     def _call(self, environ: dict[str, Any], head: bool, run: Context_) -> HttpResponse:
         start = _Start()
         result = self._app(environ, start)
+        typed: bool | None = None
         try:
             if isinstance(result, (list, tuple)):
                 chunks = [*start.written, *result]
@@ -344,12 +353,13 @@ class WsgiMiddleware:
                         break
                 if start.written:
                     first = b"".join(start.written) + first
-                declared = _declared_length(start.headers) if first else None
+                typed, declared = _scan_headers(start.headers)
                 if first and (declared is None or declared > len(first)):
                     if start.status is None:
                         raise ConversionError("the WSGI app did not call start_response")
                     start.committed = True
-                    return self._response(start, _rest(first, iterator, result, run, head=head))
+                    return self._response(
+                        start, _rest(first, iterator, result, run, head=head), typed)
                 whole = first
         except BaseException:
             _close(result)
@@ -357,17 +367,14 @@ class WsgiMiddleware:
         _close(result)
         if start.status is None:
             raise ConversionError("the WSGI app did not call start_response")
-        return self._response(start, b"" if head else whole)
+        if typed is None:
+            typed = _scan_headers(start.headers)[0]
+        return self._response(start, b"" if head else whole, typed)
 
     @staticmethod
-    def _response(start: _Start, body: Any) -> HttpResponse:
+    def _response(start: _Start, body: Any, typed: bool) -> HttpResponse:
         assert start.status is not None
         pairs = start.headers  # copied (and checked) by the response's headers
-        typed = False
-        for name, _ in pairs:
-            if name.lower() == "content-type":
-                typed = True
-                break
         try:
             return build_response(start.status, pairs, typed, body)
         except HeaderError:
