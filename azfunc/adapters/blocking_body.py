@@ -34,12 +34,24 @@ __all__ = ["BlockingBody", "blocking_body"]
 _POLL = 1.0
 
 
-async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:
-    """The next chunk, or ``None`` at the end of the body."""
+async def _next(chunks: AsyncIterator[bytes], body: object) -> tuple[bytes | None, bool]:
+    """The next chunk (``None``: the body ended) and whether it was the last one.
+
+    A body that says it is ``complete`` (:class:`~azfunc.adapters.streaming.ReceivedBody`)
+    after a chunk is finished here, in the same trip to the loop: a small body costs the
+    worker thread one wait, not two.
+    """
     try:
-        return await chunks.__anext__()
+        chunk = await chunks.__anext__()
     except StopAsyncIteration:
-        return None
+        return None, True
+    if getattr(body, "complete", False) is True:
+        try:
+            await chunks.__anext__()
+        except StopAsyncIteration:
+            return chunk, True
+        raise ConversionError("the request body went on after it was complete")
+    return chunk, False
 
 
 class BlockingBody(io.RawIOBase):
@@ -61,6 +73,7 @@ class BlockingBody(io.RawIOBase):
 
     def __init__(self, body: AsyncIterable[bytes], loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
+        self._body = body
         self._chunks = body.__aiter__()
         self._loop = loop
         self._pending = memoryview(b"")
@@ -81,9 +94,8 @@ class BlockingBody(io.RawIOBase):
         while not self._pending:  # an empty chunk is not the end: 0 bytes read would be
             if self._ended:
                 return 0
-            chunk = self._fetch()
+            chunk, self._ended = self._fetch()
             if chunk is None:
-                self._ended = True
                 return 0
             self._pending = memoryview(chunk)
         out = memoryview(buffer).cast("B")
@@ -92,7 +104,7 @@ class BlockingBody(io.RawIOBase):
         self._pending = self._pending[size:]
         return size
 
-    def _fetch(self) -> bytes | None:
+    def _fetch(self) -> tuple[bytes | None, bool]:
         if self._error is not None:
             raise self._error
         loop = self._loop
@@ -105,7 +117,7 @@ class BlockingBody(io.RawIOBase):
                 "a streamed request body cannot be read on the event loop's thread: "
                 "run the WSGI app in a worker thread")
         try:
-            future = asyncio.run_coroutine_threadsafe(_next(self._chunks), loop)
+            future = asyncio.run_coroutine_threadsafe(_next(self._chunks, self._body), loop)
         except RuntimeError as exc:  # the loop is closed
             raise ConversionError("the event loop serving the request body is closed") from exc
         while True:

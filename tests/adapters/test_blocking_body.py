@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import azfunc
 from azfunc.adapters.blocking_body import blocking_body
+from azfunc.adapters.streaming import ReceivedBody
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,26 @@ def test_reads_give_back_the_chunks_in_order(
     got += stream.read()
     assert got == b"".join(parts)
     assert stream.read(1) == b""
+
+
+@settings(max_examples=40, deadline=None)
+@given(parts=st.lists(st.binary(max_size=20), min_size=1, max_size=6),
+       size=st.integers(min_value=1, max_value=30))
+def test_a_received_body_reads_whole_and_ends(
+        loop: asyncio.AbstractEventLoop, parts: list[bytes], size: int) -> None:
+    messages = [{"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+                for i, part in enumerate(parts)]
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    body = ReceivedBody(receive, limit=1000, declared=None)
+    stream = blocking_body(body, loop)
+    got = b""
+    while data := stream.read(size):
+        got += data
+    assert (got, body.complete, messages) == (b"".join(parts), True, [])
+    assert stream.read() == b""
 
 
 def test_lines_and_iteration(loop: asyncio.AbstractEventLoop) -> None:
