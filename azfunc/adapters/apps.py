@@ -12,10 +12,10 @@ Rules this module keeps:
   app.shutdown()`` when it stops. A host that does not (Microsoft's worker) gets the
   startup on the first request instead; a failed startup then fails every request with the
   same error.
-* The framework's function carries its middleware as ``azfunc_middleware``. The ASGI
-  one is marked ``azfunc_streams_body``: it hands the app the body stream a host set for
-  the invocation (:mod:`azfunc.adapters.streaming`; ``azfunc start`` does), else
-  ``req.get_body()``.
+* The framework's function carries its middleware as ``azfunc_middleware`` and is marked
+  ``azfunc_streams_body``: it hands the app the body stream a host set for the invocation
+  (:mod:`azfunc.adapters.streaming`; ``azfunc start`` does; a WSGI app reads it as a
+  blocking ``wsgi.input`` on its worker thread), else ``req.get_body()``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..http.request import HttpRequest
 from ..http.response import HttpResponse
 from .asgi import AsgiMiddleware
 from .lifespan import AsgiApp
-from .streaming import streamed_body
+from .streaming import streamed_body, streamed_input
 from .wsgi import WsgiApp, WsgiMiddleware
 
 __all__ = ["AsgiFunctionApp", "ExternalHttpFunctionApp", "WsgiFunctionApp"]
@@ -150,7 +150,8 @@ class WsgiFunctionApp(ExternalHttpFunctionApp):
 
     def _add_http_app(self, middleware: WsgiMiddleware, function_name: str) -> None:
         def http_app_func(req: HttpRequest, context: Context) -> HttpResponse:
-            return middleware.handle(req, context)
+            return middleware.handle(req, context, body=streamed_input())
 
         http_app_func.azfunc_middleware = middleware  # type: ignore[attr-defined]
+        http_app_func.azfunc_streams_body = True  # type: ignore[attr-defined]
         self._route(function_name)(http_app_func)

@@ -20,7 +20,8 @@ Rules this module keeps:
 * :meth:`AsgiMiddleware.handle_async` answers as soon as the response is decided: a body
   sent in one message gives an :class:`~azfunc.HttpResponse` with bytes; a first body
   message with ``more_body`` gives a streaming response whose chunks leave as the app sends
-  them. :meth:`~AsgiMiddleware.handle` (sync) always collects the whole body.
+  them. :meth:`~AsgiMiddleware.handle` (sync) and ``handle_async(stream=False)`` run the
+  app in the caller's task and collect the whole body.
 * Every header line of the response is kept (several ``Set-Cookie``); no ``Content-Type``
   is added when the app sent none; a ``HEAD`` response has no body.
 * An exception the app raises before its response is complete propagates unchanged (the
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
 import sys
 import threading
 import weakref
@@ -69,6 +71,7 @@ _STREAM_AHEAD: Final = 16
 
 #: header name as sent -> its lower-case latin-1 bytes (bounded, grown as names are met).
 _HEADER_NAMES: dict[str, bytes] = {}
+_name_of: Final = operator.itemgetter(0)
 _FORWARDED: Final = frozenset({b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
                                b"x-forwarded-for"})
 
@@ -502,16 +505,20 @@ class AsgiMiddleware:
         context: Context | None = None,
         *,
         body: AsyncIterable[bytes] | None = None,
+        stream: bool = True,
     ) -> HttpResponse:
         """Run the app for ``req`` and answer as soon as its response is decided.
 
         ``body``: the request body as chunks, for a transport that streams it (default:
-        ``req.get_body()`` in one message).
+        ``req.get_body()`` in one message). ``stream=False``, for a transport that needs the
+        whole body anyway (Microsoft's worker): the app runs in the caller's task, no task of
+        its own (cheaper, most of all before Python 3.12), and the answer comes once the app
+        returned, with the whole body (as from :meth:`handle`).
 
         Raises:
             ConversionError: if the app returns without a response or breaks the protocol.
         """
-        return await self._call(req, context, body, stream=True)
+        return await self._call(req, context, body, stream=stream)
 
     def handle(self, req: HttpRequest, context: Context | None = None) -> HttpResponse:
         """Run the app for ``req`` on this thread's private event loop; the whole body.
@@ -546,7 +553,7 @@ class AsgiMiddleware:
             headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
         get = view.get
         # the X-Forwarded-* reads only when the request has one (most have none)
-        trust = self.trust_forwarded and any(name in _FORWARDED for name, _ in headers)
+        trust = self.trust_forwarded and not _FORWARDED.isdisjoint(map(_name_of, headers))
         scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
         path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path

@@ -1,9 +1,10 @@
-"""Request bodies that reach an ASGI framework while they arrive (``azfunc start``).
+"""Request bodies that reach an ASGI or WSGI framework while they arrive (``azfunc start``).
 
 Rules this module keeps:
 
 * A host that streams request bodies serves a function marked ``azfunc_streams_body``
-  (:func:`streams_body`; the catch-all function of :class:`~azfunc.AsgiFunctionApp`) with a
+  (:func:`streams_body`; the catch-all function of :class:`~azfunc.AsgiFunctionApp` and
+  :class:`~azfunc.WsgiFunctionApp`) with a
   :class:`ReceivedBody` over its server's ``receive``, set for the invocation by
   :func:`streaming_body`; the function passes :func:`streamed_body` to
   ``AsgiMiddleware.handle_async(body=...)``. Without one (Microsoft's worker, a test
@@ -16,10 +17,15 @@ Rules this module keeps:
   ``limit`` or the budget, end the iteration with :class:`~azfunc.IncompleteBodyError` or
   :class:`~azfunc.LimitExceededError` (kept in :attr:`ReceivedBody.error`); the middleware
   answers the app ``http.disconnect`` instead of a last ``http.request``.
+* A WSGI app reads the same stream from its worker thread as ``wsgi.input``
+  (:func:`streamed_input`, a :mod:`~azfunc.adapters.blocking_body` over the loop that set
+  it); there a cut-off body raises the same errors from ``read``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -33,13 +39,17 @@ from contextvars import ContextVar
 from typing import Any, Protocol
 
 from .._errors import IncompleteBodyError, LimitExceededError
+from .blocking_body import blocking_body
 
-__all__ = ["ReceivedBody", "streamed_body", "streaming_body", "streams_body"]
+__all__ = ["ReceivedBody", "streamed_body", "streamed_input", "streaming_body",
+           "streams_body"]
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 _BODY: ContextVar[AsyncIterable[bytes] | None] = ContextVar("azfunc_streamed_body",
                                                             default=None)
+_LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("azfunc_streamed_body_loop",
+                                                                 default=None)
 
 
 class Budget(Protocol):
@@ -60,13 +70,29 @@ def streamed_body() -> AsyncIterable[bytes] | None:
     return _BODY.get()
 
 
+def streamed_input() -> io.BufferedReader | None:
+    """The body stream the host set for this invocation as a blocking ``wsgi.input`` (read
+    it on a worker thread, not the loop's), or ``None`` (read ``req``)."""
+    body, loop = _BODY.get(), _LOOP.get()
+    if body is None or loop is None:
+        return None
+    return blocking_body(body, loop)
+
+
 @contextmanager
 def streaming_body(body: AsyncIterable[bytes]) -> Iterator[None]:
-    """Make ``body`` the :func:`streamed_body` of what runs inside (this context only)."""
+    """Make ``body`` the :func:`streamed_body` of what runs inside (this context only), read
+    on the running loop (a worker thread reads it through :func:`streamed_input`)."""
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
     token = _BODY.set(body)
+    loop_token = _LOOP.set(loop)
     try:
         yield
     finally:
+        _LOOP.reset(loop_token)
         _BODY.reset(token)
 
 

@@ -6,13 +6,19 @@ Rules this module keeps:
   catch-all route parameter (see :mod:`azfunc.adapters._request`), ``PATH_INFO`` the rest,
   percent-decoded to bytes in a latin-1 string; ``QUERY_STRING`` exactly as sent;
   ``RAW_URI``/``REQUEST_URI`` the raw target; ``HTTP_*`` for every header (repeated lines
-  joined with ``, ``, ``Cookie`` lines with ``; ``, as the CGI form requires);
+  joined with ``, ``, ``Cookie`` lines with ``; ``, as the CGI form requires) except those
+  whose name holds ``_``: ``X_User`` and ``X-User`` would both become ``HTTP_X_USER``, so a
+  client could pose as a header a front end sets or strips; they are dropped, as gunicorn
+  and werkzeug's server do (``keep_underscore_headers=True`` joins them in instead);
   ``CONTENT_LENGTH`` the body's length; ``wsgi.url_scheme``, ``SERVER_NAME``/``PORT`` and
   ``REMOTE_ADDR`` from the URL and the ``X-Forwarded-*`` headers; ``wsgi.errors`` writes
   each line to the ``azfunc.wsgi`` logger at error level; the invocation context is under
   ``azure_functions.context`` (plus the ``azure-functions`` keys for its fields).
 * ``wsgi.input`` is the body in memory, or the caller's binary stream (``body=``) for a
-  transport that streams it.
+  transport that streams it (under ``azfunc start``, the body as it arrives, see
+  :mod:`azfunc.adapters.blocking_body`); ``CONTENT_LENGTH`` is then the request's header,
+  if it has one. Either stream ends where the body does, so ``wsgi.input_terminated`` is
+  set (a chunked body without a length reaches apps that honour it, as werkzeug does).
 * The response is whole (bytes) when the app returns a list or tuple, or when its first
   chunk holds all the ``Content-Length`` bytes; otherwise it streams from the first chunk
   (each later chunk leaves when the app yields it). The app's iterable is always closed.
@@ -60,19 +66,20 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Context_ = contextvars.Context
 _DONE: Final[Any] = object()
 _errors_log = logging.getLogger("azfunc.wsgi")
-#: header name (lower case) -> environ key; prefilled with the two CGI names without
-#: ``HTTP_``, grown (bounded) as names are met.
-_ENVIRON_NAMES: dict[str, str] = {"content-type": "CONTENT_TYPE",
-                                  "content-length": "CONTENT_LENGTH"}
-_FORWARDED: Final = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
-                     "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR")
+#: header name as sent -> environ key, grown (bounded) as names are met: ``HTTP_*``, or
+#: the two CGI names without it; the separator of repeated lines is ``; `` for cookies.
+_ENVIRON_NAMES: dict[str, str] = {}
+_CGI_NAMES: Final = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_FORWARDED: Final = frozenset({"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                               "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR"})
 
 
-def _environ_name(lowered: str) -> str:
-    name = "HTTP_" + lowered.upper().replace("-", "_")
+def _environ_name(name: str) -> str:
+    lowered = name.lower()
+    key = _CGI_NAMES.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
     if len(_ENVIRON_NAMES) < 512:
-        _ENVIRON_NAMES[lowered] = name
-    return name
+        _ENVIRON_NAMES[name] = key
+    return key
 
 
 class ErrorStream(io.TextIOBase):
@@ -144,12 +151,20 @@ class _Start:
         return self.written.append
 
 
-def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+def _scan_headers(headers: list[tuple[str, str]]) -> tuple[bool, int | None]:
+    """Whether the app's headers name a ``Content-Type``, and the ``Content-Length`` they
+    declare (``None``: none, or not digits); one pass over them."""
+    typed = False
+    declared = None
     for name, value in headers:
-        if name.lower() == "content-length":
-            value = value.strip()
-            return int(value) if ascii_digits(value) else None
-    return None
+        if len(name) == 12 or len(name) == 14:
+            lowered = name.lower()
+            if lowered == "content-type":
+                typed = True
+            elif lowered == "content-length" and declared is None:
+                value = value.strip()
+                declared = int(value) if ascii_digits(value) else -1
+    return typed, None if declared == -1 else declared
 
 
 def _close(result: object) -> None:
@@ -202,6 +217,9 @@ class WsgiMiddleware:
         route_param: the name of the catch-all route parameter.
         trust_forwarded: whether ``X-Forwarded-Proto/Host/Port/For`` set the scheme, host,
             port and client address.
+        keep_underscore_headers: whether a header whose name holds ``_`` reaches the app
+            (as ``HTTP_*``, folded with the ``-`` spelling); by default it is dropped, so
+            ``X_Forwarded_For`` cannot pass for ``X-Forwarded-For``.
     """
 
     def __init__(
@@ -211,11 +229,13 @@ class WsgiMiddleware:
         root_path: str | None = None,
         route_param: str = "route",
         trust_forwarded: bool = True,
+        keep_underscore_headers: bool = False,
     ) -> None:
         self._app = app
         self.root_path = root_path
         self.route_param = route_param
         self.trust_forwarded = trust_forwarded
+        self.keep_underscore_headers = keep_underscore_headers
         self.errors = ErrorStream()
         self._base: dict[str, Any] = {
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -223,6 +243,8 @@ class WsgiMiddleware:
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "wsgi.errors": self.errors,
             "azure_functions.context": None,
         }
         #: a function entry point (``main = WsgiMiddleware(app).main``).
@@ -247,17 +269,19 @@ class WsgiMiddleware:
         """
         environ = self._base.copy()  # the keys every request has the same
         names = _ENVIRON_NAMES
+        drop = not self.keep_underscore_headers
         for name, value in req.headers.items():
-            lowered = name.lower()
-            key = names.get(lowered) or _environ_name(lowered)
+            if drop and "_" in name:
+                continue
+            key = names.get(name) or _environ_name(name)
             seen = environ.get(key)
             if seen is None:
                 environ[key] = value
             else:
-                environ[key] = f"{seen}{'; ' if lowered == 'cookie' else ', '}{value}"
+                environ[key] = f"{seen}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
-        trust = self.trust_forwarded and any(key in environ for key in _FORWARDED)
+        trust = self.trust_forwarded and not environ.keys().isdisjoint(_FORWARDED)
         target = parse_target(req.url, get, trust_forwarded=trust)
         raw_path = target.raw_path
         escaped = "%" in raw_path
@@ -289,7 +313,6 @@ class WsgiMiddleware:
         environ["SERVER_NAME"] = target.host
         environ["SERVER_PORT"] = str(target.port)
         environ["wsgi.url_scheme"] = target.scheme
-        environ["wsgi.errors"] = self.errors
         client = client_address(get) if trust else None
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]
@@ -316,6 +339,7 @@ class WsgiMiddleware:
     def _call(self, environ: dict[str, Any], head: bool, run: Context_) -> HttpResponse:
         start = _Start()
         result = self._app(environ, start)
+        typed: bool | None = None
         try:
             if isinstance(result, (list, tuple)):
                 chunks = [*start.written, *result]
@@ -329,12 +353,13 @@ class WsgiMiddleware:
                         break
                 if start.written:
                     first = b"".join(start.written) + first
-                declared = _declared_length(start.headers) if first else None
+                typed, declared = _scan_headers(start.headers)
                 if first and (declared is None or declared > len(first)):
                     if start.status is None:
                         raise ConversionError("the WSGI app did not call start_response")
                     start.committed = True
-                    return self._response(start, _rest(first, iterator, result, run, head=head))
+                    return self._response(
+                        start, _rest(first, iterator, result, run, head=head), typed)
                 whole = first
         except BaseException:
             _close(result)
@@ -342,17 +367,14 @@ class WsgiMiddleware:
         _close(result)
         if start.status is None:
             raise ConversionError("the WSGI app did not call start_response")
-        return self._response(start, b"" if head else whole)
+        if typed is None:
+            typed = _scan_headers(start.headers)[0]
+        return self._response(start, b"" if head else whole, typed)
 
     @staticmethod
-    def _response(start: _Start, body: Any) -> HttpResponse:
+    def _response(start: _Start, body: Any, typed: bool) -> HttpResponse:
         assert start.status is not None
         pairs = start.headers  # copied (and checked) by the response's headers
-        typed = False
-        for name, _ in pairs:
-            if name.lower() == "content-type":
-                typed = True
-                break
         try:
             return build_response(start.status, pairs, typed, body)
         except HeaderError:

@@ -5,17 +5,19 @@
 Rules this module keeps:
 
 * One FastAPI and one Flask app (``GET /items/{id}?q=`` answering JSON, ``POST /echo``
-  echoing a JSON document), each served four ways in the same run: called directly (a
-  pre-built scope or environ, a minimal ``send``/``start_response``: the framework's own
-  cost), through ``azfunc.AsgiMiddleware``/``WsgiMiddleware``, and through
+  echoing a JSON document), each called four ways in the same run: through
+  ``azfunc.AsgiMiddleware``/``WsgiMiddleware`` and through
   ``azure.functions.AsgiMiddleware``/``WsgiMiddleware``, from the same request (URL,
-  headers, body) built with each library's ``HttpRequest``. ``handle_async`` on one
-  persistent loop for ASGI, ``handle`` for WSGI.
+  headers, body) built with each library's ``HttpRequest`` (``handle_async`` on one
+  persistent loop for ASGI, ``handle`` for WSGI: each library's documented use), and
+  directly, once with the scope/environ each adapter builds (pre-built, copied per call,
+  a minimal ``send``/``start_response``: the framework's own cost for that input).
 * Each app registers its routes both under ``/api`` (what azure-functions hands the app:
   the whole path) and without it (what azfunc hands it: the path under the route prefix),
-  the ``/api`` ones first, so azfunc's requests pay one failed route match more.
-* *Overhead per request* is an adapter's time minus the direct call's; the
-  ``frameworks.overhead_*`` measurements time the three interleaved, in batches, and pass
+  the ``/api`` ones first, so azfunc's requests pay a failed route match more; each
+  adapter's direct call pays the same, so it is not counted as overhead of either.
+* *Overhead per request* is an adapter's time minus its own direct call's; the
+  ``frameworks.overhead_*`` measurements time the four interleaved, in batches, and pass
   when azure-functions' overhead is at least :data:`TARGET` times azfunc's. The
   ``frameworks.*_handle`` cases time whole requests with pyperf (reported, no target).
 * ``frameworks.rps`` (and the standalone run) serves each app over 127.0.0.1 through
@@ -131,38 +133,9 @@ def _requests(lib: Any, method: str) -> Any:
                            route_params={"route": "echo"}, body=BODY)
 
 
-def _scope(method: str) -> dict[str, Any]:
-    path, query = ("/api/items/42", b"q=widget&tag=a&tag=b") if method == "GET" else (
-        "/api/echo", b"")
-    headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
-    if method == "POST":
-        headers += [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(BODY)).encode())]
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
-            "root_path": "/api", "query_string": query, "headers": headers,
-            "client": None, "server": ("localhost", 7071)}
-
-
-def _environ(method: str) -> dict[str, Any]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method, "SCRIPT_NAME": "/api", "SERVER_NAME": "localhost",
-        "SERVER_PORT": "7071", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": True,
-        "wsgi.multiprocess": False, "wsgi.run_once": False,
-    }
-    for name, value in HEADERS.items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    if method == "GET":
-        environ.update(PATH_INFO="/items/42", QUERY_STRING="q=widget&tag=a&tag=b")
-    else:
-        environ.update(PATH_INFO="/echo", QUERY_STRING="", CONTENT_TYPE="application/json",
-                       CONTENT_LENGTH=str(len(BODY)))
-    return environ
-
-
-def _asgi_direct(api: Any, loop: asyncio.AbstractEventLoop, method: str) -> Callable[[], Any]:
-    scope = _scope(method)
+def _asgi_direct(api: Any, loop: asyncio.AbstractEventLoop, scope: dict[str, Any],
+                 method: str) -> Callable[[], Any]:
+    """The app called with ``scope`` (built once by an adapter) and a minimal receive/send."""
     body = BODY if method == "POST" else b""
 
     def call() -> Any:
@@ -181,8 +154,8 @@ def _asgi_direct(api: Any, loop: asyncio.AbstractEventLoop, method: str) -> Call
     return call
 
 
-def _wsgi_direct(api: Any, method: str) -> Callable[[], Any]:
-    environ = _environ(method)
+def _wsgi_direct(api: Any, environ: dict[str, Any], method: str) -> Callable[[], Any]:
+    """The app called with ``environ`` (built once by an adapter), a fresh ``wsgi.input``."""
 
     def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
         return None
@@ -199,6 +172,20 @@ def _wsgi_direct(api: Any, method: str) -> Callable[[], Any]:
                 close()
 
     return call
+
+
+def _their_scope(lib: Any, method: str) -> dict[str, Any]:
+    """The scope azure-functions' AsgiMiddleware builds for the benchmark request."""
+    from azure.functions._http_asgi import AsgiRequest
+
+    return dict(AsgiRequest(_requests(lib, method)).to_asgi_http_scope(state={}))
+
+
+def _their_environ(lib: Any, method: str) -> dict[str, Any]:
+    """The environ azure-functions' WsgiMiddleware builds for the benchmark request."""
+    from azure.functions._http_wsgi import WsgiRequest
+
+    return dict(WsgiRequest(_requests(lib, method)).to_environ(io.StringIO()))
 
 
 def _asgi_adapter(middleware: Any, lib: Any, loop: asyncio.AbstractEventLoop,
@@ -234,13 +221,18 @@ def _callers() -> dict[str, dict[str, Callable[[], Any]]]:
         flask.wsgi_app)
     out: dict[str, dict[str, Callable[[], Any]]] = {}
     for method in ("GET", "POST"):
+        ours_scope = ours_asgi.scope(_requests(azfunc, method))
         out[f"fastapi.{method}"] = {
-            "direct": _asgi_direct(fastapi, loop, method),
+            "direct": _asgi_direct(fastapi, loop, ours_scope, method),
+            "baseline_direct": _asgi_direct(fastapi, loop, _their_scope(af, method), method),
             "azfunc": _asgi_adapter(ours_asgi, azfunc, loop, method),
             "baseline": _asgi_adapter(theirs_asgi, af, loop, method),
         }
+        ours_environ = ours_wsgi.environ(_requests(azfunc, method))
         out[f"flask.{method}"] = {
-            "direct": _wsgi_direct(flask.wsgi_app, method),
+            "direct": _wsgi_direct(flask.wsgi_app, ours_environ, method),
+            "baseline_direct": _wsgi_direct(flask.wsgi_app, _their_environ(af, method),
+                                            method),
             "azfunc": _wsgi_adapter(ours_wsgi, azfunc, method),
             "baseline": _wsgi_adapter(theirs_wsgi, af, method),
         }
@@ -256,22 +248,26 @@ def _callers() -> dict[str, dict[str, Callable[[], Any]]]:
 
 def measure_overhead(ways: dict[str, Callable[[], Any]], batches: int = 21,
                      seconds: float = 3.0) -> dict[str, float]:
-    """Per-request time of each way and each adapter's overhead over the direct call (µs).
+    """Per-request time of each way and each adapter's overhead over its direct call (µs).
 
-    The three ways run interleaved, one batch each in turn, so a change of machine load
-    hits them alike; batches are timed in process CPU time (other processes on a busy
-    machine do not count) and each reported time is the median over the batches.
+    Each adapter's overhead is its time minus the app's, called with the scope/environ that
+    adapter builds (``direct``, ``baseline_direct``): the two hand the app different paths
+    (azure-functions the whole path, so its requests match a route sooner), and the app's
+    own work differs accordingly. The four ways run interleaved, one batch each in turn, so
+    a change of machine load hits them alike; batches are timed in process CPU time (other
+    processes on a busy machine do not count) and each reported time is the median over the
+    batches.
     """
     clock = time.process_time
     per_call = {}
-    for way, call in ways.items():  # calibrate: a batch lasts ~seconds / batches / 3
+    for way, call in ways.items():  # calibrate: a batch lasts ~seconds / batches / ways
         started = time.perf_counter()
         count = 0
         while time.perf_counter() - started < 0.05:
             call()
             count += 1
         per_call[way] = (time.perf_counter() - started) / count
-    sizes = {way: max(10, int(seconds / batches / 3 / t)) for way, t in per_call.items()}
+    sizes = {way: max(10, int(seconds / batches / len(ways) / t)) for way, t in per_call.items()}
     samples: dict[str, list[float]] = {way: [] for way in ways}
     for _ in range(batches):
         for way, call in ways.items():
@@ -282,7 +278,7 @@ def measure_overhead(ways: dict[str, Callable[[], Any]], batches: int = 21,
             samples[way].append((clock() - started) / n * 1e6)
     result = {f"{way}_us": statistics.median(values) for way, values in samples.items()}
     ours = result["azfunc_us"] - result["direct_us"]
-    theirs = result["baseline_us"] - result["direct_us"]
+    theirs = result["baseline_us"] - result["baseline_direct_us"]
     result["azfunc_overhead_us"] = ours
     result["baseline_overhead_us"] = theirs
     result["ratio"] = theirs / ours if ours > 0 else float("inf")
@@ -465,9 +461,10 @@ def main(argv: list[str]) -> int:
         return 0
     for name, ways in _callers().items():
         found = measure_overhead(ways)
-        print(f"{name:14} direct {found['direct_us']:7.1f} µs  azfunc {found['azfunc_us']:7.1f}"
-              f" µs (+{found['azfunc_overhead_us']:5.1f})  azure-functions "
-              f"{found['baseline_us']:7.1f} µs (+{found['baseline_overhead_us']:5.1f})  "
+        print(f"{name:14} azfunc {found['azfunc_us']:6.1f} µs (direct "
+              f"{found['direct_us']:6.1f}, +{found['azfunc_overhead_us']:5.1f})  "
+              f"azure-functions {found['baseline_us']:6.1f} µs (direct "
+              f"{found['baseline_direct_us']:6.1f}, +{found['baseline_overhead_us']:5.1f})  "
               f"ratio {found['ratio']:.2f}x")
     if not args.no_rps:
         for key, value in measure_rps(args.duration, args.connections).items():

@@ -95,6 +95,24 @@ def test_first_chunk_leaves_before_the_last_is_produced() -> None:
     assert run(main()) == ([b"first", b"last"], "latin-1")
 
 
+def test_handle_async_without_streaming_runs_the_app_in_the_callers_task() -> None:
+    tasks: list[object] = []
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        tasks.append(asyncio.current_task())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"first", "more_body": True})
+        await asyncio.sleep(0)
+        await send({"type": "http.response.body", "body": b"last"})
+
+    async def main() -> tuple[bool, bytes, bool]:
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "s"),
+                                                                stream=False)
+        return response.is_streaming, response.get_body(), tasks == [asyncio.current_task()]
+
+    assert run(main()) == (False, b"firstlast", True)
+
+
 def test_sync_handle_collects_a_streamed_body() -> None:
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -77,10 +77,39 @@ def test_every_header_line_reaches_the_app(pairs: list[tuple[str, str]]) -> None
         return {"HTTP_CONTENT_TYPE": "CONTENT_TYPE",
                 "HTTP_CONTENT_LENGTH": "CONTENT_LENGTH"}.get(key, key)
 
-    # names that differ only in case (or "-" against "_") share one environ key (PEP 3333)
-    for key in {key_of(n) for n, _ in pairs} - {"CONTENT_LENGTH"}:  # the body's length wins
-        values = [v for n, v in pairs if key_of(n) == key]
+    # names that differ only in case share one environ key (PEP 3333); a name with "_" is
+    # dropped, it would share the key of its "-" spelling
+    kept = [(n, v) for n, v in pairs if "_" not in n]
+    for key in {key_of(n) for n, _ in kept} - {"CONTENT_LENGTH"}:  # the body's length wins
+        values = [v for n, v in kept if key_of(n) == key]
         assert environ[key] == ", ".join(values)
+    dropped = {key_of(n) for n, _ in pairs} - {key_of(n) for n, _ in kept}
+    assert not dropped & environ.keys()
+
+
+@given(st.lists(st.tuples(TOKEN, VALUE), max_size=8))
+def test_underscore_headers_fold_in_when_kept(pairs: list[tuple[str, str]]) -> None:
+    req = host_request("GET", "h", headers=pairs)
+    environ = func.WsgiMiddleware(None, keep_underscore_headers=True).environ(  # type: ignore[arg-type]
+        req)
+
+    def key_of(name: str) -> str:
+        cgi = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+        return cgi.get(name.lower()) or "HTTP_" + name.upper().replace("-", "_")
+
+    for key in {key_of(n) for n, _ in pairs} - {"CONTENT_LENGTH"}:
+        assert environ[key] == ", ".join(v for n, v in pairs if key_of(n) == key)
+
+
+def test_an_underscore_header_cannot_pose_as_its_dash_spelling() -> None:
+    req = host_request("GET", "h", headers=[("X-User", "alice"), ("X_User", "mallory"),
+                                            ("X_Forwarded_For", "10.9.9.9")])
+    environ = wsgi.environ(req)
+    assert environ["HTTP_X_USER"] == "alice"
+    assert "HTTP_X_FORWARDED_FOR" not in environ
+    assert "REMOTE_ADDR" not in environ
+    # the ASGI scope keeps the names as sent: there is nothing to confuse
+    assert (b"x_user", b"mallory") in asgi.scope(req)["headers"]
 
 
 def test_repeated_headers_stay_separate_in_the_scope_and_join_in_the_environ() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +46,27 @@ def create(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"created": json.loads(request.body)}, status=201)
 
 
+#: the size of the first part /upload-chunks read (see /first-chunk).
+FIRST: list[int] = []
+FIRST_READ = threading.Event()
+
+
+@csrf_exempt
+def upload_chunks(request: HttpRequest) -> HttpResponse:
+    """Reads a 5-byte head, then the rest; ``/first-chunk`` tells the head's size."""
+    head = request.read(5)
+    FIRST.append(len(head))
+    FIRST_READ.set()
+    rest = request.read()
+    return JsonResponse({"chunks": [len(head), len(rest)]})
+
+
+def first_chunk(request: HttpRequest) -> HttpResponse:
+    FIRST_READ.wait(20)
+    FIRST_READ.clear()
+    return JsonResponse({"first": FIRST.pop() if FIRST else None})
+
+
 def guarded(request: HttpRequest) -> HttpResponse:
     return HttpResponse("csrf let it through")
 
@@ -53,6 +75,8 @@ urlpatterns: list[Any] = [
     path("items/<int:item_id>", item),
     path("create", create),
     path("guarded", guarded),
+    path("upload-chunks", upload_chunks),
+    path("first-chunk", first_chunk),
 ]
 
 sys.modules.setdefault(URLCONF, sys.modules[__name__])

@@ -13,6 +13,10 @@ import azfunc as func
 api = Flask(__name__)
 #: the streaming route waits on it after its first chunk (set through /release).
 RELEASE = threading.Event()
+#: the size of the first part /upload-chunks read; what /upload-whole saw (see /seen).
+FIRST: list[int] = []
+FIRST_READ = threading.Event()
+SEEN: list[Any] = []
 
 
 @api.get("/items/<int:item_id>")
@@ -81,6 +85,40 @@ def stream() -> Any:
 def release() -> Any:
     RELEASE.set()
     return jsonify(released=True)
+
+
+@api.post("/upload-chunks")
+def upload_chunks() -> Any:
+    """Reads a 5-byte head, then the rest; ``/first-chunk`` tells the head's size."""
+    head = request.stream.read(5)
+    FIRST.append(len(head))
+    FIRST_READ.set()
+    rest = request.stream.read()
+    return jsonify(chunks=[len(head), len(rest)])
+
+
+@api.get("/first-chunk")
+def first_chunk() -> Any:
+    FIRST_READ.wait(20)
+    FIRST_READ.clear()
+    return jsonify(first=FIRST.pop() if FIRST else None)
+
+
+@api.post("/upload-whole")
+def upload_whole() -> Any:
+    """Reads the whole body; what it saw is listed by ``/seen``."""
+    try:
+        data = request.get_data()
+    except Exception as exc:
+        SEEN.append(f"cut off: {type(exc).__name__}")
+        raise
+    SEEN.append(len(data))
+    return jsonify(size=len(data))
+
+
+@api.get("/seen")
+def seen() -> Any:
+    return jsonify(SEEN)
 
 
 @api.get("/environ/<path:rest>")
