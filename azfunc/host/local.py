@@ -167,6 +167,7 @@ class LocalHost:
         self._serve_http: Any = (
             self._authorized_http if cors is None else CorsMiddleware(self._authorized_http, cors)
         )
+        self._no_cors = cors is None
 
     # wake-ups ----------------------------------------------------------------------------
 
@@ -340,7 +341,11 @@ class LocalHost:
                 return
             await self.admin(scope, receive, send)
         elif self.http.handles(path):
-            await self._serve_http(scope, receive, send)
+            if self._no_cors and not self.enforce_keys and _from_loopback(scope):
+                # no CORS policy, no key to check: what _serve_http does, without its calls
+                await self.http(scope, receive, send)
+            else:
+                await self._serve_http(scope, receive, send)
         elif path == "/":
             await send_text(send, 200, "azfunc local host is running\n")
         else:

@@ -368,6 +368,37 @@ class HttpResponse:
             return self._body_text_bytes
         return self._body
 
+    def _wire(self) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """What the local host sends for this response: the status, every header line as
+        ASGI byte pairs (names lower-cased, values latin-1, else UTF-8; a
+        ``Content-Length`` added when absent) and the body; ``None`` while it streams.
+
+        One call for what ``status_code``, ``headers``, ``is_streaming`` and
+        :meth:`get_body` give (every response of the host is sent through here).
+
+        Raises:
+            ConversionError: as :meth:`get_body`.
+        """
+        if self._stream is not None:
+            return None
+        body = self._body
+        if body is None:
+            body = self.get_body()
+        out: list[tuple[bytes, bytes]] = []
+        sized = False
+        for name, value in self._headers.items():
+            lowered = name.lower()
+            if lowered == "content-length":
+                sized = True
+            try:
+                raw_value = value.encode("latin-1")
+            except UnicodeEncodeError:
+                raw_value = value.encode("utf-8")
+            out.append((lowered.encode("latin-1"), raw_value))
+        if not sized:
+            out.append((b"content-length", str(len(body)).encode()))
+        return self._status, out, body
+
     async def aget_body(self) -> bytes:
         """Like :meth:`get_body`, collecting an async stream on the running loop.
 

@@ -363,6 +363,50 @@ def test_the_body_is_read_and_limited() -> None:
     assert large[0]["status"] == 413
 
 
+
+def test_a_request_without_a_length_or_chunks_has_no_body_and_is_not_read() -> None:
+    """RFC 9112 6.3: no Content-Length and no Transfer-Encoding means no body; the direct
+    path then never asks ``receive`` (whose messages may belong to a disconnect)."""
+    seen: list[bytes] = []
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        seen.append(req.get_body())
+        return func.HttpResponse("ok")
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    runtime = Runtime(threads=1, registry=streaming_registry())
+    frontend = HttpFrontend([info], runtime=runtime)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("a request without a body must not be read")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/x", "raw_path": b"/api/x",
+             "query_string": b"", "scheme": "http", "server": ("127.0.0.1", 7071),
+             "headers": [(b"host", b"h")]}
+    try:
+        asyncio.run(frontend(scope, receive, send))
+    finally:
+        runtime.close()
+    assert sent[0]["status"] == 200
+    assert seen == [b""]
+
+
+def test_a_given_content_length_is_kept_once_and_unencodable_values_go_as_utf8() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(b"abc", headers={"Content-Length": "3", "X-Price": "5 €"})
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    (messages,) = _serve([info], [{}])
+    headers = _headers(messages)
+    assert [v for k, v in headers if k == b"content-length"] == [b"3"]
+    assert (b"x-price", "5 €".encode()) in headers
+    assert _body(messages) == b"abc"
+
+
 # --- routing ----------------------------------------------------------------------------
 
 
