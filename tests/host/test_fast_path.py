@@ -407,6 +407,35 @@ def test_a_given_content_length_is_kept_once_and_unencodable_values_go_as_utf8()
     assert _body(messages) == b"abc"
 
 
+
+@pytest.mark.parametrize("touch", ["none", "read", "write", "charset", "cookie"])
+def test_a_default_response_sends_its_content_type_however_its_headers_were_used(
+    touch: str,
+) -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        response = func.HttpResponse("é")
+        if touch == "read":
+            assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        elif touch == "write":
+            response.headers["X-A"] = "1"
+        elif touch == "charset":
+            response.charset = "latin-1"
+        elif touch == "cookie":
+            response.set_cookie("a", "1")
+        return response
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    (messages,) = _serve([info], [{}])
+    headers = _headers(messages)
+    charset = "latin-1" if touch == "charset" else "utf-8"
+    body = "é".encode(charset)
+    expected = [(b"content-type", f"text/plain; charset={charset}".encode())]
+    expected += {"write": [(b"x-a", b"1")], "cookie": [(b"set-cookie", b"a=1; Path=/")]
+                 }.get(touch, [])
+    assert headers == [*expected, (b"content-length", str(len(body)).encode())]
+    assert _body(messages) == body
+
+
 # --- routing ----------------------------------------------------------------------------
 
 
