@@ -321,7 +321,7 @@ class HttpFrontend:
                 await self._streamed(target, scope, receive, params, send, declared)
                 return
         if target.direct:
-            await self._direct(target, scope, receive, params, send)
+            await self._direct(target, scope, receive, params, send, method)
             return
         body = await self._body(scope, receive, send)
         if body is None:
@@ -388,7 +388,7 @@ class HttpFrontend:
 
     async def _direct(
         self, target: _Target, scope: Scope, receive: Receive, params: Mapping[str, str],
-        send: Send,
+        send: Send, method: str,
     ) -> None:
         """Serve a function with only an ``httpTrigger`` and a ``$return`` ``http`` binding.
 
@@ -456,7 +456,6 @@ class HttpFrontend:
         host = headers.get("host")
         url = request_url(scope, None if host is None else host.value,
                           bytes(scope.get("query_string", b"")).decode("latin-1"))
-        method = str(scope.get("method", "GET"))
         invocation_id = LazyInvocationId()
         start: dict[str, Any] | None = None
         payload = b""
@@ -494,7 +493,7 @@ class HttpFrontend:
             if start is not None:
                 await send(start)
                 await send({"type": "http.response.body",
-                            "body": b"" if method.upper() == "HEAD" else payload})
+                            "body": b"" if method == "HEAD" else payload})
                 return
             await self._send(send, scope, info, invocation_id.get(), *parts)
         finally:

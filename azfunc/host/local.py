@@ -446,12 +446,24 @@ class LocalHost:
 _LOOPBACK = ("127.", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.")
 
 
+#: client address -> whether it is on this machine (bounded: a host sees few addresses)
+_LOOPBACK_SEEN: dict[str, bool] = {}
+
+
 def _from_loopback(scope: Scope) -> bool:
     """Whether the client is on this machine (an in-process client counts as local)."""
     client = scope.get("client")
     if not client:
         return True
-    return str(client[0]).lower().startswith(_LOOPBACK) or client[0] == "localhost"
+    address = client[0]
+    if type(address) is str:
+        seen = _LOOPBACK_SEEN.get(address)
+        if seen is not None:
+            return seen
+    local = str(address).lower().startswith(_LOOPBACK) or address == "localhost"
+    if type(address) is str and len(_LOOPBACK_SEEN) < 1024:
+        _LOOPBACK_SEEN[address] = local
+    return local
 
 
 async def _unauthorized(send: Send) -> None:
