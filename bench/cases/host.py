@@ -189,7 +189,8 @@ def _serve(kind: str, app_dir: str, port: int) -> None:
         from azfunc.host.worker import CustomHandlerWorker
 
         app = CustomHandlerWorker(app_dir)
-    make_server(app, host="127.0.0.1", port=port, log_level="error").run()
+    # as azfunc start serves (server.serve): the startup heap frozen, for every app alike
+    make_server(app, host="127.0.0.1", port=port, log_level="error", freeze_heap=True).run()
 
 
 #: the apps ``--serve`` can run.
