@@ -86,7 +86,7 @@ from .routing import RouteMatch, Router
 from .runtime import InvocationExecutor, LazyInvocationId, new_invocation_id
 
 if TYPE_CHECKING:
-    from ..app.invocation import DirectCall, InvocationResult
+    from ..app.invocation import InvocationResult
     from ..app.model import BindingInfo, FunctionInfo
     from .runtime import Runtime
 
@@ -321,7 +321,7 @@ class HttpFrontend:
                 await self._streamed(target, scope, receive, params, send, declared)
                 return
         if target.direct:
-            await self._direct(target, scope, receive, params, send)
+            await self._direct(target, scope, receive, params, send, method)
             return
         body = await self._body(scope, receive, send)
         if body is None:
@@ -388,7 +388,7 @@ class HttpFrontend:
 
     async def _direct(
         self, target: _Target, scope: Scope, receive: Receive, params: Mapping[str, str],
-        send: Send,
+        send: Send, method: str,
     ) -> None:
         """Serve a function with only an ``httpTrigger`` and a ``$return`` ``http`` binding.
 
@@ -439,76 +439,66 @@ class HttpFrontend:
                 declared = value
             elif name == "transfer-encoding":
                 chunked = True
-        try:
-            body = await read_declared_body(receive, self.max_body_size, declared, chunked,
-                                            self.budget)
-        except LimitExceededError as exc:
-            await _send_refusal(send, exc)
-            return
-        except IncompleteBodyError as exc:
-            logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
-                        scope.get("path"), exc)
-            return
-        try:
-            await self._answer_direct(target, call, scope, headers, params, body, send)
-        finally:
-            if body:  # an empty body holds nothing of the budget
-                self.budget.give(len(body))
-
-    async def _answer_direct(
-        self, target: _Target, call: DirectCall, scope: Scope, headers: dict[str, Datum],
-        params: Mapping[str, str], body: bytes, send: Send,
-    ) -> None:
-        """Invoke a direct-path function with its request read, and send its answer."""
-        assert self.runtime is not None
-        runtime = self.runtime
-        info = target.info
-        registry = runtime.registry or get_binding_registry()
+        if declared is None and not chunked:
+            body = b""  # no Content-Length, no Transfer-Encoding: no body (RFC 9112 6.3)
+        else:
+            try:
+                body = await read_declared_body(receive, self.max_body_size, declared,
+                                                chunked, self.budget)
+            except LimitExceededError as exc:
+                await _send_refusal(send, exc)
+                return
+            except IncompleteBodyError as exc:
+                logger.info("%s %s: %s; the function is not invoked", scope.get("method"),
+                            scope.get("path"), exc)
+                return
+        # the rest in this frame (no coroutine per step: every request runs through here)
         host = headers.get("host")
         url = request_url(scope, None if host is None else host.value,
                           bytes(scope.get("query_string", b"")).decode("latin-1"))
-        method = str(scope.get("method", "GET"))
-        request = HttpRequest._from_wire(
-            method, url, headers, None,
-            {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
-        )
         invocation_id = LazyInvocationId()
         start: dict[str, Any] | None = None
         payload = b""
-        # the host's own http converter defers every HttpResponse: skip making the Datum
-        keep = HttpResponse if type(registry.get("http")) is _StreamingHttpConverter else None
         try:
-            answer = await runtime.invoke_direct(info, call, request,
-                                                 invocation_id=invocation_id, keep=keep)
-        except Exception as exc:  # logged by the runtime with its traceback
-            await _send_failure(send, info, invocation_id.get(), exc)
-            return
-        try:
-            if type(answer) is Datum and type(answer.value) is DeferredHttpResponse:
-                answer = answer.value.response
-            if isinstance(answer, HttpResponse) and not answer.is_streaming:
-                # an HttpResponse with its body: sent from the object, no copy of it
-                response = answer
-                payload = response.get_body()
-                raw_headers, sized = _wire_headers(response)
-                if not sized:
-                    raw_headers.append((b"content-length", str(len(payload)).encode()))
-                start = {"type": "http.response.start", "status": response.status_code,
-                         "headers": raw_headers}
-            else:
-                if isinstance(answer, HttpResponse):
-                    answer = Datum(DeferredHttpResponse(answer), "http")
-                parts = response_parts(answer, threaded=self._driver(target))
-        except Exception as exc:
-            _log_unsendable(info, invocation_id.get())
-            await _send_failure(send, info, invocation_id.get(), exc)
-            return
-        if start is not None:
-            await send(start)
-            await send({"type": "http.response.body",
-                        "body": b"" if method.upper() == "HEAD" else payload})
-            return
-        await self._send(send, scope, info, invocation_id.get(), *parts)
+            request = HttpRequest._from_wire(
+                method, url, headers, None,
+                {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
+            )
+            # the host's own http converter defers every HttpResponse: skip making the Datum
+            keep = (HttpResponse if type(registry.get("http")) is _StreamingHttpConverter
+                    else None)
+            try:
+                answer = await runtime.invoke_direct(info, call, request,
+                                                     invocation_id=invocation_id, keep=keep)
+            except Exception as exc:  # logged by the runtime with its traceback
+                await _send_failure(send, info, invocation_id.get(), exc)
+                return
+            try:
+                if type(answer) is Datum and type(answer.value) is DeferredHttpResponse:
+                    answer = answer.value.response
+                wire = answer._wire() if isinstance(answer, HttpResponse) else None
+                if wire is not None:
+                    # an HttpResponse with its body: sent from the object, no copy of it
+                    status, raw_headers, payload = wire
+                    start = {"type": "http.response.start", "status": status,
+                             "headers": raw_headers}
+                else:
+                    if isinstance(answer, HttpResponse):
+                        answer = Datum(DeferredHttpResponse(answer), "http")
+                    parts = response_parts(answer, threaded=self._driver(target))
+            except Exception as exc:
+                _log_unsendable(info, invocation_id.get())
+                await _send_failure(send, info, invocation_id.get(), exc)
+                return
+            if start is not None:
+                await send(start)
+                await send({"type": "http.response.body",
+                            "body": b"" if method == "HEAD" else payload})
+                return
+            await self._send(send, scope, info, invocation_id.get(), *parts)
+        finally:
+            if body:  # an empty body holds nothing of the budget
+                self.budget.give(len(body))
 
     def _driver(self, target: _Target) -> Callable[[Iterator[bytes]], AsyncIterator[bytes]] | None:
         """What drives a ``def`` function's response stream: the invocation pool."""
@@ -626,20 +616,3 @@ async def _send_failure(send: Send, info: FunctionInfo, invocation_id: str,
         "function": info.name,
         "invocationId": invocation_id,
     })
-
-
-def _wire_headers(response: HttpResponse) -> tuple[list[tuple[bytes, bytes]], bool]:
-    """The header lines of ``response`` as ASGI byte pairs (every line, names lower-cased;
-    see :func:`~azfunc.host._asgi.encode_headers`), and whether one is ``Content-Length``."""
-    out: list[tuple[bytes, bytes]] = []
-    sized = False
-    for name, value in response.headers.items():
-        lowered = name.lower()
-        if lowered == "content-length":
-            sized = True
-        try:
-            raw_value = value.encode("latin-1")
-        except UnicodeEncodeError:
-            raw_value = value.encode("utf-8")
-        out.append((lowered.encode("latin-1"), raw_value))
-    return out, sized

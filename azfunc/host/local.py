@@ -167,6 +167,7 @@ class LocalHost:
         self._serve_http: Any = (
             self._authorized_http if cors is None else CorsMiddleware(self._authorized_http, cors)
         )
+        self._no_cors = cors is None
 
     # wake-ups ----------------------------------------------------------------------------
 
@@ -340,7 +341,11 @@ class LocalHost:
                 return
             await self.admin(scope, receive, send)
         elif self.http.handles(path):
-            await self._serve_http(scope, receive, send)
+            if self._no_cors and not self.enforce_keys and _from_loopback(scope):
+                # no CORS policy, no key to check: what _serve_http does, without its calls
+                await self.http(scope, receive, send)
+            else:
+                await self._serve_http(scope, receive, send)
         elif path == "/":
             await send_text(send, 200, "azfunc local host is running\n")
         else:
@@ -441,12 +446,24 @@ class LocalHost:
 _LOOPBACK = ("127.", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.")
 
 
+#: client address -> whether it is on this machine (bounded: a host sees few addresses)
+_LOOPBACK_SEEN: dict[str, bool] = {}
+
+
 def _from_loopback(scope: Scope) -> bool:
     """Whether the client is on this machine (an in-process client counts as local)."""
     client = scope.get("client")
     if not client:
         return True
-    return str(client[0]).lower().startswith(_LOOPBACK) or client[0] == "localhost"
+    address = client[0]
+    if type(address) is str:
+        seen = _LOOPBACK_SEEN.get(address)
+        if seen is not None:
+            return seen
+    local = str(address).lower().startswith(_LOOPBACK) or address == "localhost"
+    if type(address) is str and len(_LOOPBACK_SEEN) < 1024:
+        _LOOPBACK_SEEN[address] = local
+    return local
 
 
 async def _unauthorized(send: Send) -> None:

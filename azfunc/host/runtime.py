@@ -670,7 +670,16 @@ class Runtime:
             self._idle.clear()
         started = time.perf_counter()
         try:
-            running = self._invoke_direct(info, call, value, invocation_id, keep)
+            running: Awaitable[tuple[Any, list[logging.LogRecord]]]
+            if self.processes is None:  # the common case, without the two calls below
+                running = invoke_direct(
+                    info, call, value, root=self.root,
+                    invocation_id="" if call.context_name is None else invocation_id.get(),
+                    registry=self.registry,
+                    executor=None if call.plan.is_async else self.executor, keep=keep,
+                )
+            else:
+                running = self._invoke_direct(info, call, value, invocation_id, keep)
             datum, records = await (running if self.function_timeout is None else bounded(
                 running, self.function_timeout, function=info.name,
                 invocation_id=invocation_id.get(), is_async=call.plan.is_async))

@@ -19,6 +19,9 @@ Rules this module keeps:
   requests are answered 503.
   A timed-out request is answered ``408`` (if no response started) and its connection
   closed; the application then sees ``http.disconnect``.
+* A served process (:func:`serve`, ``azfunc start``) freezes the objects alive after the
+  startup out of the garbage collector (``gc.freeze()``): collections then walk what the
+  requests allocate, not the loaded app and modules.
 * The listening socket is bound before the application starts (:func:`bind_socket`): a port
   in use fails with :class:`~azfunc.ListenError` before any function (a timer with
   ``runOnStartup`` included) runs, and ``on_ready`` (the ``azfunc start`` banner) is called
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import logging
 import socket
 import sys
@@ -305,8 +309,13 @@ def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 204
 
 
 def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
-                log_level: str = "warning", limits: ServerLimits | None = None) -> Any:
+                log_level: str = "warning", limits: ServerLimits | None = None,
+                freeze_heap: bool = False) -> Any:
     """A ``uvicorn.Server`` for ``app`` (call ``.run()`` or ``await .serve()``).
+
+    ``freeze_heap``: once the startup has finished, move every object alive then out of
+    the garbage collector's reach (``gc.freeze()``, see :func:`serve`); for a process that
+    only serves, never for a server run inside another program (a test's).
 
     Raises:
         AzFuncError: if uvicorn is not installed.
@@ -321,14 +330,36 @@ def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
         limit_concurrency=limits.max_connections,
         h11_max_incomplete_event_size=limits.max_header_size,
     )
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)
+    if freeze_heap:
+        _freeze_after_startup(server)
+    return server
+
+
+def _freeze_after_startup(server: Any) -> None:
+    """``gc.freeze()`` after ``server``'s startup: the app, its modules and the host's
+    long-lived state are never traversed again by a collection (each request's garbage is
+    collected as before), so a full collection costs what the requests left, not the
+    whole heap."""
+    startup = server.startup
+
+    async def startup_then_freeze(sockets: list[socket.socket] | None = None) -> None:
+        await startup(sockets=sockets)
+        if server.started:
+            gc.collect()
+            gc.freeze()
+
+    server.startup = startup_then_freeze
 
 
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
           log_level: str = "warning", limits: ServerLimits | None = None,
           sockets: list[socket.socket] | None = None,
-          on_ready: Callable[[], None] | None = None) -> None:
+          on_ready: Callable[[], None] | None = None, freeze_heap: bool = True) -> None:
     """Serve ``app`` until interrupted; returns after the graceful shutdown.
+
+    With ``freeze_heap`` (the default: this process only serves), the objects alive once
+    the startup has finished are frozen out of the garbage collector (``make_server``).
 
     ``sockets`` are listening sockets to serve (:func:`bind_socket`); without them
     ``host:port`` is bound here, before the application's startup runs. ``on_ready`` is
@@ -344,7 +375,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
     """
     if sockets is None:
         sockets = [bind_socket(host, port)]
-    server = make_server(app, host=host, port=port, log_level=log_level, limits=limits)
+    server = make_server(app, host=host, port=port, log_level=log_level, limits=limits,
+                         freeze_heap=freeze_heap)
     if on_ready is not None:
         _call_when_started(server, on_ready)
     try:

@@ -58,6 +58,7 @@ _DEFAULT_MIMETYPE: Final = "text/plain"
 _DEFAULT_CHARSET: Final = "utf-8"
 #: the Content-Type of a response given no headers, mimetype or charset (a valid value).
 _DEFAULT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
+_DEFAULT_CONTENT_TYPE_LINE: Final = (b"content-type", _DEFAULT_CONTENT_TYPE.encode())
 _set_header: Final = CIMultiDict.__setitem__  # a write of a value known to be valid
 
 
@@ -148,7 +149,9 @@ class HttpResponse:
         json: Any = _UNSET,
     ) -> None:
         self._status = _check_status(status_code)
-        self._headers = MutableHeaders(headers)
+        #: None until first read while only the default Content-Type is set (see headers)
+        self._headers: MutableHeaders | None = (
+            None if headers is None else MutableHeaders(headers))
         self._body: bytes | None = b""
         self._body_text: str | None = None
         self._body_key: str | None = None
@@ -161,14 +164,17 @@ class HttpResponse:
         if headers is None and json is _UNSET:
             self._set_body(body)
             if mimetype is None and charset is None:
-                _set_header(self._headers, "Content-Type", _DEFAULT_CONTENT_TYPE)
+                # the default Content-Type only: the headers are made when first read
                 self._charset_of = _DEFAULT_CONTENT_TYPE
             else:  # no headers given, so no Content-Type to merge with: the default's parts
                 value, self._charset = _checked_content_type(
                     mimetype if mimetype is not None else _DEFAULT_MIMETYPE, charset)
-                _set_header(self._headers, "Content-Type", value)
+                made = self._headers = MutableHeaders()
+                _set_header(made, "Content-Type", value)
                 self._charset_of = value
             return
+        if self._headers is None:
+            self._headers = MutableHeaders()
         if json is not _UNSET:
             if body is not None:
                 raise ArgumentValueError("HttpResponse takes a body or json=, not both")
@@ -179,10 +185,10 @@ class HttpResponse:
             if mimetype is None:
                 mimetype = "application/json"
         self._set_body(body)
-        existing = self._headers.get("content-type")
+        existing = self.headers.get("content-type")
         if existing is None or mimetype is not None or charset is not None:
             current_mime, current_charset = self._split_content_type(existing)
-            self._headers["Content-Type"] = _content_type(
+            self.headers["Content-Type"] = _content_type(
                 mimetype if mimetype is not None else current_mime,
                 charset if charset is not None else current_charset,
             )
@@ -227,7 +233,11 @@ class HttpResponse:
     @property
     def headers(self) -> MutableHeaders:
         """The headers: case-insensitive, multi-valued, validated on every write."""
-        return self._headers
+        headers = self._headers
+        if headers is None:  # only the default Content-Type so far
+            headers = self._headers = MutableHeaders()
+            _set_header(headers, "Content-Type", _DEFAULT_CONTENT_TYPE)
+        return headers
 
     @staticmethod
     def _split_content_type(value: str | None) -> tuple[str, str | None]:
@@ -243,12 +253,12 @@ class HttpResponse:
         Raises:
             HeaderError: on setting a value with control characters.
         """
-        return self._split_content_type(self._headers.get("content-type"))[0]
+        return self._split_content_type(self.headers.get("content-type"))[0]
 
     @mimetype.setter
     def mimetype(self, value: str) -> None:
-        charset = self._split_content_type(self._headers.get("content-type"))[1]
-        self._headers["Content-Type"] = _content_type(value, charset)
+        charset = self._split_content_type(self.headers.get("content-type"))[1]
+        self.headers["Content-Type"] = _content_type(value, charset)
 
     @property
     def charset(self) -> str:
@@ -257,7 +267,10 @@ class HttpResponse:
         Raises:
             HeaderError: on setting a value with control characters.
         """
-        content_type = self._headers.get("content-type")
+        headers = self._headers
+        if headers is None:  # the default Content-Type
+            return self._charset
+        content_type = headers.get("content-type")
         if content_type is not None and content_type == self._charset_of:
             return self._charset
         charset = charset_from_content_type(content_type) or _DEFAULT_CHARSET
@@ -267,8 +280,8 @@ class HttpResponse:
 
     @charset.setter
     def charset(self, value: str) -> None:
-        mime = self._split_content_type(self._headers.get("content-type"))[0]
-        self._headers["Content-Type"] = _content_type(mime, value)
+        mime = self._split_content_type(self.headers.get("content-type"))[0]
+        self.headers["Content-Type"] = _content_type(mime, value)
 
     def set_cookie(
         self,
@@ -288,7 +301,7 @@ class HttpResponse:
         Raises:
             HeaderError: if the name, value or an attribute is invalid (RFC 6265).
         """
-        self._headers.add(
+        self.headers.add(
             "Set-Cookie",
             format_set_cookie(
                 name,
@@ -368,6 +381,41 @@ class HttpResponse:
             return self._body_text_bytes
         return self._body
 
+    def _wire(self) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """What the local host sends for this response: the status, every header line as
+        ASGI byte pairs (names lower-cased, values latin-1, else UTF-8; a
+        ``Content-Length`` added when absent) and the body; ``None`` while it streams.
+
+        One call for what ``status_code``, ``headers``, ``is_streaming`` and
+        :meth:`get_body` give (every response of the host is sent through here).
+
+        Raises:
+            ConversionError: as :meth:`get_body`.
+        """
+        if self._stream is not None:
+            return None
+        body = self._body
+        if body is None:
+            body = self.get_body()
+        headers = self._headers
+        if headers is None:  # the default Content-Type only
+            return self._status, [_DEFAULT_CONTENT_TYPE_LINE,
+                                  (b"content-length", str(len(body)).encode())], body
+        out: list[tuple[bytes, bytes]] = []
+        sized = False
+        for name, value in headers.items():
+            lowered = name.lower()
+            if lowered == "content-length":
+                sized = True
+            try:
+                raw_value = value.encode("latin-1")
+            except UnicodeEncodeError:
+                raw_value = value.encode("utf-8")
+            out.append((lowered.encode("latin-1"), raw_value))
+        if not sized:
+            out.append((b"content-length", str(len(body)).encode()))
+        return self._status, out, body
+
     async def aget_body(self) -> bytes:
         """Like :meth:`get_body`, collecting an async stream on the running loop.
 
@@ -429,7 +477,7 @@ class HttpResponse:
         Raises:
             BodyDecodeError: if the body is empty, undecodable or not JSON.
         """
-        content_type = self._headers.get("content-type")
+        content_type = self.headers.get("content-type")
         return decode_json_body(self.get_body(), charset_from_content_type(content_type))
 
     def __repr__(self) -> str:

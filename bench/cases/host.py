@@ -1,7 +1,7 @@
 """The local host and the custom-handler worker: throughput and per-invocation overhead.
 
     python bench/cases/host.py [--duration 3] [--connections 8] [--depth 8] [--rounds 3]
-        [--rps-only]
+        [--rps-only] [--instructions 1024]
 
 Rules this module keeps:
 
@@ -19,6 +19,9 @@ Rules this module keeps:
   ``host.rps.async_vs_starlette`` and ``host.rps.def_vs_starlette``). Every ratio is
   judged by server CPU time per request when ``/proc`` has it, else by wall-clock
   requests per second.
+* ``--instructions N`` (valgrind installed) counts instead the instructions each server
+  executes per request (callgrind ``Ir`` over N requests after a warm-up): noise-free
+  where CPU time on a shared machine is not, blind to cache misses and mispredictions.
 * Worker overhead (``host.worker_queue``): the docs' custom-handler queue payload POSTed to
   the worker over HTTP, one at a time, against the same POST to a bare ASGI app that
   answers a fixed JSON document; reported as p50/p99 latencies and their difference.
@@ -189,7 +192,8 @@ def _serve(kind: str, app_dir: str, port: int) -> None:
         from azfunc.host.worker import CustomHandlerWorker
 
         app = CustomHandlerWorker(app_dir)
-    make_server(app, host="127.0.0.1", port=port, log_level="error").run()
+    # as azfunc start serves (server.serve): the startup heap frozen, for every app alike
+    make_server(app, host="127.0.0.1", port=port, log_level="error", freeze_heap=True).run()
 
 
 #: the apps ``--serve`` can run.
@@ -197,15 +201,16 @@ SERVER_KINDS = ("bare", "starlette", "fastapi", "host", "worker")
 
 
 class Server(ServedProcess):
-    """A uvicorn subprocess serving ``kind`` (see :data:`SERVER_KINDS`)."""
+    """A uvicorn subprocess serving ``kind`` (see :data:`SERVER_KINDS`), run under
+    ``wrapper`` (a command such as valgrind's) when given."""
 
-    def __init__(self, kind: str, app_dir: Path) -> None:
+    def __init__(self, kind: str, app_dir: Path, wrapper: list[str] | None = None) -> None:
         port = free_port()
         super().__init__(
-            [sys.executable, __file__, "--serve", kind, "--app", str(app_dir),
-             "--port", str(port)],
+            [*(wrapper or []), sys.executable, __file__, "--serve", kind, "--app",
+             str(app_dir), "--port", str(port)],
             port=port, env={**os.environ, "PYTHONPATH": str(ROOT)},
-            what=f"the {kind} server", timeout=20,
+            what=f"the {kind} server", timeout=20 if wrapper is None else 300,
         )
 
 
@@ -321,6 +326,63 @@ def measure_rps(duration: float = 3.0, connections: int = 8, rounds: int = 3,
                 results[f"{key}_vs_starlette_cpu"] = (
                     results[f"{key}_capacity"] / results["starlette_capacity"])
     return results
+
+
+async def _count_load(port: int, request: bytes, total: int, connections: int,
+                      depth: int = 8) -> None:
+    """Exactly ``total`` requests over ``connections`` keep-alive connections (pipelined
+    ``depth`` per write; ``total`` a multiple of ``connections * depth``)."""
+
+    async def one(count: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while count > 0:
+                burst = min(depth, count)
+                writer.write(request * burst)
+                for _ in range(burst):
+                    if await _read_response(reader) != 200:
+                        raise RuntimeError("a benchmark request failed")
+                count -= burst
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one(total // connections) for _ in range(connections)))
+
+
+def measure_instructions(requests: int = 1024, connections: int = 8,
+                         depth: int = 8) -> dict[str, float]:
+    """Instructions (valgrind callgrind ``Ir``) the server process executes per request,
+    for every :data:`RPS_TARGETS` entry: deterministic where CPU time is noisy.
+
+    Each server runs under callgrind; after ``requests // 2`` warm-up requests its
+    counters are zeroed (``callgrind_control -z``), ``requests`` more are served and the
+    counters dumped (``-d``). Under valgrind threads are serialised and time runs ~50x
+    slower, so the ``def`` targets' thread hand-offs batch differently than at full speed
+    (their counts are a guide, not the hop's real cost); cache misses and branch
+    mispredictions, which CPU time includes, are not counted.
+    """
+    import subprocess
+
+    app_dir = make_app_dir()
+    out_dir = Path(tempfile.mkdtemp(prefix="azfunc-bench-callgrind-"))
+    found: dict[str, float] = {}
+    for key, kind, path, _ in RPS_TARGETS:
+        out = out_dir / f"{key}.%p"
+        request = _request("GET", path)
+        with Server(kind, app_dir, ["valgrind", "-q", "--tool=callgrind",
+                                    f"--callgrind-out-file={out}"]) as server:
+            pid = str(server.proc.pid)
+            asyncio.run(_count_load(server.port, request, requests // 2, connections, depth))
+            subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
+            asyncio.run(_count_load(server.port, request, requests, connections, depth))
+            subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+        dump = out_dir / f"{key}.{pid}.1"
+        summary = next(line for line in dump.read_text().splitlines()
+                       if line.startswith("summary:"))
+        found[key] = int(summary.split()[1]) / requests
+    for key in list(found):
+        found[f"{key}_vs_starlette"] = found["starlette"] / found[key]
+    return found
 
 
 def judged(found: dict[str, float], key: str) -> float:
@@ -503,9 +565,20 @@ def main(argv: list[str]) -> int:
                         help="alternating rounds the duration is split into")
     parser.add_argument("--rps-only", action="store_true",
                         help="skip the custom-handler worker latencies")
+    parser.add_argument("--instructions", type=int, metavar="REQUESTS", default=0,
+                        help="instead: instructions per request of every server under "
+                             "valgrind callgrind over REQUESTS requests (e.g. 1024)")
     args = parser.parse_args(argv)
     if args.serve:
         _serve(args.serve, args.app, args.port)
+        return 0
+    if args.instructions:
+        counts = measure_instructions(args.instructions, args.connections, args.depth)
+        print(f"instructions per request (callgrind Ir), {args.instructions} requests over "
+              f"{args.connections} connections x {args.depth} pipelined:")
+        for key, _, _, label in RPS_TARGETS:
+            print(f"  {label:<32} {counts[key]:10.0f}  Starlette/this "
+                  f"{counts[key + '_vs_starlette']:.3f}x")
         return 0
     rps = measure_rps(args.duration, args.connections, args.rounds, depth=args.depth)
     print(f"machine load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

@@ -363,6 +363,79 @@ def test_the_body_is_read_and_limited() -> None:
     assert large[0]["status"] == 413
 
 
+
+def test_a_request_without_a_length_or_chunks_has_no_body_and_is_not_read() -> None:
+    """RFC 9112 6.3: no Content-Length and no Transfer-Encoding means no body; the direct
+    path then never asks ``receive`` (whose messages may belong to a disconnect)."""
+    seen: list[bytes] = []
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        seen.append(req.get_body())
+        return func.HttpResponse("ok")
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    runtime = Runtime(threads=1, registry=streaming_registry())
+    frontend = HttpFrontend([info], runtime=runtime)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("a request without a body must not be read")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/x", "raw_path": b"/api/x",
+             "query_string": b"", "scheme": "http", "server": ("127.0.0.1", 7071),
+             "headers": [(b"host", b"h")]}
+    try:
+        asyncio.run(frontend(scope, receive, send))
+    finally:
+        runtime.close()
+    assert sent[0]["status"] == 200
+    assert seen == [b""]
+
+
+def test_a_given_content_length_is_kept_once_and_unencodable_values_go_as_utf8() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(b"abc", headers={"Content-Length": "3", "X-Price": "5 €"})
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    (messages,) = _serve([info], [{}])
+    headers = _headers(messages)
+    assert [v for k, v in headers if k == b"content-length"] == [b"3"]
+    assert (b"x-price", "5 €".encode()) in headers
+    assert _body(messages) == b"abc"
+
+
+
+@pytest.mark.parametrize("touch", ["none", "read", "write", "charset", "cookie"])
+def test_a_default_response_sends_its_content_type_however_its_headers_were_used(
+    touch: str,
+) -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        response = func.HttpResponse("é")
+        if touch == "read":
+            assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        elif touch == "write":
+            response.headers["X-A"] = "1"
+        elif touch == "charset":
+            response.charset = "latin-1"
+        elif touch == "cookie":
+            response.set_cookie("a", "1")
+        return response
+
+    info = FunctionInfo("f", handler, (_trigger("x"), RETURN))
+    (messages,) = _serve([info], [{}])
+    headers = _headers(messages)
+    charset = "latin-1" if touch == "charset" else "utf-8"
+    body = "é".encode(charset)
+    expected = [(b"content-type", f"text/plain; charset={charset}".encode())]
+    expected += {"write": [(b"x-a", b"1")], "cookie": [(b"set-cookie", b"a=1; Path=/")]
+                 }.get(touch, [])
+    assert headers == [*expected, (b"content-length", str(len(body)).encode())]
+    assert _body(messages) == body
+
+
 # --- routing ----------------------------------------------------------------------------
 
 

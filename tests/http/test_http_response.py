@@ -332,3 +332,15 @@ def test_header_writes_round_trip_or_raise_header_error(pairs: list[tuple[str, s
     assert list(h.items())[len(before) :] == pairs
     for name, value in pairs:
         assert value in h.getall(name)
+
+
+def test_default_headers_are_one_object_holding_the_default_content_type() -> None:
+    response = func.HttpResponse("x")
+    headers = response.headers
+    assert headers is response.headers
+    assert list(headers.items()) == [("Content-Type", "text/plain; charset=utf-8")]
+    headers["X-A"] = "1"
+    assert response.headers.getall("x-a") == ["1"]
+    assert response.charset == "utf-8"
+    assert response.mimetype == "text/plain"
+    assert repr(func.HttpResponse(b"")) == "<HttpResponse 200 text/plain>"
