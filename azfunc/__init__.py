@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .adapters.apps import AsgiFunctionApp, ExternalHttpFunctionApp, WsgiFunctionApp
     from .adapters.asgi import AsgiMiddleware
     from .adapters.wsgi import WsgiMiddleware
+    from .app.checks import check_app
     from .app.decorators import (
         BindingApi,
         Blueprint,
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
         FunctionExtensionException,
     )
     from .app.invocation import InvocationResult
-    from .app.loader import AppChanges, LoadedApp, check_app, load_app
+    from .app.loader import AppChanges, LoadedApp, load_app
     from .app.validation import Finding
     from .bindings.blob import InputStream
     from .bindings.cosmosdb import Document, DocumentList
@@ -164,7 +165,7 @@ _LAZY: dict[str, str] = {
     "LoadedApp": "azfunc.app.loader",
     "AppChanges": "azfunc.app.loader",
     "InvocationResult": "azfunc.app.invocation",
-    "check_app": "azfunc.app.loader",
+    "check_app": "azfunc.app.checks",
     "Finding": "azfunc.app.validation",
     # names ported code uses (surface)
     "register_converter": "azfunc._registry",

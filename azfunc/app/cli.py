@@ -5,8 +5,9 @@ Rules this module keeps:
 * PATH is a directory holding either app layout, or a ``function_app.py`` (default: the
   current directory). ``local.settings.json`` is read but never applied, and the app is
   closed afterwards (``sys.path`` and ``sys.modules`` as before).
-* ``--runtime python`` (the default) also reports what Microsoft's standard Python worker
-  would refuse to load, in the worker's own words (:mod:`azfunc.msworker.predict`), for
+* The findings are :func:`azfunc.app.checks.findings`'s, as :func:`azfunc.check_app` returns
+  them. ``--runtime python`` (the default) also reports what Microsoft's standard Python
+  worker would refuse to load, in the worker's own words (:mod:`azfunc.msworker.predict`), for
   functions azfunc's own checks pass; ``--runtime custom`` (a custom handler, ``azfunc
   worker``) leaves those out and adds what the custom-handler protocol needs
   (``forwarding-needed``, :func:`~azfunc.app.validation.check_custom_handler`).
@@ -19,22 +20,17 @@ Rules this module keeps:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from typing import TYPE_CHECKING, Final, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .._errors import FunctionLoadError
 from ..cli import ExitCode, command_parser, parse
+from .checks import RUNTIMES, findings
 
 if TYPE_CHECKING:
-    from .findings import Finding
     from .loader import LoadedApp
 
 __all__ = ["check_main"]
-
-
-#: the runtimes ``--runtime`` (and :func:`azfunc.check_app`) take.
-RUNTIMES: Final = ("python", "custom")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,29 +76,6 @@ def check_main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None
         return _report(app, args.quiet, stdout, stderr, runtime=args.runtime)
 
 
-def findings(app: LoadedApp, runtime: str) -> list[Finding]:
-    """Every finding of ``azfunc check --runtime runtime`` on the loaded ``app``."""
-    from ..host.preflight import check_startup  # what `azfunc start` would refuse
-
-    found = app.check()
-    found += check_startup(list(app.functions.values()), app.host_json,
-                              {**app.settings, **os.environ}, kind=app.kind, root=app.root)
-    if runtime == "python":
-        from ..msworker.predict import predict_functions
-
-        reported = {f.function for f in found}
-        found += [
-            f for f in predict_functions(app.functions.values(), kind=app.kind)
-            if f.function not in reported
-        ]
-    else:  # a custom handler: what the host's JSON protocol needs (forwarding-needed)
-        from .validation import check_custom_handler
-
-        found += check_custom_handler(app.functions.values(), app.host_json,
-                                         {**app.settings, **os.environ})
-    from ..storage.findings import storage_findings  # storage connections (issue 16)
-    found += storage_findings(app.functions.values(), {**app.settings, **os.environ})
-    return found
 
 
 def _report(

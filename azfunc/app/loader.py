@@ -38,7 +38,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from .._errors import ArgumentValueError, ConfigurationError, FunctionLoadError
+from .._errors import ConfigurationError, FunctionLoadError
 from .findings import Finding
 from .folder import APP_PACKAGE, HOST_JSON, function_folders, load_folder_app, read_host_json
 from .invocation import InvocationResult, invoke_function
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .._registry import BindingRegistry
     from .model import FunctionInfo
 
-__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "check_app", "load_app", "locate_app"]
+__all__ = ["DECORATOR_SCRIPT", "AppChanges", "LoadedApp", "load_app", "locate_app"]
 
 DECORATOR_SCRIPT: Final = "function_app.py"
 #: app-level finding codes that mean no function could load.
@@ -554,31 +554,3 @@ def load_app(
     app._state = state
     return app
 
-
-def check_app(path: str | os.PathLike[str], *, runtime: str = "python") -> list[Finding]:
-    """Every finding ``azfunc check PATH --runtime RUNTIME`` reports, as :class:`Finding`
-    objects: the app loaded without applying its settings, azfunc's checks, what
-    ``azfunc start`` refuses, the storage connections, and the target runtime's load rules
-    (``"python"``: Microsoft's standard worker; ``"custom"``: a custom handler). The load is
-    undone afterwards.
-
-    Example:
-        >>> import tempfile
-        >>> from azfunc import FunctionLoadError
-        >>> try:
-        ...     check_app(tempfile.mkdtemp())
-        ... except FunctionLoadError as exc:
-        ...     print("holds no function app" in str(exc))
-        True
-
-    Raises:
-        FunctionLoadError: if ``path`` holds no function app at all.
-        ArgumentValueError: if ``runtime`` is neither ``"python"`` nor ``"custom"``.
-    """
-    from .cli import RUNTIMES, findings
-
-    if runtime not in RUNTIMES:
-        raise ArgumentValueError(
-            f"runtime must be one of {', '.join(map(repr, RUNTIMES))}, not {runtime!r}")
-    with load_app(path, apply_settings=False) as app:
-        return findings(app, runtime)

@@ -27,7 +27,7 @@ Rules this module keeps:
   other answer fits JSON mode (two ``Set-Cookie`` headers, a binary body) cannot be known
   statically; the worker guarantees it at run time (``ForwardingRequiredError``).
 * This module checks functions it is given; it never loads an app (that is
-  :mod:`azfunc.app.loader`, whose :func:`~azfunc.app.loader.check_app` loads, then checks).
+  :mod:`azfunc.app.loader`; :func:`~azfunc.app.checks.check_app` loads, then checks).
 
 Finding codes: ``no-trigger``, ``several-triggers``, ``duplicate-binding``,
 ``return-direction``, ``param-without-binding``, ``binding-without-param``,
