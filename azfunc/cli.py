@@ -22,7 +22,7 @@ class ExitCode:
         (0, 1, 2, 3)
     """
 
-    #: done (``start``/``worker``: stopped with Ctrl-C after a clean shutdown).
+    #: done (``start``/``worker``: stopped with Ctrl-C or SIGTERM after a clean shutdown).
     OK: Final = 0
     #: the app is refused: it does not load, ``check`` found problems, its startup failed.
     APP_ERROR: Final = 1
@@ -35,7 +35,7 @@ class ExitCode:
 #: the exit statuses, as every ``--help`` lists them.
 EXIT_STATUS_HELP: Final = (
     "exit status:\n"
-    "  0  ok (start/worker: stopped by Ctrl-C after a clean shutdown)\n"
+    "  0  ok (start/worker: stopped by Ctrl-C or SIGTERM, cleanly)\n"
     "  1  the app is refused: it does not load, check found problems, its startup failed\n"
     "  2  usage: unknown command or option, bad value, no function app at PATH\n"
     "  3  environment: the port is in use or cannot be bound, storage cannot be used\n"

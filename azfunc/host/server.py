@@ -31,12 +31,15 @@ Rules this module keeps:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import gc
 import logging
+import signal
 import socket
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,7 +277,8 @@ def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 204
     """A socket bound to ``host:port`` and listening, inheritable by a child process.
 
     ``SO_REUSEADDR`` is set as uvicorn sets it (a restarted host need not wait for old
-    connections in ``TIME_WAIT``); it does not let two listeners share a port.
+    connections in ``TIME_WAIT``); it does not let two listeners share a port. Accepted
+    connections get ``TCP_NODELAY`` from asyncio, as uvicorn's own sockets do.
 
     Example:
         >>> sock = bind_socket("127.0.0.1", 0)
@@ -291,7 +295,10 @@ def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 204
             bound for another reason (not an address of this machine, a privileged port).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for sockets
+    # that say so, and without it an answer written in two sends (head, then body) waits
+    # for the client's delayed ACK, about 40 ms per request on a keep-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]"), port))
@@ -380,14 +387,42 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
     if on_ready is not None:
         _call_when_started(server, on_ready)
     try:
-        server.run(sockets=sockets)
-    except KeyboardInterrupt:
+        with _terminate_as_interrupt():
+            server.run(sockets=sockets)
+    except (KeyboardInterrupt, _Terminated):
         if not server.should_exit:
             raise
     except SystemExit as exc:  # uvicorn's exit when the lifespan startup failed
         raise AppStartupError(
             f"the app's startup failed (exit status {exc.code}); the log above says why"
         ) from None
+
+
+class _Terminated(BaseException):
+    """SIGTERM, re-raised by uvicorn once its graceful shutdown is complete."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While serving, SIGTERM ends :func:`serve` as Ctrl-C does, after the drain.
+
+    uvicorn handles SIGTERM with the same graceful shutdown as SIGINT, then raises the
+    signal again under the handler it found. The default one would kill the process
+    (exit status 143) before the caller's clean-up runs; this one raises
+    :class:`_Terminated`, which :func:`serve` treats as the end of a requested shutdown.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _call_when_started(server: Any, on_ready: Callable[[], None]) -> None:

@@ -295,7 +295,10 @@ def test_kill_mid_queue_loses_nothing(app_dir: Path) -> None:
     assert sorted(storage.list_blobs("done")) == sorted(f"{i}.json" for i in ids)
 
 
-def test_ctrl_c_finishes_in_flight_invocations(app_dir: Path) -> None:
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])  # Ctrl-C; containers, systemd
+def test_a_stop_signal_finishes_in_flight_invocations_and_exits_0(
+    app_dir: Path, signum: str
+) -> None:
     import signal
     import subprocess
     import sys
@@ -312,7 +315,7 @@ def test_ctrl_c_finishes_in_flight_invocations(app_dir: Path) -> None:
         response = httpx.post(f"{base}/admin/functions/process",
                               json={"input": json.dumps({"id": "ctrl-c"})})
         assert response.status_code == 202
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, signum))
         _, stderr = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
