@@ -283,6 +283,9 @@ class LocalQueue:
         self._dead: dict[str, str] = {}  # deletion mark file -> its batch file
         self._seen: int | None = None  # the directory mtime the index reflects
         self._writing: set[str] = set()  # batch files a writer thread is writing now
+        #: while batches are written: the index held every file but theirs when the first
+        #: began, so a directory change meanwhile is theirs (no rescan per batch)
+        self._fresh = False
         self._commit: GroupCommit[_Put, StoredMessage] = GroupCommit(
             self._flush, name=f"azfunc-queue-{self.name}", writers=WRITERS
         )
@@ -302,7 +305,7 @@ class LocalQueue:
     def _sync(self) -> None:
         """Bring the index up to date with the directory (under the lock)."""
         mtime = self._mtime()
-        if mtime == self._seen:
+        if mtime == self._seen or (self._writing and self._fresh):
             return
         self._seen = mtime  # first: a change made while listing is seen next time
         try:
@@ -331,6 +334,8 @@ class LocalQueue:
                 del self._dead[mark]
         if fresh:
             self._index = dict(sorted(self._index.items()))
+        if self._writing:
+            self._fresh = True  # every file but those being written is indexed
 
     def _adopt_message(self, file_name: str) -> None:
         content = self._read(self.directory / file_name)
@@ -496,23 +501,22 @@ class LocalQueue:
                 ))
             keys = [self._name(message) for message in messages]
             batch = keys[0][: -len(_MESSAGE)] + _BATCH
+            if not self._writing:
+                self._fresh = True  # just synced: the index holds the whole directory
             self._writing.add(batch)  # _sync leaves it to us
-            before = self._mtime()
         try:
             payload = json.dumps({"messages": [m.to_json() for m in messages]}).encode()
             atomic_write(self.directory / batch, payload)
         except OSError as exc:
             with self._lock:
-                self._writing.discard(batch)
+                self._written(batch)
             if isinstance(exc, StorageError):
                 raise
             raise StorageError(
                 f"queue {self.name!r}: cannot write {len(messages)} message(s): {exc}"
             ) from exc
         with self._lock:
-            self._writing.discard(batch)
-            if before == self._seen:
-                self._seen = self._mtime()  # our own change: nothing to re-read
+            self._written(batch)
             in_order = not self._index or next(reversed(self._index)) < keys[0]
             for key, message in zip(keys, messages, strict=True):
                 self._origin[key] = batch
@@ -522,6 +526,15 @@ class LocalQueue:
             if not in_order:  # another writer's later batch was indexed first
                 self._index = dict(sorted(self._index.items()))
         return messages
+
+    def _written(self, batch: str) -> None:
+        """A batch write ended (under the lock): after the last of a run of overlapping
+        writes the directory's changes were ours, so its mtime is taken as seen."""
+        self._writing.discard(batch)
+        if not self._writing:
+            if self._fresh:
+                self._seen = self._mtime()  # our own changes: nothing to re-read
+            self._fresh = False
 
     # the public API -----------------------------------------------------------------
 
