@@ -253,7 +253,11 @@ class LocalQueue:
     brought up to date whenever the directory changed behind this object's back (another
     :class:`LocalStorage` on the same folder, a file dropped in by hand): only the files it
     does not know yet are read. So :meth:`get` reads no file however many messages are
-    leased, and :meth:`delete`/:meth:`release` find a message by id at once.
+    leased, and :meth:`delete`/:meth:`release` find a message by id at once. While batch
+    files are being written the directory's changes are taken as this queue's own (a
+    rescan per batch cost more than the batch): a change from behind its back made during
+    a run of overlapping batch writes is seen with the next such change after it, as one
+    made during a single write always was.
 
     Example:
         >>> import tempfile, pathlib
