@@ -311,6 +311,7 @@ def test_concurrent_puts_do_not_rescan_the_directory(storage: LocalStorage,
     the directory per batch (that cost grew with the queue's length)."""
     import azfunc.host.storage as storage_module
 
+    monkeypatch.setattr(storage_module, "WRITERS", 3)  # batch writes that overlap
     queue = storage.queue("rescan")
     queue.put("first")
     scans: list[object] = []
