@@ -8,7 +8,8 @@ Rules this module keeps:
   ``.result()``.
 * Up to ``writers`` writer threads (started as submissions arrive, each gone after
   ``idle`` seconds without work); a free one takes everything pending, up to ``max_batch``
-  items (a submission is never split), and hands it to ``flush`` in one call. With two,
+  items (a submission is never split), and hands it to ``flush`` in one call. A writer
+  woken for work another writer took waits on: threads are not started per batch. With two,
   the next batch is written while the previous one waits for the disk, so the disk
   commits them together; ``flush`` must allow concurrent calls then.
 * A future is resolved only after ``flush`` returned, so whatever ``flush`` makes durable
@@ -21,6 +22,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
@@ -69,10 +71,13 @@ class GroupCommit(Generic[T, R]):
     def _take(self) -> list[tuple[list[T], Future[list[R]]]] | None:
         """The next batch, or ``None`` when idle for too long (the thread then ends)."""
         with self._cond:
-            if not self._pending:
+            deadline = time.monotonic() + self._idle
+            # a wake-up whose work another writer took is no reason to end: wait on until
+            # ``idle`` passed without work (ending then would start a thread per batch)
+            while not self._pending and (left := deadline - time.monotonic()) > 0:
                 self._idle_threads += 1
                 try:
-                    self._cond.wait(self._idle)
+                    self._cond.wait(left)
                 finally:
                     self._idle_threads -= 1
             if not self._pending:

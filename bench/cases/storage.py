@@ -15,7 +15,9 @@ Rules this module keeps:
   requests per write) drives each for :data:`HTTP_SECONDS` per round, alternating, so the
   client is not the bottleneck on two cores. A 200 means the message is durable. Reports
   messages/s beside the plain HTTP rate and the p50/p99 latency under that load; target
-  >= ``TARGET_PUTS``. The message count on disk is checked against the 200s after the run.
+  >= ``TARGET_PUTS``; beside them the server's CPU time per request of each (``/proc``,
+  median over rounds: the noise-free guide on a shared machine). The message count on
+  disk is checked against the 200s after the run.
 * ``storage.end_to_end`` (in ``storage.http_enqueue``'s details): the same app plus a queue
   trigger that appends, per message, the seconds from the client's send time (in the body)
   to the function's start; reports messages/s from the first send to the last message
@@ -276,13 +278,18 @@ def measure_host() -> dict[str, float]:
                 _, done = asyncio.run(load(host.port, request, 0.5, CONNECTIONS, DEPTH))
                 answered += done if path == "/api/enqueue" else 0
             rates: dict[str, list[float]] = {path: [] for path in requests}
+            cpu_us: dict[str, list[float]] = {path: [] for path in requests}
             latencies: list[float] = []
             for _ in range(HTTP_ROUNDS):
                 for path, request in requests.items():
                     into = latencies if path == "/api/enqueue" else None
+                    before = host.cpu_seconds()
                     rate, done = asyncio.run(load(host.port, request, HTTP_SECONDS,
                                                   CONNECTIONS, DEPTH, latencies=into))
+                    after = host.cpu_seconds()
                     rates[path].append(rate)
+                    if before is not None and after is not None and done:
+                        cpu_us[path].append((after - before) / done * 1e6)
                     answered += done if path == "/api/enqueue" else 0
             stored = len(LocalStorage(app_dir / ".azfunc").queue("bench-out"))
             if stored != answered:
@@ -296,6 +303,8 @@ def measure_host() -> dict[str, float]:
         "http_enqueue_vs_plain": statistics.median(
             e / p for e, p in zip(rates["/api/enqueue"], rates["/api/plain"], strict=True)
         ),
+        **{f"http_{path.rsplit('/', 1)[1]}_server_cpu_us": statistics.median(values)
+           for path, values in cpu_us.items() if values},
         "http_enqueue_p50_ms": _pct(latencies, 0.5) * 1000,
         "http_enqueue_p99_ms": _pct(latencies, 0.99) * 1000,
         **e2e,

@@ -282,6 +282,63 @@ def test_group_commit_takes_everything_pending_in_one_flush() -> None:
     assert commit.submit([7]).result(10) == [70]  # the next batch is tried afresh
 
 
+def test_group_commit_writers_outlive_a_wake_up_for_work_another_took() -> None:
+    """Writers end only after ``idle`` without work, never per batch (a thread per batch
+    cost more CPU than the batch under HTTP load)."""
+    ran: set[threading.Thread] = set()
+
+    def flush(items: list[int]) -> list[int]:
+        ran.add(threading.current_thread())
+        return items
+
+    commit: GroupCommit[int, int] = GroupCommit(flush, name="t", writers=2, idle=60.0)
+
+    def producer(base: int) -> None:
+        for i in range(200):
+            assert commit.submit([base + i]).result(10) == [base + i]
+
+    threads = [threading.Thread(target=producer, args=(n * 1000,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= len(ran) <= 2
+
+
+def test_concurrent_puts_do_not_rescan_the_directory(storage: LocalStorage,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Overlapping batch writes are the queue's own changes: the index is not rebuilt from
+    the directory per batch (that cost grew with the queue's length)."""
+    import azfunc.host.storage as storage_module
+
+    monkeypatch.setattr(storage_module, "WRITERS", 3)  # batch writes that overlap
+    queue = storage.queue("rescan")
+    queue.put("first")
+    scans: list[object] = []
+    real_scandir = storage_module.os.scandir
+
+    def counting_scandir(path: object) -> object:
+        scans.append(path)
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(storage_module.os, "scandir", counting_scandir)
+
+    def producer(tag: int) -> None:
+        for i in range(30):
+            queue.put(f"{tag}-{i}")
+
+    threads = [threading.Thread(target=producer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(queue) == 241
+    assert scans == []
+    monkeypatch.undo()
+    other = LocalStorage(storage.root).queue("rescan")
+    assert len(other.messages()) == 241  # what was acknowledged is on disk
+
+
 def test_concurrent_puts_are_all_stored_in_order_per_thread(storage: LocalStorage) -> None:
     queue = storage.queue("concurrent")
 
