@@ -35,7 +35,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from azure.core.exceptions import (
     AzureError,
@@ -133,43 +133,34 @@ class AccountBackend:
         self._credentials.append(credential)
         return credential
 
-    def queue_service(self) -> QueueServiceClient:
-        """The queue client of the running loop (made on first use)."""
+    def _service(self, cache: Any, kind: Any,
+                 service: Literal["blob", "queue", "table"]) -> Any:
+        """``cache``'s client of the running loop for ``service``, made on first use: from
+        the connection string, or the endpoint and an identity credential."""
         key = id(asyncio.get_running_loop())
-        client = self._queues.get(key)
+        client = cache.get(key)
         if client is None:
             conn = self.connection
             if conn.connection_string is not None:
-                client = QueueServiceClient.from_connection_string(conn.connection_string)
+                client = kind.from_connection_string(conn.connection_string)
             else:
-                client = QueueServiceClient(conn.endpoint("queue"), credential=self._credential())
-            self._queues[key] = client
+                client = kind(conn.endpoint(service), credential=self._credential())
+            cache[key] = client
+        return client
+
+    def queue_service(self) -> QueueServiceClient:
+        """The queue client of the running loop (made on first use)."""
+        client: QueueServiceClient = self._service(self._queues, QueueServiceClient, "queue")
         return client
 
     def blob_service(self) -> BlobServiceClient:
         """The blob client of the running loop (made on first use)."""
-        key = id(asyncio.get_running_loop())
-        client = self._blobs.get(key)
-        if client is None:
-            conn = self.connection
-            if conn.connection_string is not None:
-                client = BlobServiceClient.from_connection_string(conn.connection_string)
-            else:
-                client = BlobServiceClient(conn.endpoint("blob"), credential=self._credential())
-            self._blobs[key] = client
+        client: BlobServiceClient = self._service(self._blobs, BlobServiceClient, "blob")
         return client
 
     def table_service(self) -> TableServiceClient:
         """The table client of the running loop (made on first use)."""
-        key = id(asyncio.get_running_loop())
-        client = self._tables.get(key)
-        if client is None:
-            conn = self.connection
-            if conn.connection_string is not None:
-                client = TableServiceClient.from_connection_string(conn.connection_string)
-            else:
-                client = TableServiceClient(conn.endpoint("table"), credential=self._credential())
-            self._tables[key] = client
+        client: TableServiceClient = self._service(self._tables, TableServiceClient, "table")
         return client
 
     def tables(self) -> AccountTables:
