@@ -278,24 +278,33 @@ class AccountQueue:
             raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
                                  "deleted", exc) from exc
 
-    async def release(self, message: QueueMessage, delay: timedelta) -> None:
-        """Visible again after ``delay`` (an update of its visibility timeout)."""
-        seconds = max(0, min(_MAX_VISIBILITY, int(delay.total_seconds())))
+    async def _set_visibility(self, message: QueueMessage, seconds: int, what: str,
+                              lost: str) -> Any:
+        """``update_message`` with the message's pop receipt; the SDK's receipt.
+
+        Raises:
+            LeaseLostError: if the pop receipt no longer holds (``lost`` says why).
+            StorageError: for any other failure (``what`` names the operation).
+        """
         try:
-            await self._client().update_message(
+            return await self._client().update_message(
                 message.id, message.pop_receipt, visibility_timeout=seconds,
             )
         except HttpResponseError as exc:
             if _lease_lost(exc):
                 raise LeaseLostError(
                     f"message {message.id} in queue {self._name!r}: the pop receipt no longer "
-                    "holds"
+                    f"holds{lost}"
                 ) from exc
-            raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
-                                 "released", exc) from exc
+            raise _storage_error(f"queue {self._name!r}: {what}", exc) from exc
         except AzureError as exc:
-            raise _storage_error(f"queue {self._name!r}: message {message.id} cannot be "
-                                 "released", exc) from exc
+            raise _storage_error(f"queue {self._name!r}: {what}", exc) from exc
+
+    async def release(self, message: QueueMessage, delay: timedelta) -> None:
+        """Visible again after ``delay`` (an update of its visibility timeout)."""
+        seconds = max(0, min(_MAX_VISIBILITY, int(delay.total_seconds())))
+        await self._set_visibility(message, seconds,
+                                   f"message {message.id} cannot be released", "")
 
     async def renew(self, message: QueueMessage, lease: timedelta) -> QueueMessage:
         """Invisible for ``lease`` from now (``update_message`` with the pop receipt);
@@ -303,21 +312,9 @@ class AccountQueue:
         if not isinstance(message, AccountMessage):
             raise TypeError(f"not a message of an account queue: {message!r}")
         seconds = max(1, min(_MAX_VISIBILITY, int(lease.total_seconds())))
-        try:
-            receipt = await self._client().update_message(
-                message.id, message.pop_receipt, visibility_timeout=seconds,
-            )
-        except HttpResponseError as exc:
-            if _lease_lost(exc):
-                raise LeaseLostError(
-                    f"message {message.id} in queue {self._name!r}: the pop receipt no longer "
-                    "holds (another consumer has it, or it is gone)"
-                ) from exc
-            raise _storage_error(f"queue {self._name!r}: the lease of message {message.id} "
-                                 "cannot be renewed", exc) from exc
-        except AzureError as exc:
-            raise _storage_error(f"queue {self._name!r}: the lease of message {message.id} "
-                                 "cannot be renewed", exc) from exc
+        receipt = await self._set_visibility(
+            message, seconds, f"the lease of message {message.id} cannot be renewed",
+            " (another consumer has it, or it is gone)")
         return dataclasses.replace(message, pop_receipt=receipt.pop_receipt or "",
                                    next_visible_time=receipt.next_visible_on)
 

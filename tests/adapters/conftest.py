@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,3 +53,18 @@ def app_root(tmp_path: Path, module: str) -> Iterator[Path]:
     shutil.copy(APPS / f"{module}.py", root / "function_app.py")
     (root / "host.json").write_text('{"version": "2.0"}')
     yield root
+
+
+def chunked(data: bytes) -> bytes:
+    """``data`` as one chunk of a ``Transfer-Encoding: chunked`` body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def read_until(sock: socket.socket, marker: bytes, seen: bytes = b"") -> bytes:
+    """What ``sock`` received up to and including ``marker`` (the connection must stay open)."""
+    while marker not in seen:
+        data = sock.recv(65536)
+        if not data:
+            raise AssertionError(f"the connection closed before {marker!r}; got {seen!r}")
+        seen += data
+    return seen

@@ -16,7 +16,7 @@ import pytest
 from azfunc.host.local import LocalHost
 from tests.host.conftest import serving, wait_for
 
-from .conftest import app_root
+from .conftest import app_root, chunked, read_until
 
 LIMIT = 64
 
@@ -34,19 +34,6 @@ def _connect(port: int) -> socket.socket:
     return sock
 
 
-def _chunk(data: bytes) -> bytes:
-    return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-def _read_until(sock: socket.socket, marker: bytes, seen: bytes = b"") -> bytes:
-    while marker not in seen:
-        data = sock.recv(65536)
-        if not data:
-            raise AssertionError(f"the connection closed before {marker!r}; got {seen!r}")
-        seen += data
-    return seen
-
-
 def _seen(port: int) -> list[Any]:
     seen: list[Any] = httpx.get(f"http://127.0.0.1:{port}/api/seen", timeout=20).json()
     return seen
@@ -57,12 +44,12 @@ def test_the_first_chunk_reaches_the_app_before_the_last_is_sent(
     _, port = served
     with _connect(port) as sock:
         sock.sendall(b"POST /api/upload-chunks HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n" + _chunk(b"first"))
+                     b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"first"))
         # the app has the first chunk while the client still holds the rest back
         seen = httpx.get(f"http://127.0.0.1:{port}/api/first-chunk", timeout=20).json()
         assert seen == {"first": 5}
-        sock.sendall(_chunk(b"second") + b"0\r\n\r\n")
-        answer = _read_until(sock, b"]}")
+        sock.sendall(chunked(b"second") + b"0\r\n\r\n")
+        answer = read_until(sock, b"]}")
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answer.endswith(b'{"chunks":[5,6]}')
 
@@ -73,7 +60,7 @@ def test_a_whole_body_within_the_limit_still_arrives(served: tuple[LocalHost, in
         sock.sendall(b"POST /api/upload-whole HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Length: 40\r\n\r\n" + b"a" * 20)
         sock.sendall(b"b" * 20)
-        answer = _read_until(sock, b"}")
+        answer = read_until(sock, b"}")
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answer.endswith(b'{"size":40}')
     assert _seen(port)[-1] == 40
@@ -99,8 +86,8 @@ def test_a_chunked_body_over_the_limit_never_reaches_the_app_whole(
         # would make the close a reset that can discard the answer)
         sock.sendall(b"POST /api/upload-whole HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n"
-                     + _chunk(b"y" * 40) * 3 + b"0\r\n\r\n")
-        answer = _read_until(sock, b"\r\n\r\n")
+                     + chunked(b"y" * 40) * 3 + b"0\r\n\r\n")
+        answer = read_until(sock, b"\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 413 "), answer
     assert wait_for(lambda: _seen(port)[-1] == "cut off")
     assert host.http.budget.in_flight == 0

@@ -16,7 +16,7 @@ import pytest
 from azfunc.host.local import LocalHost
 from tests.host.conftest import serving, wait_for
 
-from .conftest import app_root
+from .conftest import app_root, chunked, read_until
 
 LIMIT = 64
 
@@ -39,19 +39,6 @@ def django_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lo
     yield from _serve(tmp_path_factory, "django_app")
 
 
-def _chunk(data: bytes) -> bytes:
-    return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-def _read_until(sock: socket.socket, marker: bytes, seen: bytes = b"") -> bytes:
-    while marker not in seen:
-        data = sock.recv(65536)
-        if not data:
-            raise AssertionError(f"the connection closed before {marker!r}; got {seen!r}")
-        seen += data
-    return seen
-
-
 def _get(port: int, path: str) -> Any:
     return httpx.get(f"http://127.0.0.1:{port}/api/{path}", timeout=30).json()
 
@@ -61,11 +48,11 @@ def test_flask_reads_the_first_chunk_before_the_last_is_sent(
     host, port = flask_served
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(b"POST /api/upload-chunks HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n" + _chunk(b"first"))
+                     b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"first"))
         # the app read the first part while the client still holds the rest back
         assert _get(port, "first-chunk") == {"first": 5}
-        sock.sendall(_chunk(b"second") + b"0\r\n\r\n")
-        answer = _read_until(sock, b"]}")
+        sock.sendall(chunked(b"second") + b"0\r\n\r\n")
+        answer = read_until(sock, b"]}")
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answer.replace(b" ", b"").replace(b"\n", b"").endswith(b'{"chunks":[5,6]}')
     assert wait_for(lambda: host.http.budget.in_flight == 0)
@@ -79,7 +66,7 @@ def test_django_reads_the_first_part_before_the_last_is_sent(
                      b"Content-Length: 11\r\n\r\nfirst")
         assert _get(port, "first-chunk") == {"first": 5}
         sock.sendall(b"second")
-        answer = _read_until(sock, b"]}")
+        answer = read_until(sock, b"]}")
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answer.endswith(b'{"chunks": [5, 6]}')
     assert wait_for(lambda: host.http.budget.in_flight == 0)
@@ -92,7 +79,7 @@ def test_a_whole_body_within_the_limit_still_arrives(
         sock.sendall(b"POST /api/upload-whole HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Length: 40\r\n\r\n" + b"a" * 20)
         sock.sendall(b"b" * 20)
-        answer = _read_until(sock, b"}")
+        answer = read_until(sock, b"}")
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert _get(port, "seen")[-1] == 40
     assert wait_for(lambda: host.http.budget.in_flight == 0)
@@ -117,8 +104,8 @@ def test_a_chunked_body_over_the_limit_is_an_error_to_the_app(
         # would make the close a reset that can discard the answer)
         sock.sendall(b"POST /api/upload-whole HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n"
-                     + _chunk(b"y" * 40) * 3 + b"0\r\n\r\n")
-        answer = _read_until(sock, b"\r\n\r\n")
+                     + chunked(b"y" * 40) * 3 + b"0\r\n\r\n")
+        answer = read_until(sock, b"\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 413 "), answer
     assert wait_for(lambda: str(_get(port, "seen")[-1]).startswith("cut off"))
     assert wait_for(lambda: host.http.budget.in_flight == 0)
