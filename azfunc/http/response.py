@@ -404,9 +404,10 @@ class HttpResponse:
         headers = self._headers
         if body is None:
             text = self._body_text
-            if headers is None and text is not None:
+            if headers is None and text is not None and type(self) is HttpResponse:
                 # the default Content-Type, so the default charset: encoded here, or by
-                # get_body for its error when the text does not encode
+                # get_body for its error when the text does not encode (a subclass's
+                # get_body is asked, as before)
                 try:
                     body = text.encode(self._charset)
                 except (UnicodeEncodeError, LookupError):

@@ -247,6 +247,19 @@ def test_a_request_annotation_changed_after_serving_began_is_seen_next_request()
     assert [_body(a) for a in answers] == [b"HttpRequest", b"MyRequest"]
 
 
+def test_a_response_subclass_is_sent_with_its_own_body() -> None:
+    class Shouted(func.HttpResponse):
+        def get_body(self) -> bytes:
+            return super().get_body().upper()
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return Shouted("hello")
+
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert _body(answers[0]) == b"HELLO"
+    assert (b"content-length", b"5") in _headers(answers[0])
+
+
 @pytest.mark.parametrize("charset", [None, "latin-1"])
 def test_a_text_body_its_charset_cannot_encode_answers_500(
     charset: str | None, caplog: pytest.LogCaptureFixture,
