@@ -10,6 +10,9 @@ Rules this module keeps:
 * Lookup order: converters registered by the user, then the built-in table. ``get`` returns
   ``None`` for an unknown type (the worker then falls back to the ``generic`` converter);
   ``require`` raises :class:`~azfunc.BindingNotFoundError` saying how to register one.
+* :attr:`BindingRegistry.version` counts the changes to the table, so a caller (the local
+  host's direct path) may keep what it looked up and still see a converter registered
+  after start.
 * A converter that cannot handle a Datum raises :class:`~azfunc.ConversionError` naming the
   binding, the kind received and the kinds accepted. Never ``NotImplementedError``.
 """
@@ -190,8 +193,23 @@ class BindingRegistry:
         self._user: dict[str, Converter] = {}
         self._builtins: dict[str, str] = dict(builtins or {})
         self._loaded: dict[str, Converter] = {}
+        self._version = 0
         for binding, converter in (converters or {}).items():
             self.register(binding, converter)
+
+    @property
+    def version(self) -> int:
+        """A counter of changes to the table (:meth:`register`, :meth:`unregister`): while
+        it reads the same, every :meth:`get` answers as before, so a caller may keep them.
+
+        Example:
+            >>> registry = BindingRegistry()
+            >>> before = registry.version
+            >>> registry.register("demo", Converter())
+            >>> registry.version > before
+            True
+        """
+        return self._version
 
     def get(self, binding: str) -> Converter | None:
         """The converter for ``binding``, or ``None`` when none is registered."""
@@ -240,10 +258,12 @@ class BindingRegistry:
         if not replace and key in self._user:
             raise ArgumentValueError(f"a converter for {binding!r} is registered already")
         self._user[key] = converter
+        self._version += 1
 
     def unregister(self, binding: str) -> None:
         """Remove a user-registered converter; built-ins come back into view."""
         self._user.pop(binding.lower(), None)
+        self._version += 1
 
     def copy(self) -> BindingRegistry:
         """An independent registry with the same table."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import json
 import subprocess
 import sys
@@ -260,6 +261,33 @@ def test_host_rps_table_shows_every_app_and_the_three_verdicts() -> None:
     assert all(label in text for *_, label in host.RPS_TARGETS)
     verdicts = [line.rsplit(" ", 1)[-1] for line in text.splitlines()[-3:]]
     assert verdicts == ["PASS", "PASS", "FAIL"]  # 0.8 >= 0.6, 1.0 >= 1.0, 0.89 < 0.9
+
+
+def test_host_rps_judges_issue_10s_load_and_reports_the_pipelined_one_beside_it() -> None:
+    host = _host_case_module()
+    # issue #10 measured its targets with wrk over 50 connections, no pipelining
+    assert host.JUDGED_SHAPE == (50, 1)
+    defaults = inspect.signature(host.measure_rps).parameters
+    assert (defaults["connections"].default, defaults["depth"].default) == host.JUDGED_SHAPE
+    assert defaults["pipelined"].default == host.PIPELINED_SHAPE
+    rates = {"bare": 10000.0, "starlette": 9000.0, "fastapi_async": 6000.0,
+             "fastapi_def": 4000.0, "host_async": 9000.0, "host": 8500.0}
+    found: dict[str, float] = {"ratio": 0.85, "ratio_async": 0.9}
+    for prefix, scale in (("", 1.0), ("pipelined_", 0.5)):
+        for key, rate in rates.items():
+            found[prefix + key] = rate * (scale if key.startswith("host") else 1.0)
+            found[f"{prefix}{key}_vs_starlette"] = found[prefix + key] / rates["starlette"]
+            found[f"{prefix}{key}_server_busy"] = 0.97
+            found[f"{prefix}{key}_client_busy"] = 0.4
+    text = host.rps_table(found)
+    judged_part, _, piped_part = text.partition("pipelined")
+    assert all(label in judged_part and label in piped_part
+               for *_, label in host.RPS_TARGETS)
+    assert "0.97/0.40" in judged_part
+    assert f"{found['pipelined_host_async_vs_starlette']:.2f}x" in piped_part
+    # the verdicts come from the judged load only: the halved pipelined rates change none
+    verdicts = [line.rsplit(" ", 1)[-1] for line in text.splitlines()[-3:]]
+    assert verdicts == ["PASS", "PASS", "PASS"]
 
 
 def test_profile_host_attributes_py_spy_stacks_to_stages() -> None:

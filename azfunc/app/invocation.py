@@ -54,6 +54,7 @@ import contextvars
 import inspect
 import json
 import logging
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -481,9 +482,30 @@ async def _call(
     else:
         loop = asyncio.get_running_loop()
         return_value = await loop.run_in_executor(executor, lambda: run(info.func, **kwargs))
-    if return_value is not None and inspect.isawaitable(return_value):
+    if (
+        return_value is not None
+        and type(return_value) not in _NOT_AWAITABLE
+        and _awaitable(return_value)
+    ):
         return_value = await return_value  # a callable object with an async __call__
     return return_value
+
+
+#: types whose instances :func:`inspect.isawaitable` refused (a ``def`` function's return
+#: value is checked on every call; the ABC check costs more than this set's lookup).
+_NOT_AWAITABLE: Final[set[type]] = set()
+_NOT_AWAITABLE_SIZE: Final = 256
+
+
+def _awaitable(value: object) -> bool:
+    """:func:`inspect.isawaitable`, remembering a type none of whose instances is (a
+    generator may or may not be, per object, so its type is never remembered)."""
+    if inspect.isawaitable(value):
+        return True
+    kind = type(value)
+    if kind is not types.GeneratorType and len(_NOT_AWAITABLE) < _NOT_AWAITABLE_SIZE:
+        _NOT_AWAITABLE.add(kind)
+    return False
 
 
 def _implicit_output(info: FunctionInfo, reg: BindingRegistry) -> BindingInfo | None:
@@ -640,10 +662,22 @@ def direct_call(info: FunctionInfo, input_name: str) -> DirectCall | None:
     Raises:
         AnnotationError: if the function's annotations cannot be resolved.
     """
-    plan = _plan(info)
     cached = info.__dict__.get(_DIRECT_KEY)
+    if cached is not None and cached[1] == input_name:
+        # _plan's own staleness checks, inline: a host asks this on every request
+        known: _Plan = cached[0]
+        func = info.func
+        if (
+            known is info.__dict__.get(_PLAN_KEY)
+            and known.func is func
+            and known.bindings is info.bindings
+            and known.annotations_id == id(getattr(func, "__annotations__", None))
+        ):
+            direct: DirectCall | None = cached[2]
+            return direct
+    plan = _plan(info)
     if cached is not None and cached[0] is plan and cached[1] == input_name:
-        direct: DirectCall | None = cached[2]
+        direct = cached[2]
         return direct
     direct = None
     ret = plan.return_binding

@@ -14,7 +14,10 @@ Rules this module keeps:
   headers, no Datum, no ``Query``/``Headers`` metadata: nothing would read them) and its
   ``HttpResponse`` sent from the object; its invocation id is made only when something
   names it. Every other function (and one of these when a converter is registered for
-  ``httpTrigger``) takes the general path, with the same answers.
+  ``httpTrigger``) takes the general path, with the same answers. Which of the two a
+  function takes is looked up once per function and kept while the registry's
+  ``version`` and the function's plan stay the same (a converter registered after start
+  is seen on the next request).
 * A route match without route values is remembered per (path, method), up to
   :data:`ROUTE_MEMO_SIZE` of them (the routes never change after start).
 * Bodies over ``max_body_size`` answer 413; a body that does not fit in the budget of
@@ -57,7 +60,7 @@ from .._datum import Datum
 from .._errors import FunctionLoadError, IncompleteBodyError, LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
 from ..adapters.streaming import ReceivedBody, streaming_body, streams_body
-from ..app.invocation import direct_call
+from ..app.invocation import DirectCall, direct_call
 from ..http._converters import HttpRequestConverter
 from ..http.request import HttpRequest
 from ..http.response import HttpResponse
@@ -210,7 +213,7 @@ async def _threaded_chunks(chunks: Iterator[bytes],
         yield cast(bytes, chunk)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
 class _Target:
     """What the router hands back: a function and what each request needs from it."""
 
@@ -223,6 +226,10 @@ class _Target:
     direct: bool = False
     #: reads its body as it arrives (a framework app's function, see ``adapters.streaming``)
     streams: bool = False
+
+
+#: :meth:`HttpFrontend._direct_keep`'s answer for a request the direct path cannot serve.
+_GENERAL: Final = object()
 
 
 class HttpFrontend:
@@ -286,6 +293,9 @@ class HttpFrontend:
         #: (path, method) -> the function of a match without route values (the router's
         #: answer, remembered; bounded, never evicted: the routes do not change).
         self._memo: dict[tuple[str, str], _Target] = {}
+        #: target -> (registry, its version, DirectCall, keep) for which the direct path
+        #: was last found to apply (see :meth:`_direct_keep`).
+        self._direct_checked: dict[_Target, tuple[BindingRegistry, int, DirectCall, Any]] = {}
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` lies under the route prefix."""
@@ -408,11 +418,17 @@ class HttpFrontend:
         except Exception:  # unresolvable annotations: the general path answers the 500
             call = None
         registry = runtime.registry or get_binding_registry()
+        checked = self._direct_checked.get(target)
         if (
-            call is None
-            or (call.pytype is not None and call.pytype is not HttpRequest)
-            or type(registry.get("httpTrigger")) is not HttpRequestConverter
+            checked is not None
+            and checked[2] is call
+            and checked[0] is registry
+            and checked[1] == registry.version
         ):
+            keep = checked[3]
+        else:
+            keep = self._direct_keep(target, call, registry)
+        if keep is _GENERAL or call is None:
             body = await self._body(scope, receive, send)
             if body is not None:
                 try:
@@ -464,9 +480,6 @@ class HttpFrontend:
                 method, url, headers, None,
                 {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
             )
-            # the host's own http converter defers every HttpResponse: skip making the Datum
-            keep = (HttpResponse if type(registry.get("http")) is _StreamingHttpConverter
-                    else None)
             try:
                 answer = await runtime.invoke_direct(info, call, request,
                                                      invocation_id=invocation_id, keep=keep)
@@ -499,6 +512,24 @@ class HttpFrontend:
         finally:
             if body:  # an empty body holds nothing of the budget
                 self.budget.give(len(body))
+
+    def _direct_keep(self, target: _Target, call: DirectCall | None,
+                     registry: BindingRegistry) -> Any:
+        """What :meth:`_direct` passes as ``keep`` for ``call`` under ``registry``, or
+        :data:`_GENERAL` when the request must take the general path; an answer for a
+        ``call`` is remembered with the registry's :attr:`~BindingRegistry.version`, so a
+        converter registered later is seen on the next request."""
+        if (
+            call is None
+            or (call.pytype is not None and call.pytype is not HttpRequest)
+            or type(registry.get("httpTrigger")) is not HttpRequestConverter
+        ):
+            self._direct_checked.pop(target, None)
+            return _GENERAL
+        # the host's own http converter defers every HttpResponse: skip making the Datum
+        keep = HttpResponse if type(registry.get("http")) is _StreamingHttpConverter else None
+        self._direct_checked[target] = (registry, registry.version, call, keep)
+        return keep
 
     def _driver(self, target: _Target) -> Callable[[Iterator[bytes]], AsyncIterator[bytes]] | None:
         """What drives a ``def`` function's response stream: the invocation pool."""

@@ -148,7 +148,9 @@ class HttpResponse:
         charset: str | None = None,
         json: Any = _UNSET,
     ) -> None:
-        self._status = _check_status(status_code)
+        # the common status and body checked inline (every response is built here)
+        self._status = (status_code if type(status_code) is int
+                        and 100 <= status_code <= 599 else _check_status(status_code))
         #: None until first read while only the default Content-Type is set (see headers)
         self._headers: MutableHeaders | None = (
             None if headers is None else MutableHeaders(headers))
@@ -162,7 +164,11 @@ class HttpResponse:
         self._charset_of: str | None = None
         self._charset = _DEFAULT_CHARSET
         if headers is None and json is _UNSET:
-            self._set_body(body)
+            if type(body) is str:
+                self._body = None
+                self._body_text = body
+            else:
+                self._set_body(body)
             if mimetype is None and charset is None:
                 # the default Content-Type only: the headers are made when first read
                 self._charset_of = _DEFAULT_CONTENT_TYPE
@@ -395,9 +401,19 @@ class HttpResponse:
         if self._stream is not None:
             return None
         body = self._body
-        if body is None:
-            body = self.get_body()
         headers = self._headers
+        if body is None:
+            text = self._body_text
+            if headers is None and text is not None and type(self) is HttpResponse:
+                # the default Content-Type, so the default charset: encoded here, or by
+                # get_body for its error when the text does not encode (a subclass's
+                # get_body is asked, as before)
+                try:
+                    body = text.encode(self._charset)
+                except (UnicodeEncodeError, LookupError):
+                    body = self.get_body()
+            else:
+                body = self.get_body()
         if headers is None:  # the default Content-Type only
             return self._status, [_DEFAULT_CONTENT_TYPE_LINE,
                                   (b"content-length", str(len(body)).encode())], body

@@ -1,7 +1,7 @@
 """The local host and the custom-handler worker: throughput and per-invocation overhead.
 
-    python bench/cases/host.py [--duration 3] [--connections 8] [--depth 8] [--rounds 3]
-        [--rps-only] [--instructions 1024]
+    python bench/cases/host.py [--duration 3] [--connections 50] [--depth 1]
+        [--pipelined 8x8] [--rounds 3] [--rps-only] [--instructions 1024]
 
 Rules this module keeps:
 
@@ -19,6 +19,16 @@ Rules this module keeps:
   ``host.rps.async_vs_starlette`` and ``host.rps.def_vs_starlette``). Every ratio is
   judged by server CPU time per request when ``/proc`` has it, else by wall-clock
   requests per second.
+* The judged load is the one issue #10 measured its targets with (wrk, 50 keep-alive
+  connections, one request in flight on each): :data:`JUDGED_SHAPE`. The same run also
+  drives every server with :data:`PIPELINED_SHAPE` (8 connections, 8 requests written at
+  once on each), reported beside it (``pipelined_*`` details) and not judged: uvicorn
+  serves one request of a connection at a time, so at most 8 are in flight there and a
+  ``def`` function's thread hops batch fewer calls than under 50 connections. Both shapes
+  are measured in every round, so neither target moves without the other showing it.
+* The client must not be what limits: for each target the server's CPU time over the
+  wall time of its rounds (``<key>_server_busy``, about 1.0 when the server's core is
+  saturated) and the client's own (``client_busy``, this process) are reported.
 * ``--instructions N`` (valgrind installed) counts instead the instructions each server
   executes per request (callgrind ``Ir`` over N requests after a warm-up): noise-free
   where CPU time on a shared machine is not, blind to cache misses and mispredictions.
@@ -43,7 +53,7 @@ import textwrap
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -91,6 +101,11 @@ TARGET = 0.6
 #: least acceptable requests/s of the local host against the Starlette hello world.
 TARGET_ASYNC_VS_STARLETTE = 1.0
 TARGET_DEF_VS_STARLETTE = 0.9
+#: (connections, requests in flight per connection) the targets are judged under: issue
+#: #10's measurement (wrk, 50 connections, no pipelining).
+JUDGED_SHAPE: Final = (50, 1)
+#: the pipelined load reported beside it (``pipelined_*``): 8 connections x 8 per write.
+PIPELINED_SHAPE: Final = (8, 8)
 #: what ``measure_rps`` drives, in round order: (result key, server kind, path, label).
 RPS_TARGETS: tuple[tuple[str, str, str, str], ...] = (
     ("bare", "bare", "/api/hello", "bare ASGI app"),
@@ -263,22 +278,29 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure_rps(duration: float = 3.0, connections: int = 8, rounds: int = 3,
-                depth: int = 8) -> dict[str, float]:
+def measure_rps(duration: float = 3.0, connections: int = JUDGED_SHAPE[0], rounds: int = 3,
+                depth: int = JUDGED_SHAPE[1],
+                pipelined: tuple[int, int] | None = PIPELINED_SHAPE) -> dict[str, float]:
     """Requests per second of every :data:`RPS_TARGETS` entry, each app on its own uvicorn.
 
     All servers stay up; ``rounds`` alternating measurements of ``duration / rounds``
-    seconds each are taken per target and the medians reported, so background load hits
-    all alike. Besides wall-clock requests per second (``<key>``), the server's CPU time
-    per request is read from ``/proc`` and reported as *capacity* (``<key>_capacity``,
+    seconds each are taken per target and shape (``connections`` x ``depth``, then the
+    ``pipelined`` one if given) and the medians reported, so background load hits all
+    alike. Besides wall-clock requests per second (``<key>``), the server's CPU time per
+    request is read from ``/proc`` and reported as *capacity* (``<key>_capacity``,
     requests per CPU-second), which other processes on the machine do not disturb.
     Ratios: ``ratio``/``ratio_async`` (host against the bare app, per round, median),
     ``<key>_vs_starlette`` for every other target, and the same from capacities as
-    ``ratio_cpu``, ``ratio_cpu_async`` and ``<key>_vs_starlette_cpu``.
+    ``ratio_cpu``, ``ratio_cpu_async`` and ``<key>_vs_starlette_cpu``; how busy the
+    server and this client were (``<key>_server_busy``, ``<key>_client_busy``: CPU
+    seconds per wall second). The pipelined shape's numbers carry the same names with
+    the prefix ``pipelined_``.
     """
+    shapes: dict[str, tuple[int, int]] = {"": (connections, depth)}
+    if pipelined is not None:
+        shapes["pipelined_"] = pipelined
+    runs = {prefix: _Runs() for prefix in shapes}
     app_dir = make_app_dir()
-    samples: dict[str, list[float]] = {key: [] for key, *_ in RPS_TARGETS}
-    cpu: dict[str, list[float]] = {key: [] for key in samples}
     kinds = sorted({kind for _, kind, *_ in RPS_TARGETS})
     servers: dict[str, Server] = {}
     try:
@@ -292,46 +314,81 @@ def measure_rps(duration: float = 3.0, connections: int = 8, rounds: int = 3,
             if answer[0] != 200 or answer[2] != b"Hello, world" or \
                     not answer[1].startswith(b"text/plain"):
                 raise RuntimeError(f"{key} answered {answer!r}, not a text/plain hello world")
-            asyncio.run(_load(server.port, request, 0.5, connections, depth))  # warm-up
+            for many, deep in shapes.values():  # warm-up
+                asyncio.run(_load(server.port, request, 0.5, many, deep))
         for _ in range(rounds):
             for key, (server, request) in targets.items():
-                before = server.cpu_seconds()
-                rate, count = asyncio.run(
-                    _load(server.port, request, duration / rounds, connections, depth))
-                after = server.cpu_seconds()
-                samples[key].append(rate)
-                if before is not None and after is not None and after > before:
-                    cpu[key].append(count / (after - before))
+                for prefix, (many, deep) in shapes.items():
+                    runs[prefix].take(key, server, request, duration / rounds, many, deep)
     finally:
         for server in servers.values():
             server.close()
-    results = {key: statistics.median(values) for key, values in samples.items()}
+    results: dict[str, float] = {}
+    for prefix, found in runs.items():
+        results.update({prefix + name: value for name, value in found.results().items()})
+    return results
 
-    def per_round(ours: str, theirs: str) -> float:
-        return statistics.median(
-            a / b for a, b in zip(samples[ours], samples[theirs], strict=True))
 
-    results["ratio"] = per_round("host", "bare")
-    results["ratio_async"] = per_round("host_async", "bare")
-    for key in samples:
-        if key not in {"bare", "starlette"}:
-            results[f"{key}_vs_starlette"] = per_round(key, "starlette")
-    if all(cpu.values()):
-        for key, values in cpu.items():
-            results[f"{key}_capacity"] = statistics.median(values)
-        results["ratio_cpu"] = results["host_capacity"] / results["bare_capacity"]
-        results["ratio_cpu_async"] = results["host_async_capacity"] / results["bare_capacity"]
+class _Runs:
+    """The rounds of one load shape: rates, capacities and busy shares per target."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {key: [] for key, *_ in RPS_TARGETS}
+        self.cpu: dict[str, list[float]] = {key: [] for key in self.samples}
+        #: per target: [server CPU s, client CPU s, wall s] summed over its rounds
+        self.busy: dict[str, list[float]] = {key: [0.0, 0.0, 0.0] for key in self.samples}
+
+    def take(self, key: str, server: Server, request: bytes, seconds: float,
+             connections: int, depth: int) -> None:
+        """One round of ``key``'s load, its rate and CPU times recorded."""
+        before = server.cpu_seconds()
+        client, wall = time.process_time(), time.perf_counter()
+        rate, count = asyncio.run(_load(server.port, request, seconds, connections, depth))
+        client, wall = time.process_time() - client, time.perf_counter() - wall
+        after = server.cpu_seconds()
+        self.samples[key].append(rate)
+        busy = self.busy[key]
+        busy[1] += client
+        busy[2] += wall
+        if before is not None and after is not None and after > before:
+            self.cpu[key].append(count / (after - before))
+            busy[0] += after - before
+
+    def results(self) -> dict[str, float]:
+        """Medians and ratios, named as :func:`measure_rps` says (without prefix)."""
+        samples, cpu = self.samples, self.cpu
+        results = {key: statistics.median(values) for key, values in samples.items()}
+
+        def per_round(ours: str, theirs: str) -> float:
+            return statistics.median(
+                a / b for a, b in zip(samples[ours], samples[theirs], strict=True))
+
+        results["ratio"] = per_round("host", "bare")
+        results["ratio_async"] = per_round("host_async", "bare")
         for key in samples:
             if key not in {"bare", "starlette"}:
-                results[f"{key}_vs_starlette_cpu"] = (
-                    results[f"{key}_capacity"] / results["starlette_capacity"])
-    return results
+                results[f"{key}_vs_starlette"] = per_round(key, "starlette")
+        for key, (server_cpu, client_cpu, wall) in self.busy.items():
+            results[f"{key}_client_busy"] = client_cpu / wall
+            if cpu[key]:
+                results[f"{key}_server_busy"] = server_cpu / wall
+        if all(cpu.values()):
+            for key, values in cpu.items():
+                results[f"{key}_capacity"] = statistics.median(values)
+            results["ratio_cpu"] = results["host_capacity"] / results["bare_capacity"]
+            results["ratio_cpu_async"] = (results["host_async_capacity"]
+                                          / results["bare_capacity"])
+            for key in samples:
+                if key not in {"bare", "starlette"}:
+                    results[f"{key}_vs_starlette_cpu"] = (
+                        results[f"{key}_capacity"] / results["starlette_capacity"])
+        return results
 
 
 async def _count_load(port: int, request: bytes, total: int, connections: int,
                       depth: int = 8) -> None:
-    """Exactly ``total`` requests over ``connections`` keep-alive connections (pipelined
-    ``depth`` per write; ``total`` a multiple of ``connections * depth``)."""
+    """Exactly ``total`` requests over ``connections`` keep-alive connections (``depth``
+    written at once on each; the connections share ``total`` as evenly as it divides)."""
 
     async def one(count: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -346,11 +403,12 @@ async def _count_load(port: int, request: bytes, total: int, connections: int,
         finally:
             writer.close()
 
-    await asyncio.gather(*(one(total // connections) for _ in range(connections)))
+    share, extra = divmod(total, connections)
+    await asyncio.gather(*(one(share + (i < extra)) for i in range(connections)))
 
 
-def measure_instructions(requests: int = 1024, connections: int = 8,
-                         depth: int = 8) -> dict[str, float]:
+def measure_instructions(requests: int = 1024, connections: int = JUDGED_SHAPE[0],
+                         depth: int = JUDGED_SHAPE[1]) -> dict[str, float]:
     """Instructions (valgrind callgrind ``Ir``) the server process executes per request,
     for every :data:`RPS_TARGETS` entry: deterministic where CPU time is noisy.
 
@@ -523,22 +581,43 @@ def _verdict(value: float, target: float) -> str:
     return "PASS" if value >= target else "FAIL"
 
 
-def rps_table(rps: dict[str, float]) -> str:
-    """The standalone run's table: requests/s, capacity, ratios to bare and Starlette.
+def _rows(rps: dict[str, float], prefix: str = "") -> list[str]:
+    """One line per target of the shape named by ``prefix`` (see :func:`measure_rps`)."""
+    has_cpu = prefix + "bare_capacity" in rps
+    basis = "_capacity" if has_cpu else ""
+    bare, starlette = rps[prefix + "bare" + basis], rps[prefix + "starlette" + basis]
+    lines = [f"  {'app':<32} {'req/s':>8} {'req/cpu-s':>10} {'/bare':>7} {'/Starlette':>10}"
+             f" {'busy srv/cli':>12}"]
+    for key, _, _, label in RPS_TARGETS:
+        name = prefix + key
+        capacity = f"{rps[name + '_capacity']:10.0f}" if has_cpu else f"{'n/a':>10}"
+        value = rps[name + basis]
+        server, client = rps.get(name + "_server_busy"), rps.get(name + "_client_busy")
+        busy = (f"{server:.2f}/{client:.2f}" if server is not None and client is not None
+                else "n/a")
+        lines.append(f"  {label:<32} {rps[name]:8.0f} {capacity} {value / bare:6.2f}x "
+                     f"{value / starlette:9.2f}x {busy:>12}")
+    return lines
+
+
+def rps_table(rps: dict[str, float], judged_shape: str = "",
+              pipelined_shape: str = "") -> str:
+    """The standalone run's table: requests/s, capacity, ratios to bare and Starlette,
+    and how busy server and client were; the pipelined shape's rows (when measured) under
+    the judged ones, then the verdicts (from the judged shape only).
 
     The ratio columns use capacity (requests per server CPU-second) when it was measured,
     else wall-clock requests/s, as the targets do; they are ratios of medians, while the
     judged targets take the median of per-round ratios.
     """
     has_cpu = "bare_capacity" in rps
-    basis = "_capacity" if has_cpu else ""
-    lines = [f"  {'app':<32} {'req/s':>8} {'req/cpu-s':>10} {'/bare':>7} {'/Starlette':>10}"]
-    for key, _, _, label in RPS_TARGETS:
-        capacity = f"{rps[key + '_capacity']:10.0f}" if has_cpu else f"{'n/a':>10}"
-        value = rps[key + basis]
-        lines.append(f"  {label:<32} {rps[key]:8.0f} {capacity} "
-                     f"{value / rps['bare' + basis]:6.2f}x "
-                     f"{value / rps['starlette' + basis]:9.2f}x")
+    lines = [f"judged load{judged_shape}:", *_rows(rps)]
+    if "pipelined_bare" in rps:
+        lines += [f"reported beside it, pipelined load{pipelined_shape} (not judged):",
+                  *_rows(rps, "pipelined_")]
+        for text, key in (("host async def / Starlette", "host_async_vs_starlette"),
+                          ("host def / Starlette", "host_vs_starlette")):
+            lines.append(f"  {text:<34}: {judged(rps, 'pipelined_' + key):.2f}x")
     lines.append("targets, judged by " +
                  ("server CPU per request:" if has_cpu else "wall-clock requests/s:"))
     for text, value, target in (
@@ -551,15 +630,28 @@ def rps_table(rps: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def _shape(text: str) -> tuple[int, int] | None:
+    """``"8x8"`` -> (8, 8); ``"none"`` -> None (for ``--pipelined``)."""
+    if text.lower() == "none":
+        return None
+    many, _, deep = text.lower().partition("x")
+    return int(many), int(deep)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=SERVER_KINDS)
     parser.add_argument("--app")
     parser.add_argument("--port", type=int)
     parser.add_argument("--duration", type=float, default=3.0)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--depth", type=int, default=8,
+    parser.add_argument("--connections", type=int, default=JUDGED_SHAPE[0],
+                        help="keep-alive connections of the judged load")
+    parser.add_argument("--depth", type=int, default=JUDGED_SHAPE[1],
                         help="requests pipelined per connection (1: plain keep-alive)")
+    parser.add_argument("--pipelined", type=_shape, default=PIPELINED_SHAPE,
+                        metavar="CxD", help="the load reported beside the judged one "
+                        "(connections x depth; 'none' to skip); default "
+                        f"{PIPELINED_SHAPE[0]}x{PIPELINED_SHAPE[1]}")
     parser.add_argument("--invocations", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternating rounds the duration is split into")
@@ -580,11 +672,15 @@ def main(argv: list[str]) -> int:
             print(f"  {label:<32} {counts[key]:10.0f}  Starlette/this "
                   f"{counts[key + '_vs_starlette']:.3f}x")
         return 0
-    rps = measure_rps(args.duration, args.connections, args.rounds, depth=args.depth)
+    rps = measure_rps(args.duration, args.connections, args.rounds, depth=args.depth,
+                      pipelined=args.pipelined)
     print(f"machine load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(f"HTTP hello world, {args.connections} keep-alive connections x {args.depth} pipelined, "
-          f"{args.duration:g} s per app in {args.rounds} alternating rounds (medians):")
-    print(rps_table(rps))
+    print(f"HTTP hello world, {args.duration:g} s per app and load in {args.rounds} "
+          "alternating rounds (medians):")
+    piped = args.pipelined
+    print(rps_table(rps, f" ({args.connections} keep-alive connections x {args.depth} "
+                         "in flight)",
+                    "" if piped is None else f" ({piped[0]} connections x {piped[1]})"))
     if args.rps_only:
         return 0
     lat = measure_worker(args.invocations)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -37,14 +38,18 @@ def _serve(
     registry: BindingRegistry | None = None,
     max_body_size: int = 1 << 20,
     root: str | None = None,
+    before: Callable[[int], None] | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """The messages sent for each request (scope overrides: path, method, headers, body...)."""
+    """The messages sent for each request (scope overrides: path, method, headers, body...);
+    ``before(i)`` runs before the i-th request, on the same frontend."""
     runtime = Runtime(threads=2, registry=registry or streaming_registry(), root=root)
     frontend = HttpFrontend(functions, runtime=runtime, max_body_size=max_body_size)
     answers: list[list[dict[str, Any]]] = []
 
     async def main() -> None:
-        for spec in requests:
+        for index, spec in enumerate(requests):
+            if before is not None:
+                before(index)
             body = spec.pop("body", b"")
             path = spec.get("path", "/api/x")
             scope = {"type": "http", "method": "GET", "path": path,
@@ -198,6 +203,74 @@ def test_a_converter_registered_for_the_http_output_is_used() -> None:
     answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}],
                      registry=registry)
     assert _body(answers[0]) == b"HELLO"
+
+
+class _Shouting(HttpResponseConverter):
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Any:
+        return super().encode(func.HttpResponse(obj.get_body().upper()),
+                              expected_type=expected_type)
+
+
+def test_converters_registered_or_removed_after_serving_began_are_seen_next_request() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("hello")
+
+    registry = streaming_registry()
+    counting = _CountingRequests()
+    deferring = registry.get("http")
+    assert deferring is not None
+
+    def before(index: int) -> None:
+        if index == 1:  # after a request served on the direct path
+            registry.register("httpTrigger", counting)
+            registry.register("http", _Shouting())
+        elif index == 2:
+            registry.unregister("httpTrigger")
+            registry.register("http", deferring)
+
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}, {}, {}],
+                     registry=registry, before=before)
+    assert [_body(a) for a in answers] == [b"hello", b"HELLO", b"hello"]
+    assert len(counting.metadata) == 1  # the second request only took the general path
+
+
+def test_a_request_annotation_changed_after_serving_began_is_seen_next_request() -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(type(req).__name__)
+
+    def before(index: int) -> None:
+        if index == 1:
+            handler.__annotations__ = {"req": MyRequest, "return": func.HttpResponse}
+
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}, {}],
+                     before=before)
+    assert [_body(a) for a in answers] == [b"HttpRequest", b"MyRequest"]
+
+
+def test_a_response_subclass_is_sent_with_its_own_body() -> None:
+    class Shouted(func.HttpResponse):
+        def get_body(self) -> bytes:
+            return super().get_body().upper()
+
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return Shouted("hello")
+
+    answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert _body(answers[0]) == b"HELLO"
+    assert (b"content-length", b"5") in _headers(answers[0])
+
+
+@pytest.mark.parametrize("charset", [None, "latin-1"])
+def test_a_text_body_its_charset_cannot_encode_answers_500(
+    charset: str | None, caplog: pytest.LogCaptureFixture,
+) -> None:
+    def handler(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("\ud800 \u20ac", charset=charset)
+
+    with caplog.at_level(logging.ERROR, logger="azfunc.host"):
+        answers = _serve([FunctionInfo("f", handler, (_trigger("x"), RETURN))], [{}])
+    assert answers[0][0]["status"] == 500
+    assert any("not encodable" in r.getMessage() or r.exc_info for r in caplog.records)
 
 
 class MyRequest(func.HttpRequest):

@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 import traceback
+import types
 import uuid
 from typing import Any
 
@@ -380,3 +381,43 @@ def test_runtime_logs_a_failure_with_the_invocation_id(caplog: pytest.LogCapture
         runtime.close()
     assert any("[bad] (inv-1) failed" in r.getMessage() and r.exc_info for r in caplog.records)
     assert runtime.in_flight == 0
+
+
+def test_a_generator_coroutine_returned_by_def_is_awaited_after_a_plain_generator() -> None:
+    # whether a generator is awaitable depends on the object, not its type: a plain one
+    # returned first must not make a later generator-based coroutine go unawaited
+    @types.coroutine
+    def finish() -> Any:
+        yield None
+        return "awaited"
+
+    def plain(msg: str) -> Any:
+        return (part for part in msg)
+
+    def coroutine(msg: str) -> Any:
+        return finish()
+
+    class Later:
+        def __await__(self) -> Any:
+            yield None
+            return "awaited"
+
+    def later(msg: str) -> Any:
+        return Later()
+
+    runtime = Runtime(threads=2)
+
+    async def run() -> list[Any]:
+        results = []
+        for main in (plain, coroutine, plain, coroutine, later, later):
+            info = FunctionInfo(main.__name__, main, (QUEUE,))
+            results.append((await runtime.invoke(info, {"msg": "ab"})).return_value)
+        return results
+
+    try:
+        answers = asyncio.run(run())
+    finally:
+        runtime.close()
+    assert [type(a) is types.GeneratorType for a in answers] == [True, False, True, False,
+                                                                 False, False]
+    assert answers[1::2] == ["awaited"] * 3
