@@ -22,7 +22,6 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
 from urllib.parse import unquote, unquote_to_bytes
@@ -39,8 +38,6 @@ __all__ = [
 ]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-_ABSOLUTE: Final = re.compile(r"([^/?]+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
-_RELATIVE: Final = re.compile(r"([^?#]*)(?:\?([^#]*))?")
 
 
 def ascii_digits(text: str) -> bool:
@@ -72,6 +69,8 @@ class Target(NamedTuple):
 
 
 HeaderGetter = Callable[[str], "str | None"]
+#: ``Target(...)`` without the Python-level ``__new__`` of a named tuple.
+_new_target: Final = tuple.__new__
 
 
 def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True) -> Target:
@@ -86,14 +85,17 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"}.get)
         Target(scheme='https', host='h', port=81, raw_path='/api/x', query='')
     """
-    # one match splits the URL (scheme up to the first "://" with no "/" or "?" before it)
-    absolute = _ABSOLUTE.match(url)
-    if absolute is not None:
-        scheme, authority, raw_path, query = absolute.groups(default="")
+    # string splits, not a regex: every request pays this
+    if "#" in url:
+        url = url.partition("#")[0]
+    target, _, query = url.partition("?")
+    scheme, sep, rest = target.partition("://")
+    if sep and scheme and "/" not in scheme:
         scheme = scheme.lower()
+        authority, slash, path = rest.partition("/")
+        raw_path = slash + path
     else:
-        scheme, authority = "http", ""
-        raw_path, query = _RELATIVE.match(url).groups(default="")  # type: ignore[union-attr]
+        scheme, authority, raw_path = "http", "", target
     if not raw_path.startswith("/"):
         raw_path = "/" + raw_path
     if "@" in authority:
@@ -114,7 +116,7 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         value = forwarded_port.partition(",")[0].strip()
         if ascii_digits(value) and int(value) < 65536:
             port = int(value)
-    return Target(scheme, host, port, raw_path, query)
+    return _new_target(Target, (scheme, host, port, raw_path, query))
 
 
 #: (authority, scheme) -> (host, port): an app sees few authorities (its own host names);

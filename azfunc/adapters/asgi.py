@@ -99,26 +99,23 @@ def context_keys(context: Context | None) -> dict[str, Any]:
     }
 
 
-def response_headers(raw: Any) -> tuple[list[tuple[str, str]], bool]:
-    """The app's ``[(name, value)]`` byte pairs as text, and whether one is Content-Type."""
-    pairs: list[tuple[str, str]] = []
-    typed = False
-    for name, value in raw:
-        text = bytes(name).decode("latin-1")
-        if not typed and text.lower() == "content-type":
-            typed = True
-        pairs.append((text, bytes(value).decode("latin-1")))
-    return pairs, typed
+def response_headers(raw: Any) -> list[tuple[str, str]]:
+    """The app's ``[(name, value)]`` byte pairs as text (latin-1: every byte kept).
 
-
-def build_response(
-    status: int, pairs: list[tuple[str, str]], typed: bool, body: Any
-) -> HttpResponse:
-    """An HttpResponse with exactly the app's header lines (none added)."""
-    response = HttpResponse(body, status_code=status, headers=pairs)
-    if not typed:
-        del response.headers["Content-Type"]
-    return response
+    Raises:
+        ConversionError: if an item is not a pair of bytes-like objects.
+    """
+    try:
+        return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    except (AttributeError, TypeError, ValueError):
+        pass  # not bytes or bytearray (a memoryview), or not pairs: the thorough way
+    try:
+        return [(bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
+                for name, value in raw]
+    except (TypeError, ValueError) as exc:
+        raise ConversionError(
+            f"the ASGI app sent response headers that are not (bytes, bytes) pairs: {exc}"
+        ) from None
 
 
 class _Exchange:
@@ -282,7 +279,7 @@ class _Exchange:
 
 
 async def _stream(first: list[bytes], exchange: _Exchange,
-                  task: asyncio.Future[None]) -> AsyncIterator[bytes]:
+                  task: asyncio.Future[None] | None) -> AsyncIterator[bytes]:
     """The chunks of a streaming response, as the app sends them."""
     queue = exchange.queue
     assert queue is not None
@@ -302,13 +299,13 @@ async def _stream(first: list[bytes], exchange: _Exchange,
         if not done:
             exchange.abandoned = True
             exchange.finish()
-            if not task.done():
+            if task is not None and not task.done():
                 task.cancel()  # the consumer gave up: so does the app
 
 
 if sys.version_info >= (3, 12):
 
-    def _start(coro: Any) -> tuple[asyncio.Future[None], bool]:
+    def _start(coro: Any) -> tuple[asyncio.Future[None] | None, bool]:
         """Run the app as a task that starts at once (no loop turn before its first step);
         and whether the app already returned (without an error)."""
         loop = asyncio.get_running_loop()
@@ -357,11 +354,49 @@ else:
             finally:
                 _leave_task(loop, task)
 
-    def _start(coro: Any) -> tuple[asyncio.Future[None], bool]:
+    #: the C task type, whose objects can be made (``__new__``) before they are set up.
+    _LAZY: Final = asyncio.Task is not getattr(asyncio.tasks, "_PyTask", None)
+
+    def _start(coro: Any) -> tuple[asyncio.Future[None] | None, bool]:
         """Run the app as a task whose first step runs at once (what 3.12's eager_start
-        does); and whether the app already returned (without an error)."""
+        does); and whether the app already returned (without an error).
+
+        The task object is made first and poses as the current task for the first step
+        (anyio's cancel scopes bind to it), but it becomes a real, scheduled task only if
+        the app is still running after that step: an app that answers at once costs no
+        task (``None`` is returned for it), no loop turn, and no entry in ``all_tasks()``.
+        """
         loop = asyncio.get_running_loop()
         outer = asyncio.current_task(loop)
+        if outer is None or not _LAZY or loop.get_task_factory() is not None:
+            return _start_scheduled(coro, loop, outer)
+        context = contextvars.copy_context()
+        eager: asyncio.Task[None] = asyncio.Task.__new__(asyncio.Task)
+        _leave_task(loop, outer)
+        _enter_task(loop, eager)
+        try:
+            pending = context.run(coro.send, None)
+        except StopIteration:
+            return None, True
+        except BaseException as exc:
+            # the app failed in its first step: what the request sees
+            failed = loop.create_future()
+            failed.set_exception(exc)
+            return failed, False
+        finally:
+            _leave_task(loop, eager)
+            _enter_task(loop, outer)
+        # still running: the posing object becomes the task that goes on driving the app
+        asyncio.Task.__init__(eager, _resume(coro, [None, pending]), loop=loop,
+                              context=context)  # type: ignore[call-arg,unused-ignore]
+        eager.add_done_callback(lambda task: _cancelled_early(coro, task))
+        return eager, False
+
+    def _start_scheduled(coro: Any, loop: asyncio.AbstractEventLoop,
+                         outer: asyncio.Task[Any] | None
+                         ) -> tuple[asyncio.Future[None] | None, bool]:
+        """:func:`_start` through ``loop.create_task`` (a loop with a task factory, or no
+        current task): the task is created before the first step."""
         if outer is None:
             task: asyncio.Future[None] = asyncio.ensure_future(coro)
             return task, False
@@ -607,30 +642,29 @@ class AsgiMiddleware:
             if exchange.status is None:
                 raise ConversionError("the ASGI app returned without sending a response")
             return self._whole(exchange)
-        decided: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        decided: asyncio.Future[str] = loop.create_future()
         exchange = _Exchange(payload, head=head, decided=decided)
         task, returned = _start(self._app(scope, exchange.receive, exchange.send))
-        if returned:
-            exchange.settle(None, task.get_loop())  # no done callback, no loop turn
+        if returned or task is None:
+            exchange.settle(None, loop)  # no done callback, no loop turn
         else:
             task.add_done_callback(exchange.app_done)
         try:
             how = decided.result() if decided.done() else await decided
         except asyncio.CancelledError:
-            task.cancel()
+            if task is not None:
+                task.cancel()
             raise
         if how == "whole":
             return self._whole(exchange)
         assert exchange.status is not None
-        pairs, typed = response_headers(exchange.headers)
-        return build_response(
-            exchange.status, pairs, typed, _stream(exchange.chunks, exchange, task)
-        )
+        return HttpResponse._exact(_stream(exchange.chunks, exchange, task), exchange.status,
+                                   response_headers(exchange.headers))
 
     @staticmethod
     def _whole(exchange: _Exchange) -> HttpResponse:
         assert exchange.status is not None
-        pairs, typed = response_headers(exchange.headers)
         chunks = exchange.chunks
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return build_response(exchange.status, pairs, typed, body)
+        return HttpResponse._exact(body, exchange.status, response_headers(exchange.headers))

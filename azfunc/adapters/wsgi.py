@@ -49,7 +49,7 @@ from ._request import (
     mount_point,
     parse_target,
 )
-from .asgi import build_response, context_keys
+from .asgi import context_keys
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -151,20 +151,13 @@ class _Start:
         return self.written.append
 
 
-def _scan_headers(headers: list[tuple[str, str]]) -> tuple[bool, int | None]:
-    """Whether the app's headers name a ``Content-Type``, and the ``Content-Length`` they
-    declare (``None``: none, or not digits); one pass over them."""
-    typed = False
-    declared = None
+def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+    """The ``Content-Length`` the app's headers declare (``None``: none, or not digits)."""
     for name, value in headers:
-        if len(name) == 12 or len(name) == 14:
-            lowered = name.lower()
-            if lowered == "content-type":
-                typed = True
-            elif lowered == "content-length" and declared is None:
-                value = value.strip()
-                declared = int(value) if ascii_digits(value) else -1
-    return typed, None if declared == -1 else declared
+        if len(name) == 14 and name.lower() == "content-length":
+            value = value.strip()
+            return int(value) if ascii_digits(value) else None
+    return None
 
 
 def _close(result: object) -> None:
@@ -339,7 +332,6 @@ class WsgiMiddleware:
     def _call(self, environ: dict[str, Any], head: bool, run: Context_) -> HttpResponse:
         start = _Start()
         result = self._app(environ, start)
-        typed: bool | None = None
         try:
             if isinstance(result, (list, tuple)):
                 chunks = [*start.written, *result]
@@ -353,13 +345,12 @@ class WsgiMiddleware:
                         break
                 if start.written:
                     first = b"".join(start.written) + first
-                typed, declared = _scan_headers(start.headers)
+                declared = _declared_length(start.headers)
                 if first and (declared is None or declared > len(first)):
                     if start.status is None:
                         raise ConversionError("the WSGI app did not call start_response")
                     start.committed = True
-                    return self._response(
-                        start, _rest(first, iterator, result, run, head=head), typed)
+                    return self._response(start, _rest(first, iterator, result, run, head=head))
                 whole = first
         except BaseException:
             _close(result)
@@ -367,19 +358,16 @@ class WsgiMiddleware:
         _close(result)
         if start.status is None:
             raise ConversionError("the WSGI app did not call start_response")
-        if typed is None:
-            typed = _scan_headers(start.headers)[0]
-        return self._response(start, b"" if head else whole, typed)
+        return self._response(start, b"" if head else whole)
 
     @staticmethod
-    def _response(start: _Start, body: Any, typed: bool) -> HttpResponse:
+    def _response(start: _Start, body: Any) -> HttpResponse:
         assert start.status is not None
-        pairs = start.headers  # copied (and checked) by the response's headers
+        pairs = start.headers  # copied (and checked) into the response's headers
         try:
-            return build_response(start.status, pairs, typed, body)
+            return HttpResponse._exact(body, start.status, pairs)
         except HeaderError:
             if all(type(pair) is tuple for pair in pairs):
                 raise
         # PEP 3333 asks for tuples; pairs given as lists (or other sequences) are taken too
-        return build_response(start.status, [(name, value) for name, value in pairs], typed,
-                              body)
+        return HttpResponse._exact(body, start.status, [(name, value) for name, value in pairs])

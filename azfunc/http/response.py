@@ -35,7 +35,13 @@ from multidict import CIMultiDict
 from .._body import charset_from_content_type, decode_json_body
 from .._errors import ArgumentTypeError, ArgumentValueError, ConversionError
 from .cookies import Expires, format_set_cookie
-from .headers import HeadersInput, MutableHeaders, validate_header_value
+from .headers import (
+    HeadersInput,
+    MutableHeaders,
+    _all_valid,
+    _extend_multidict,
+    validate_header_value,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -192,6 +198,40 @@ class HttpResponse:
                 mimetype if mimetype is not None else current_mime,
                 charset if charset is not None else current_charset,
             )
+
+    @classmethod
+    def _exact(cls, body: bytes | Iterable[Any] | AsyncIterable[Any], status_code: int,
+               pairs: list[tuple[str, str]]) -> HttpResponse:
+        """A response whose header lines are exactly ``pairs`` (checked as every write is;
+        no ``Content-Type`` added when none is among them) and whose body is ``body``
+        (bytes, or a sync/async iterable that streams): what the framework adapters build
+        from an app's answer, without the constructor's argument merging.
+
+        Raises:
+            ArgumentTypeError: for a status code that is not an int.
+            ArgumentValueError: for a status code outside 100-599.
+            HeaderError: for an invalid header name or value, or an item not a pair.
+        """
+        self = object.__new__(cls)
+        self._status = _check_status(status_code)
+        headers = self._headers = MutableHeaders()
+        if _all_valid(pairs):
+            _extend_multidict(headers, pairs)
+        else:
+            headers.extend(pairs)  # raises the HeaderError that names the culprit
+        if type(body) is bytes:
+            self._body = body
+            self._stream = None
+        else:
+            self._body = None
+            self._stream = body
+        self._body_text = None
+        self._body_key = None
+        self._body_text_bytes = b""
+        self._consumed = False
+        self._charset_of = None
+        self._charset = _DEFAULT_CHARSET
+        return self
 
     def _set_body(self, body: BodyInput) -> None:
         if body is None:
