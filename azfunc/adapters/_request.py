@@ -85,33 +85,43 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"}.get)
         Target(scheme='https', host='h', port=81, raw_path='/api/x', query='')
     """
-    # string splits, not a regex: every request pays this
+    # string scans, not a regex, and the origin ("scheme://authority") looked up: every
+    # request pays this, and an app sees few origins
     if "#" in url:
         url = url.partition("#")[0]
     target, _, query = url.partition("?")
-    scheme, sep, rest = target.partition("://")
-    if sep and scheme and "/" not in scheme:
-        scheme = scheme.lower()
-        authority, slash, path = rest.partition("/")
-        raw_path = slash + path
+    split = target.find("://")
+    host: str | None = None
+    port = 0
+    if split > 0 and target.find("/", 0, split) < 0:
+        start = target.find("/", split + 3)
+        if start < 0:
+            origin, raw_path = target, "/"
+        else:
+            origin, raw_path = target[:start], target[start:]
+        known = _ORIGINS.get(origin)
+        if known is None:
+            known = _origin(origin, split)
+        scheme, authority, host, port = known
     else:
-        scheme, authority, raw_path = "http", "", target
-    if not raw_path.startswith("/"):
-        raw_path = "/" + raw_path
-    if "@" in authority:
-        authority = authority.rpartition("@")[2]
+        scheme, authority = "http", ""
+        raw_path = target if target.startswith("/") else "/" + target
     if not authority:
         authority = header("host") or ""
+        host = None
     forwarded_port = None
     if trust_forwarded:
         proto = header("x-forwarded-proto")
         if proto:
             scheme = proto.partition(",")[0].strip().lower() or scheme
+            host = None
         forwarded_host = header("x-forwarded-host")
         if forwarded_host:
             authority = forwarded_host.partition(",")[0].strip() or authority
+            host = None
         forwarded_port = header("x-forwarded-port")
-    host, port = _split_authority(authority, scheme)
+    if host is None:
+        host, port = _split_authority(authority, scheme)
     if forwarded_port:
         value = forwarded_port.partition(",")[0].strip()
         if ascii_digits(value) and int(value) < 65536:
@@ -122,6 +132,20 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
 #: (authority, scheme) -> (host, port): an app sees few authorities (its own host names);
 #: bounded, never evicted.
 _AUTHORITIES: dict[tuple[str, str], tuple[str, int]] = {}
+#: "scheme://authority" as sent -> (scheme, authority, host, port); bounded, never evicted.
+_ORIGINS: dict[str, tuple[str, str, str, int]] = {}
+
+
+def _origin(origin: str, split: int) -> tuple[str, str, str, int]:
+    """The parts of an absolute URL's ``scheme://authority`` (``split``: where ``://`` is)."""
+    scheme = origin[:split].lower()
+    authority = origin[split + 3 :].rpartition("@")[2]
+    host, port = _split_authority(authority, scheme)
+    found = (scheme, authority, host, port)
+    if len(_ORIGINS) < 256:
+        _ORIGINS[origin] = found
+    return found
+
 
 
 def _split_authority(authority: str, scheme: str) -> tuple[str, int]:
