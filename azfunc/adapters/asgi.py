@@ -128,16 +128,19 @@ class _Exchange:
         "chunks",
         "complete",
         "decided",
+        "failure",
         "head",
         "headers",
+        "how",
         "lock",
         "queue",
         "status",
+        "streams",
         "waiter",
     )
 
     def __init__(self, body: bytes | AsyncIterable[bytes], *, head: bool,
-                 decided: asyncio.Future[str] | None) -> None:
+                 streams: bool) -> None:
         self.body: bytes | AsyncIterator[bytes] | None = (
             body if isinstance(body, bytes) else body.__aiter__()
         )
@@ -149,8 +152,13 @@ class _Exchange:
         self.status: int | None = None
         self.headers: Any = ()
         self.chunks: list[bytes] = []
-        #: streaming mode only: resolves to "whole" or "stream" once the answer is decided.
-        self.decided = decided
+        #: streaming mode: the answer is decided ("whole" or "stream", in ``how``) at the
+        #: first body message, or why the request failed (``failure``) when the app ends
+        #: without one; ``decided`` is made only when the caller has to wait for it.
+        self.streams = streams
+        self.how: str | None = None
+        self.failure: BaseException | None = None
+        self.decided: asyncio.Future[str] | None = None
         self.queue: asyncio.Queue[Any] | None = None
         #: the final body message was sent / the consumer gave up on the stream.
         self.complete = False
@@ -216,15 +224,14 @@ class _Exchange:
                 return
             if chunk and not self.head:
                 self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
-            decided = self.decided
             if not more:
                 self.complete = True
                 self.finish()
-                if decided is not None and not decided.done():
-                    decided.set_result("whole")
-            elif decided is not None and not decided.done():
+                if self.streams and self.how is None:
+                    self.decide("whole")
+            elif self.streams and self.how is None:
                 self.queue = asyncio.Queue(_STREAM_AHEAD)
-                decided.set_result("stream")
+                self.decide("stream")
         elif kind == "http.response.start":
             if self.status is not None:
                 raise ConversionError("the ASGI app sent http.response.start twice")
@@ -249,23 +256,30 @@ class _Exchange:
             error = None
         self.settle(error, task.get_loop())
 
-    def settle(self, error: BaseException | None, loop: asyncio.AbstractEventLoop) -> None:
-        """The app is over (``error``: what failed it): resolve ``decided``, end the stream."""
+    def decide(self, how: str) -> None:
+        """The answer is decided: whole, or a stream."""
+        self.how = how
         decided = self.decided
-        assert decided is not None
+        if decided is not None and not decided.done():
+            decided.set_result(how)
+
+    def settle(self, error: BaseException | None, loop: asyncio.AbstractEventLoop) -> None:
+        """The app is over (``error``: what failed it): decide the answer if the app did
+        not (whole, or the request's failure), end the stream."""
         if self.body_error is not None and not self.complete and (
                 error is not None or self.status is None):
             error = self.body_error  # the body was cut off: that is why the app gave up
-        if not decided.done():
-            if error is not None:
-                decided.set_exception(error)
-            elif self.status is None:
-                decided.set_exception(
-                    ConversionError("the ASGI app returned without sending a response")
-                )
-            else:
+        if self.how is None and self.failure is None:
+            if error is None and self.status is None:
+                error = ConversionError("the ASGI app returned without sending a response")
+            if error is None:
                 self.complete = True
-                decided.set_result("whole")
+                self.decide("whole")
+            else:
+                self.failure = error
+                decided = self.decided
+                if decided is not None and not decided.done():
+                    decided.set_exception(error)
         self.finish()
         queue = self.queue
         if queue is not None and not self.complete and not self.abandoned:
@@ -553,7 +567,46 @@ class AsgiMiddleware:
         Raises:
             ConversionError: if the app returns without a response or breaks the protocol.
         """
-        return await self._call(req, context, body, stream=stream)
+        scope = self.scope(req, context)
+        head = scope["method"] == "HEAD"
+        payload = req.get_body() if body is None else body
+        if not stream:
+            # the whole body is wanted: the app runs right here, no task, no loop turn
+            exchange = _Exchange(payload, head=head, streams=False)
+            try:
+                await self._app(scope, exchange.receive, exchange.send)
+            except BaseException as exc:
+                if exchange.failed(exc):
+                    raise
+            finally:
+                exchange.finish()
+            if exchange.status is None:
+                raise ConversionError("the ASGI app returned without sending a response")
+            return self._whole(exchange)
+        loop = asyncio.get_running_loop()
+        exchange = _Exchange(payload, head=head, streams=True)
+        task, returned = _start(self._app(scope, exchange.receive, exchange.send))
+        if returned or task is None:
+            exchange.settle(None, loop)  # no done callback, no loop turn
+        else:
+            task.add_done_callback(exchange.app_done)
+        how = exchange.how
+        if how is None:
+            failure = exchange.failure
+            if failure is not None:
+                raise failure
+            assert task is not None
+            decided = exchange.decided = loop.create_future()
+            try:
+                how = await decided
+            except asyncio.CancelledError:
+                task.cancel()
+                raise
+        if how == "whole":
+            return self._whole(exchange)
+        assert exchange.status is not None
+        return HttpResponse._exact(_stream(exchange.chunks, exchange, task), exchange.status,
+                                   response_headers(exchange.headers))
 
     def handle(self, req: HttpRequest, context: Context | None = None) -> HttpResponse:
         """Run the app for ``req`` on this thread's private event loop; the whole body.
@@ -565,7 +618,7 @@ class AsgiMiddleware:
         if loop is None or loop.is_closed():
             loop = self._local.loop = asyncio.new_event_loop()
             self._loops.append(loop)
-        return loop.run_until_complete(self._call(req, context, None, stream=False))
+        return loop.run_until_complete(self.handle_async(req, context, stream=False))
 
     def scope(self, req: HttpRequest, context: Context | None = None) -> dict[str, Any]:
         """The ASGI HTTP scope of ``req`` (what the app receives).
@@ -586,16 +639,20 @@ class AsgiMiddleware:
             ]
         except UnicodeEncodeError:
             headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
-        get = view.get
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not _FORWARDED.isdisjoint(map(_name_of, headers))
-        scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
+        scheme, host, port, raw_path, query = parse_target(req.url, view.get,
+                                                           trust_forwarded=trust)
         path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path
         if root is None:
             root = mount_point(path, req.route_params, self.route_param)
         elif root and not path.startswith(root):
             path = root + path
+        try:
+            raw, raw_query = raw_path.encode("latin-1"), query.encode("latin-1")
+        except UnicodeEncodeError:
+            raw, raw_query = to_bytes(raw_path), to_bytes(query)
         scope: dict[str, Any] = {
             "type": "http",
             "asgi": _ASGI,
@@ -603,64 +660,21 @@ class AsgiMiddleware:
             "method": req.method,
             "scheme": scheme,
             "path": path,
-            "raw_path": raw_path.encode("latin-1") if raw_path.isascii() else to_bytes(raw_path),
-            "query_string": query.encode("latin-1") if query.isascii() else to_bytes(query),
+            "raw_path": raw,
+            "query_string": raw_query,
             "root_path": root,
             "headers": headers,
-            "client": client_address(get) if trust else None,
+            "client": client_address(view.get) if trust else None,
             "server": (host, port),
             "extensions": {},
             "azure_functions.context": context,
         }
-        if self.lifespan.started:
-            scope["state"] = self.lifespan.state.copy()
+        lifespan = self.lifespan
+        if lifespan.started:
+            scope["state"] = lifespan.state.copy()
         if context is not None:
             scope.update(context_keys(context))
         return scope
-
-    async def _call(
-        self,
-        req: HttpRequest,
-        context: Context | None,
-        body: AsyncIterable[bytes] | None,
-        *,
-        stream: bool,
-    ) -> HttpResponse:
-        scope = self.scope(req, context)
-        head = scope["method"] == "HEAD"
-        payload = req.get_body() if body is None else body
-        if not stream:
-            # the whole body is wanted: the app runs right here, no task, no loop turn
-            exchange = _Exchange(payload, head=head, decided=None)
-            try:
-                await self._app(scope, exchange.receive, exchange.send)
-            except BaseException as exc:
-                if exchange.failed(exc):
-                    raise
-            finally:
-                exchange.finish()
-            if exchange.status is None:
-                raise ConversionError("the ASGI app returned without sending a response")
-            return self._whole(exchange)
-        loop = asyncio.get_running_loop()
-        decided: asyncio.Future[str] = loop.create_future()
-        exchange = _Exchange(payload, head=head, decided=decided)
-        task, returned = _start(self._app(scope, exchange.receive, exchange.send))
-        if returned or task is None:
-            exchange.settle(None, loop)  # no done callback, no loop turn
-        else:
-            task.add_done_callback(exchange.app_done)
-        try:
-            how = decided.result() if decided.done() else await decided
-        except asyncio.CancelledError:
-            if task is not None:
-                task.cancel()
-            raise
-        if how == "whole":
-            return self._whole(exchange)
-        assert exchange.status is not None
-        return HttpResponse._exact(_stream(exchange.chunks, exchange, task), exchange.status,
-                                   response_headers(exchange.headers))
 
     @staticmethod
     def _whole(exchange: _Exchange) -> HttpResponse:

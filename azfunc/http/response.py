@@ -40,7 +40,7 @@ from .headers import (
     _TOKEN,
     HeadersInput,
     MutableHeaders,
-    _extend_multidict,
+    _init_multidict,
     validate_header_value,
 )
 
@@ -67,6 +67,7 @@ _DEFAULT_CHARSET: Final = "utf-8"
 _DEFAULT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
 _DEFAULT_CONTENT_TYPE_LINE: Final = (b"content-type", _DEFAULT_CONTENT_TYPE.encode())
 _set_header: Final = CIMultiDict.__setitem__  # a write of a value known to be valid
+_new_multidict: Final = CIMultiDict.__new__
 
 
 def _content_type(mimetype: str, charset: str | None) -> str:
@@ -241,10 +242,12 @@ class HttpResponse:
         self = object.__new__(cls)
         self._status = (status_code if type(status_code) is int and 100 <= status_code <= 599
                         else _check_status(status_code))
-        headers = self._headers = MutableHeaders()
         if _exact_valid(pairs):
-            _extend_multidict(headers, pairs)
+            # MutableHeaders(pairs) without checking them a second time
+            headers = self._headers = _new_multidict(MutableHeaders)
+            _init_multidict(headers, pairs)
         else:
+            headers = self._headers = MutableHeaders()
             headers.extend(pairs)  # raises the HeaderError that names the culprit
         if type(body) is bytes:
             self._body = body
