@@ -209,15 +209,16 @@ def mount_point(path: str, route_params: Mapping[str, str], route_param: str | N
     if not route_param:
         return ""
     tail = route_params.get(route_param)
-    if tail is None:
-        return ""
-    tail = tail.lstrip("/")
     if not tail:
-        return path.rstrip("/")
+        return "" if tail is None else path.rstrip("/")
+    if tail[0] == "/":
+        tail = tail.lstrip("/")
+        if not tail:
+            return path.rstrip("/")
     if path.endswith(tail):
-        head = path[: len(path) - len(tail)]
-        if head.endswith("/"):
-            return head[:-1]
+        end = len(path) - len(tail)
+        if end and path[end - 1] == "/":
+            return path[: end - 1]
     return ""
 
 

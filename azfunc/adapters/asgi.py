@@ -603,7 +603,10 @@ class AsgiMiddleware:
                 task.cancel()
                 raise
         if how == "whole":
-            return self._whole(exchange)
+            chunks = exchange.chunks
+            return HttpResponse._exact(chunks[0] if len(chunks) == 1 else b"".join(chunks),
+                                       exchange.status,  # type: ignore[arg-type]
+                                       response_headers(exchange.headers))
         assert exchange.status is not None
         return HttpResponse._exact(_stream(exchange.chunks, exchange, task), exchange.status,
                                    response_headers(exchange.headers))

@@ -69,16 +69,24 @@ _errors_log = logging.getLogger("azfunc.wsgi")
 #: header name as sent -> environ key, grown (bounded) as names are met: ``HTTP_*``, or
 #: the two CGI names without it; the separator of repeated lines is ``; `` for cookies.
 _ENVIRON_NAMES: dict[str, str] = {}
+#: the same for middlewares that drop names with ``_`` (their key is ``""``).
+_KEPT_NAMES: dict[str, str] = {}
 _CGI_NAMES: Final = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _FORWARDED: Final = frozenset({"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                                "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR"})
 
 
-def _environ_name(name: str) -> str:
-    lowered = name.lower()
-    key = _CGI_NAMES.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
-    if len(_ENVIRON_NAMES) < 512:
-        _ENVIRON_NAMES[name] = key
+def _environ_name(name: str, *, drop: bool) -> str:
+    """The environ key of a header name (``""``: dropped, when ``drop`` and it holds ``_``),
+    remembered (bounded) in the cache of that mode."""
+    if drop and "_" in name:
+        key = ""
+    else:
+        lowered = name.lower()
+        key = _CGI_NAMES.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
+    names = _KEPT_NAMES if drop else _ENVIRON_NAMES
+    if len(names) < 512:
+        names[name] = key
     return key
 
 
@@ -261,33 +269,36 @@ class WsgiMiddleware:
             ('/api', '/cafÃ©', 'q=%20', '443')
         """
         environ = self._base.copy()  # the keys every request has the same
-        names = _ENVIRON_NAMES
         drop = not self.keep_underscore_headers
+        names = _KEPT_NAMES if drop else _ENVIRON_NAMES
         for name, value in req.headers.items():
-            if drop and "_" in name:
+            key = names.get(name)
+            if key is None:
+                key = _environ_name(name, drop=drop)
+            if not key:  # a name with "_", dropped
                 continue
-            key = names.get(name) or _environ_name(name)
-            seen = environ.get(key)
-            if seen is None:
-                environ[key] = value
+            if key in environ:
+                environ[key] = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
             else:
-                environ[key] = f"{seen}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
+                environ[key] = value
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not environ.keys().isdisjoint(_FORWARDED)
-        target = parse_target(req.url, get, trust_forwarded=trust)
-        raw_path = target.raw_path
+        scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
         escaped = "%" in raw_path
         path = decode_path_latin1(raw_path) if escaped else raw_path
         root = self.root_path
         if root is None:
             # the route parameter is decoded text; the mount point goes back to PEP 3333 form
             text = decode_path_utf8(raw_path) if escaped else raw_path
-            mount = mount_point(text, req.route_params, self.route_param)
-            root = mount.encode("utf-8").decode("latin-1") if mount else ""
-            if not path.startswith(root):
+            root = mount_point(text, req.route_params, self.route_param)
+            if root and not root.isascii():
+                root = root.encode("utf-8").decode("latin-1")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            else:
                 root = ""
-        if root and path.startswith(root):
+        elif root and path.startswith(root):
             path = path[len(root) :]
         if body is None:
             data = req.get_body()
@@ -295,7 +306,6 @@ class WsgiMiddleware:
             environ["wsgi.input"] = io.BytesIO(data)
         else:
             environ["wsgi.input"] = body
-        query = target.query
         raw_uri = raw_path + "?" + query if query else raw_path
         environ["REQUEST_METHOD"] = req.method
         environ["SCRIPT_NAME"] = root
@@ -303,9 +313,9 @@ class WsgiMiddleware:
         environ["QUERY_STRING"] = query
         environ["RAW_URI"] = raw_uri
         environ["REQUEST_URI"] = raw_uri
-        environ["SERVER_NAME"] = target.host
-        environ["SERVER_PORT"] = str(target.port)
-        environ["wsgi.url_scheme"] = target.scheme
+        environ["SERVER_NAME"] = host
+        environ["SERVER_PORT"] = str(port)
+        environ["wsgi.url_scheme"] = scheme
         client = client_address(get) if trust else None
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]

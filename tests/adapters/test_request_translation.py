@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import azfunc as func
-from azfunc.adapters._request import client_address, parse_target, to_bytes
+from azfunc.adapters._request import client_address, mount_point, parse_target, to_bytes
 
 from .conftest import host_request
 
@@ -62,6 +62,18 @@ def test_the_url_splits_as_rfc_3986_says(url: str) -> None:
     scheme, authority, path, query = split_like_the_rfc(url)
     assert (target.scheme, target.raw_path, target.query) == (scheme, path, query)
     assert target.host == (authority or "localhost")
+
+
+@given(st.lists(SEGMENT, max_size=3), st.lists(SEGMENT, max_size=3), st.booleans())
+def test_the_mount_point_is_the_path_in_front_of_the_route_value(
+        front: list[str], tail: list[str], slash: bool) -> None:
+    path = "/" + "/".join([*front, *tail])
+    value = ("/" if slash else "") + "/".join(tail)
+    expected = "/" + "/".join(front) if front else ""
+    if not tail:
+        expected = path.rstrip("/")
+    assert mount_point(path, {"route": value}, "route") == expected
+    assert mount_point(path, {}, "route") == ""
 
 
 @given(st.text(st.characters(max_codepoint=0xFF), max_size=30))
