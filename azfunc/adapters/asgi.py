@@ -371,6 +371,26 @@ else:
     #: the C task type, whose objects can be made (``__new__``) before they are set up.
     _LAZY: Final = asyncio.Task is not getattr(asyncio.tasks, "_PyTask", None)
 
+    class _EagerTask(asyncio.Task):  # type: ignore[type-arg]
+        """The app's task, usable while it only poses as the current one (made with
+        ``__new__``, not yet set up): 3.11's C ``get_coro`` crashes on such an object and
+        ``get_loop``/``repr`` raise, so these three answer from what is there."""
+
+        __slots__ = ()
+
+        def get_coro(self) -> Any:
+            return self._coro  # type: ignore[attr-defined]
+
+        def get_loop(self) -> asyncio.AbstractEventLoop:
+            if getattr(self, "_loop", None) is None:
+                return asyncio.get_running_loop()
+            return super().get_loop()
+
+        def __repr__(self) -> str:
+            if getattr(self, "_loop", None) is None:
+                return f"<{type(self).__name__} running its first step>"
+            return super().__repr__()
+
     def _start(coro: Any) -> tuple[asyncio.Future[None] | None, bool]:
         """Run the app as a task whose first step runs at once (what 3.12's eager_start
         does); and whether the app already returned (without an error).
@@ -385,7 +405,7 @@ else:
         if outer is None or not _LAZY or loop.get_task_factory() is not None:
             return _start_scheduled(coro, loop, outer)
         context = contextvars.copy_context()
-        eager: asyncio.Task[None] = asyncio.Task.__new__(asyncio.Task)
+        eager: asyncio.Task[None] = _EagerTask.__new__(_EagerTask)
         _leave_task(loop, outer)
         _enter_task(loop, eager)
         try:
@@ -401,7 +421,7 @@ else:
             _leave_task(loop, eager)
             _enter_task(loop, outer)
         # still running: the posing object becomes the task that goes on driving the app
-        asyncio.Task.__init__(eager, _resume(coro, [None, pending]), loop=loop,
+        _EagerTask.__init__(eager, _resume(coro, [None, pending]), loop=loop,
                               context=context)  # type: ignore[call-arg,unused-ignore]
         eager.add_done_callback(lambda task: _cancelled_early(coro, task))
         return eager, False

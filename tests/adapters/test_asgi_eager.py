@@ -226,3 +226,25 @@ def test_an_app_that_sends_headers_not_bytes_gets_a_conversion_error() -> None:
             await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
 
     asyncio.run(main())
+
+
+def test_the_task_of_the_first_step_answers_what_a_task_answers() -> None:
+    seen: list[Any] = []
+
+    async def raw(scope: Any, receive: Any, send: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        coro = task.get_coro()  # 3.11's C get_coro crashes on a task not yet set up
+        seen.extend([coro is None or asyncio.iscoroutine(coro),
+                     task.get_loop() is asyncio.get_running_loop(), repr(task), task.done()])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main() -> bytes:
+        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+        return response.get_body()
+
+    assert asyncio.run(main()) == b"ok"
+    assert seen[:2] == [True, True]
+    assert isinstance(seen[2], str)
+    assert seen[3] is False
