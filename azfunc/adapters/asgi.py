@@ -607,7 +607,9 @@ class AsgiMiddleware:
         exchange = _Exchange(payload, head=head, streams=True)
         task, returned = _start(self._app(scope, exchange.receive, exchange.send))
         if returned or task is None:
-            exchange.settle(None, loop)  # no done callback, no loop turn
+            # no done callback, no loop turn; nothing to settle after a whole answer
+            if exchange.how != "whole" or exchange.waiter is not None:
+                exchange.settle(None, loop)
         else:
             task.add_done_callback(exchange.app_done)
         how = exchange.how

@@ -101,29 +101,8 @@ def _checked_content_type(mimetype: str, charset: str | None) -> tuple[str, str]
     return found
 
 
-#: header names :func:`_exact_valid` found to be tokens (an app uses few); bounded.
+#: header names :meth:`HttpResponse._exact` found to be tokens (an app uses few); bounded.
 _TOKEN_NAMES: set[str] = set()
-
-
-def _exact_valid(pairs: list[tuple[str, str]]) -> bool:
-    """Whether every item is a valid ``(name, value)`` str tuple (what every header write
-    checks): a name seen before, else a token; a value ``isprintable`` (so no control
-    character at all), else free of the forbidden ones. One loop, no joins: the few lines
-    of an app's answer."""
-    names = _TOKEN_NAMES
-    for pair in pairs:
-        if type(pair) is not tuple or len(pair) != 2:
-            return False
-        name, value = pair
-        if type(name) is not str or type(value) is not str or not (
-                value.isprintable() or _BAD_VALUE_CHAR.search(value) is None):
-            return False
-        if name not in names:
-            if _TOKEN.fullmatch(name) is None:
-                return False
-            if len(names) < 256:
-                names.add(name)
-    return True
 
 
 def _check_status(status_code: object) -> int:
@@ -242,7 +221,26 @@ class HttpResponse:
         self = object.__new__(cls)
         self._status = (status_code if type(status_code) is int and 100 <= status_code <= 599
                         else _check_status(status_code))
-        if _exact_valid(pairs):
+        # what every header write checks, in one loop: a name seen before, else a token;
+        # a value isprintable (no control character at all), else free of forbidden ones
+        names = _TOKEN_NAMES
+        valid = True
+        for pair in pairs:
+            if type(pair) is not tuple or len(pair) != 2:
+                valid = False
+                break
+            name, value = pair
+            if type(name) is not str or type(value) is not str or not (
+                    value.isprintable() or _BAD_VALUE_CHAR.search(value) is None):
+                valid = False
+                break
+            if name not in names:
+                if _TOKEN.fullmatch(name) is None:
+                    valid = False
+                    break
+                if len(names) < 256:
+                    names.add(name)
+        if valid:
             # MutableHeaders(pairs) without checking them a second time
             headers = self._headers = _new_multidict(MutableHeaders)
             _init_multidict(headers, pairs)
