@@ -34,6 +34,7 @@ __all__ = [
     "decode_path_utf8",
     "mount_point",
     "parse_target",
+    "split_target",
     "to_bytes",
 ]
 
@@ -85,6 +86,12 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"}.get)
         Target(scheme='https', host='h', port=81, raw_path='/api/x', query='')
     """
+    return _new_target(Target, split_target(url, header, trust_forwarded))
+
+
+def split_target(url: str, header: HeaderGetter, trust_forwarded: bool
+                 ) -> tuple[str, str, int, str, str]:
+    """:func:`parse_target` as a plain tuple (what the adapters unpack at once)."""
     # string scans, not a regex, and the origin ("scheme://authority") looked up: every
     # request pays this, and an app sees few origins
     if "#" in url:
@@ -126,7 +133,7 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         value = forwarded_port.partition(",")[0].strip()
         if ascii_digits(value) and int(value) < 65536:
             port = int(value)
-    return _new_target(Target, (scheme, host, port, raw_path, query))
+    return scheme, host, port, raw_path, query
 
 
 #: (authority, scheme) -> (host, port): an app sees few authorities (its own host names);

@@ -50,7 +50,7 @@ from ._request import (
     client_address,
     decode_path_utf8,
     mount_point,
-    parse_target,
+    split_target,
     to_bytes,
 )
 from .lifespan import AsgiApp, Lifespan, Message
@@ -139,10 +139,9 @@ class _Exchange:
         "waiter",
     )
 
-    def __init__(self, body: bytes | AsyncIterable[bytes], *, head: bool,
-                 streams: bool) -> None:
+    def __init__(self, body: bytes | AsyncIterable[bytes], head: bool, streams: bool) -> None:
         self.body: bytes | AsyncIterator[bytes] | None = (
-            body if isinstance(body, bytes) else body.__aiter__()
+            body if type(body) is bytes or isinstance(body, bytes) else body.__aiter__()
         )
         self.head = head
         #: why a streamed body ended early: what the request fails with if the app gives
@@ -592,7 +591,7 @@ class AsgiMiddleware:
         payload = req.get_body() if body is None else body
         if not stream:
             # the whole body is wanted: the app runs right here, no task, no loop turn
-            exchange = _Exchange(payload, head=head, streams=False)
+            exchange = _Exchange(payload, head, False)
             try:
                 await self._app(scope, exchange.receive, exchange.send)
             except BaseException as exc:
@@ -604,7 +603,7 @@ class AsgiMiddleware:
                 raise ConversionError("the ASGI app returned without sending a response")
             return self._whole(exchange)
         loop = asyncio.get_running_loop()
-        exchange = _Exchange(payload, head=head, streams=True)
+        exchange = _Exchange(payload, head, True)
         task, returned = _start(self._app(scope, exchange.receive, exchange.send))
         if returned or task is None:
             # no done callback, no loop turn; nothing to settle after a whole answer
@@ -666,8 +665,7 @@ class AsgiMiddleware:
             headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not _FORWARDED.isdisjoint(map(_name_of, headers))
-        scheme, host, port, raw_path, query = parse_target(req.url, view.get,
-                                                           trust_forwarded=trust)
+        scheme, host, port, raw_path, query = split_target(req.url, view.get, trust)
         path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path
         if root is None:

@@ -47,7 +47,7 @@ from ._request import (
     decode_path_latin1,
     decode_path_utf8,
     mount_point,
-    parse_target,
+    split_target,
 )
 from .asgi import context_keys
 
@@ -284,7 +284,7 @@ class WsgiMiddleware:
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not environ.keys().isdisjoint(_FORWARDED)
-        scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
+        scheme, host, port, raw_path, query = split_target(req.url, get, trust)
         escaped = "%" in raw_path
         path = decode_path_latin1(raw_path) if escaped else raw_path
         root = self.root_path
