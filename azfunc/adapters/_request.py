@@ -22,7 +22,6 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
 from urllib.parse import unquote, unquote_to_bytes
@@ -35,12 +34,11 @@ __all__ = [
     "decode_path_utf8",
     "mount_point",
     "parse_target",
+    "split_target",
     "to_bytes",
 ]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-_ABSOLUTE: Final = re.compile(r"([^/?]+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
-_RELATIVE: Final = re.compile(r"([^?#]*)(?:\?([^#]*))?")
 
 
 def ascii_digits(text: str) -> bool:
@@ -72,6 +70,8 @@ class Target(NamedTuple):
 
 
 HeaderGetter = Callable[[str], "str | None"]
+#: ``Target(...)`` without the Python-level ``__new__`` of a named tuple.
+_new_target: Final = tuple.__new__
 
 
 def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True) -> Target:
@@ -86,40 +86,73 @@ def parse_target(url: str, header: HeaderGetter, *, trust_forwarded: bool = True
         >>> parse_target("/api/x", {"host": "h:81", "x-forwarded-proto": "https"}.get)
         Target(scheme='https', host='h', port=81, raw_path='/api/x', query='')
     """
-    # one match splits the URL (scheme up to the first "://" with no "/" or "?" before it)
-    absolute = _ABSOLUTE.match(url)
-    if absolute is not None:
-        scheme, authority, raw_path, query = absolute.groups(default="")
-        scheme = scheme.lower()
+    return _new_target(Target, split_target(url, header, trust_forwarded))
+
+
+def split_target(url: str, header: HeaderGetter, trust_forwarded: bool
+                 ) -> tuple[str, str, int, str, str]:
+    """:func:`parse_target` as a plain tuple (what the adapters unpack at once)."""
+    # string scans, not a regex, and the origin ("scheme://authority") looked up: every
+    # request pays this, and an app sees few origins
+    if "#" in url:
+        url = url.partition("#")[0]
+    target, _, query = url.partition("?")
+    split = target.find("://")
+    host: str | None = None
+    port = 0
+    if split > 0 and target.find("/", 0, split) < 0:
+        start = target.find("/", split + 3)
+        if start < 0:
+            origin, raw_path = target, "/"
+        else:
+            origin, raw_path = target[:start], target[start:]
+        known = _ORIGINS.get(origin)
+        if known is None:
+            known = _origin(origin, split)
+        scheme, authority, host, port = known
     else:
         scheme, authority = "http", ""
-        raw_path, query = _RELATIVE.match(url).groups(default="")  # type: ignore[union-attr]
-    if not raw_path.startswith("/"):
-        raw_path = "/" + raw_path
-    if "@" in authority:
-        authority = authority.rpartition("@")[2]
+        raw_path = target if target.startswith("/") else "/" + target
     if not authority:
         authority = header("host") or ""
+        host = None
     forwarded_port = None
     if trust_forwarded:
         proto = header("x-forwarded-proto")
         if proto:
             scheme = proto.partition(",")[0].strip().lower() or scheme
+            host = None
         forwarded_host = header("x-forwarded-host")
         if forwarded_host:
             authority = forwarded_host.partition(",")[0].strip() or authority
+            host = None
         forwarded_port = header("x-forwarded-port")
-    host, port = _split_authority(authority, scheme)
+    if host is None:
+        host, port = _split_authority(authority, scheme)
     if forwarded_port:
         value = forwarded_port.partition(",")[0].strip()
         if ascii_digits(value) and int(value) < 65536:
             port = int(value)
-    return Target(scheme, host, port, raw_path, query)
+    return scheme, host, port, raw_path, query
 
 
 #: (authority, scheme) -> (host, port): an app sees few authorities (its own host names);
 #: bounded, never evicted.
 _AUTHORITIES: dict[tuple[str, str], tuple[str, int]] = {}
+#: "scheme://authority" as sent -> (scheme, authority, host, port); bounded, never evicted.
+_ORIGINS: dict[str, tuple[str, str, str, int]] = {}
+
+
+def _origin(origin: str, split: int) -> tuple[str, str, str, int]:
+    """The parts of an absolute URL's ``scheme://authority`` (``split``: where ``://`` is)."""
+    scheme = origin[:split].lower()
+    authority = origin[split + 3 :].rpartition("@")[2]
+    host, port = _split_authority(authority, scheme)
+    found = (scheme, authority, host, port)
+    if len(_ORIGINS) < 256:
+        _ORIGINS[origin] = found
+    return found
+
 
 
 def _split_authority(authority: str, scheme: str) -> tuple[str, int]:
@@ -183,15 +216,16 @@ def mount_point(path: str, route_params: Mapping[str, str], route_param: str | N
     if not route_param:
         return ""
     tail = route_params.get(route_param)
-    if tail is None:
-        return ""
-    tail = tail.lstrip("/")
     if not tail:
-        return path.rstrip("/")
+        return "" if tail is None else path.rstrip("/")
+    if tail[0] == "/":
+        tail = tail.lstrip("/")
+        if not tail:
+            return path.rstrip("/")
     if path.endswith(tail):
-        head = path[: len(path) - len(tail)]
-        if head.endswith("/"):
-            return head[:-1]
+        end = len(path) - len(tail)
+        if end and path[end - 1] == "/":
+            return path[: end - 1]
     return ""
 
 

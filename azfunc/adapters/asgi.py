@@ -50,7 +50,7 @@ from ._request import (
     client_address,
     decode_path_utf8,
     mount_point,
-    parse_target,
+    split_target,
     to_bytes,
 )
 from .lifespan import AsgiApp, Lifespan, Message
@@ -99,26 +99,23 @@ def context_keys(context: Context | None) -> dict[str, Any]:
     }
 
 
-def response_headers(raw: Any) -> tuple[list[tuple[str, str]], bool]:
-    """The app's ``[(name, value)]`` byte pairs as text, and whether one is Content-Type."""
-    pairs: list[tuple[str, str]] = []
-    typed = False
-    for name, value in raw:
-        text = bytes(name).decode("latin-1")
-        if not typed and text.lower() == "content-type":
-            typed = True
-        pairs.append((text, bytes(value).decode("latin-1")))
-    return pairs, typed
+def response_headers(raw: Any) -> list[tuple[str, str]]:
+    """The app's ``[(name, value)]`` byte pairs as text (latin-1: every byte kept).
 
-
-def build_response(
-    status: int, pairs: list[tuple[str, str]], typed: bool, body: Any
-) -> HttpResponse:
-    """An HttpResponse with exactly the app's header lines (none added)."""
-    response = HttpResponse(body, status_code=status, headers=pairs)
-    if not typed:
-        del response.headers["Content-Type"]
-    return response
+    Raises:
+        ConversionError: if an item is not a pair of bytes-like objects.
+    """
+    try:
+        return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    except (AttributeError, TypeError, ValueError):
+        pass  # not bytes or bytearray (a memoryview), or not pairs: the thorough way
+    try:
+        return [(bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
+                for name, value in raw]
+    except (TypeError, ValueError) as exc:
+        raise ConversionError(
+            f"the ASGI app sent response headers that are not (bytes, bytes) pairs: {exc}"
+        ) from None
 
 
 class _Exchange:
@@ -131,18 +128,20 @@ class _Exchange:
         "chunks",
         "complete",
         "decided",
+        "failure",
         "head",
         "headers",
+        "how",
         "lock",
         "queue",
         "status",
+        "streams",
         "waiter",
     )
 
-    def __init__(self, body: bytes | AsyncIterable[bytes], *, head: bool,
-                 decided: asyncio.Future[str] | None) -> None:
+    def __init__(self, body: bytes | AsyncIterable[bytes], head: bool, streams: bool) -> None:
         self.body: bytes | AsyncIterator[bytes] | None = (
-            body if isinstance(body, bytes) else body.__aiter__()
+            body if type(body) is bytes or isinstance(body, bytes) else body.__aiter__()
         )
         self.head = head
         #: why a streamed body ended early: what the request fails with if the app gives
@@ -152,8 +151,13 @@ class _Exchange:
         self.status: int | None = None
         self.headers: Any = ()
         self.chunks: list[bytes] = []
-        #: streaming mode only: resolves to "whole" or "stream" once the answer is decided.
-        self.decided = decided
+        #: streaming mode: the answer is decided ("whole" or "stream", in ``how``) at the
+        #: first body message, or why the request failed (``failure``) when the app ends
+        #: without one; ``decided`` is made only when the caller has to wait for it.
+        self.streams = streams
+        self.how: str | None = None
+        self.failure: BaseException | None = None
+        self.decided: asyncio.Future[str] | None = None
         self.queue: asyncio.Queue[Any] | None = None
         #: the final body message was sent / the consumer gave up on the stream.
         self.complete = False
@@ -219,15 +223,14 @@ class _Exchange:
                 return
             if chunk and not self.head:
                 self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
-            decided = self.decided
             if not more:
                 self.complete = True
                 self.finish()
-                if decided is not None and not decided.done():
-                    decided.set_result("whole")
-            elif decided is not None and not decided.done():
+                if self.streams and self.how is None:
+                    self.decide("whole")
+            elif self.streams and self.how is None:
                 self.queue = asyncio.Queue(_STREAM_AHEAD)
-                decided.set_result("stream")
+                self.decide("stream")
         elif kind == "http.response.start":
             if self.status is not None:
                 raise ConversionError("the ASGI app sent http.response.start twice")
@@ -252,23 +255,30 @@ class _Exchange:
             error = None
         self.settle(error, task.get_loop())
 
-    def settle(self, error: BaseException | None, loop: asyncio.AbstractEventLoop) -> None:
-        """The app is over (``error``: what failed it): resolve ``decided``, end the stream."""
+    def decide(self, how: str) -> None:
+        """The answer is decided: whole, or a stream."""
+        self.how = how
         decided = self.decided
-        assert decided is not None
+        if decided is not None and not decided.done():
+            decided.set_result(how)
+
+    def settle(self, error: BaseException | None, loop: asyncio.AbstractEventLoop) -> None:
+        """The app is over (``error``: what failed it): decide the answer if the app did
+        not (whole, or the request's failure), end the stream."""
         if self.body_error is not None and not self.complete and (
                 error is not None or self.status is None):
             error = self.body_error  # the body was cut off: that is why the app gave up
-        if not decided.done():
-            if error is not None:
-                decided.set_exception(error)
-            elif self.status is None:
-                decided.set_exception(
-                    ConversionError("the ASGI app returned without sending a response")
-                )
-            else:
+        if self.how is None and self.failure is None:
+            if error is None and self.status is None:
+                error = ConversionError("the ASGI app returned without sending a response")
+            if error is None:
                 self.complete = True
-                decided.set_result("whole")
+                self.decide("whole")
+            else:
+                self.failure = error
+                decided = self.decided
+                if decided is not None and not decided.done():
+                    decided.set_exception(error)
         self.finish()
         queue = self.queue
         if queue is not None and not self.complete and not self.abandoned:
@@ -282,7 +292,7 @@ class _Exchange:
 
 
 async def _stream(first: list[bytes], exchange: _Exchange,
-                  task: asyncio.Future[None]) -> AsyncIterator[bytes]:
+                  task: asyncio.Future[None] | None) -> AsyncIterator[bytes]:
     """The chunks of a streaming response, as the app sends them."""
     queue = exchange.queue
     assert queue is not None
@@ -302,13 +312,13 @@ async def _stream(first: list[bytes], exchange: _Exchange,
         if not done:
             exchange.abandoned = True
             exchange.finish()
-            if not task.done():
+            if task is not None and not task.done():
                 task.cancel()  # the consumer gave up: so does the app
 
 
 if sys.version_info >= (3, 12):
 
-    def _start(coro: Any) -> tuple[asyncio.Future[None], bool]:
+    def _start(coro: Any) -> tuple[asyncio.Future[None] | None, bool]:
         """Run the app as a task that starts at once (no loop turn before its first step);
         and whether the app already returned (without an error)."""
         loop = asyncio.get_running_loop()
@@ -357,11 +367,69 @@ else:
             finally:
                 _leave_task(loop, task)
 
-    def _start(coro: Any) -> tuple[asyncio.Future[None], bool]:
+    #: the C task type, whose objects can be made (``__new__``) before they are set up.
+    _LAZY: Final = asyncio.Task is not getattr(asyncio.tasks, "_PyTask", None)
+
+    class _EagerTask(asyncio.Task):  # type: ignore[type-arg]
+        """The app's task, usable while it only poses as the current one (made with
+        ``__new__``, not yet set up): 3.11's C ``get_coro`` crashes on such an object and
+        ``get_loop``/``repr`` raise, so these three answer from what is there."""
+
+        __slots__ = ()
+
+        def get_coro(self) -> Any:
+            return self._coro  # type: ignore[attr-defined]
+
+        def get_loop(self) -> asyncio.AbstractEventLoop:
+            if getattr(self, "_loop", None) is None:
+                return asyncio.get_running_loop()
+            return super().get_loop()
+
+        def __repr__(self) -> str:
+            if getattr(self, "_loop", None) is None:
+                return f"<{type(self).__name__} running its first step>"
+            return super().__repr__()
+
+    def _start(coro: Any) -> tuple[asyncio.Future[None] | None, bool]:
         """Run the app as a task whose first step runs at once (what 3.12's eager_start
-        does); and whether the app already returned (without an error)."""
+        does); and whether the app already returned (without an error).
+
+        The task object is made first and poses as the current task for the first step
+        (anyio's cancel scopes bind to it), but it becomes a real, scheduled task only if
+        the app is still running after that step: an app that answers at once costs no
+        task (``None`` is returned for it), no loop turn, and no entry in ``all_tasks()``.
+        """
         loop = asyncio.get_running_loop()
         outer = asyncio.current_task(loop)
+        if outer is None or not _LAZY or loop.get_task_factory() is not None:
+            return _start_scheduled(coro, loop, outer)
+        context = contextvars.copy_context()
+        eager: asyncio.Task[None] = _EagerTask.__new__(_EagerTask)
+        _leave_task(loop, outer)
+        _enter_task(loop, eager)
+        try:
+            pending = context.run(coro.send, None)
+        except StopIteration:
+            return None, True
+        except BaseException as exc:
+            # the app failed in its first step: what the request sees
+            failed = loop.create_future()
+            failed.set_exception(exc)
+            return failed, False
+        finally:
+            _leave_task(loop, eager)
+            _enter_task(loop, outer)
+        # still running: the posing object becomes the task that goes on driving the app
+        _EagerTask.__init__(eager, _resume(coro, [None, pending]), loop=loop,
+                              context=context)  # type: ignore[call-arg,unused-ignore]
+        eager.add_done_callback(lambda task: _cancelled_early(coro, task))
+        return eager, False
+
+    def _start_scheduled(coro: Any, loop: asyncio.AbstractEventLoop,
+                         outer: asyncio.Task[Any] | None
+                         ) -> tuple[asyncio.Future[None] | None, bool]:
+        """:func:`_start` through ``loop.create_task`` (a loop with a task factory, or no
+        current task): the task is created before the first step."""
         if outer is None:
             task: asyncio.Future[None] = asyncio.ensure_future(coro)
             return task, False
@@ -518,7 +586,51 @@ class AsgiMiddleware:
         Raises:
             ConversionError: if the app returns without a response or breaks the protocol.
         """
-        return await self._call(req, context, body, stream=stream)
+        scope = self.scope(req, context)
+        head = scope["method"] == "HEAD"
+        payload = req.get_body() if body is None else body
+        if not stream:
+            # the whole body is wanted: the app runs right here, no task, no loop turn
+            exchange = _Exchange(payload, head, False)
+            try:
+                await self._app(scope, exchange.receive, exchange.send)
+            except BaseException as exc:
+                if exchange.failed(exc):
+                    raise
+            finally:
+                exchange.finish()
+            if exchange.status is None:
+                raise ConversionError("the ASGI app returned without sending a response")
+            return self._whole(exchange)
+        loop = asyncio.get_running_loop()
+        exchange = _Exchange(payload, head, True)
+        task, returned = _start(self._app(scope, exchange.receive, exchange.send))
+        if returned or task is None:
+            # no done callback, no loop turn; nothing to settle after a whole answer
+            if exchange.how != "whole" or exchange.waiter is not None:
+                exchange.settle(None, loop)
+        else:
+            task.add_done_callback(exchange.app_done)
+        how = exchange.how
+        if how is None:
+            failure = exchange.failure
+            if failure is not None:
+                raise failure
+            assert task is not None
+            decided = exchange.decided = loop.create_future()
+            try:
+                how = await decided
+            except asyncio.CancelledError:
+                task.cancel()
+                raise
+        if how == "whole":
+            chunks = exchange.chunks
+            return HttpResponse._exact(chunks[0] if len(chunks) == 1 else b"".join(chunks),
+                                       exchange.status,  # type: ignore[arg-type]
+                                       response_headers(exchange.headers))
+        assert exchange.status is not None
+        return HttpResponse._exact(_stream(exchange.chunks, exchange, task), exchange.status,
+                                   response_headers(exchange.headers))
 
     def handle(self, req: HttpRequest, context: Context | None = None) -> HttpResponse:
         """Run the app for ``req`` on this thread's private event loop; the whole body.
@@ -530,7 +642,7 @@ class AsgiMiddleware:
         if loop is None or loop.is_closed():
             loop = self._local.loop = asyncio.new_event_loop()
             self._loops.append(loop)
-        return loop.run_until_complete(self._call(req, context, None, stream=False))
+        return loop.run_until_complete(self.handle_async(req, context, stream=False))
 
     def scope(self, req: HttpRequest, context: Context | None = None) -> dict[str, Any]:
         """The ASGI HTTP scope of ``req`` (what the app receives).
@@ -551,16 +663,19 @@ class AsgiMiddleware:
             ]
         except UnicodeEncodeError:
             headers = [(to_bytes(name.lower()), to_bytes(value)) for name, value in view.items()]
-        get = view.get
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not _FORWARDED.isdisjoint(map(_name_of, headers))
-        scheme, host, port, raw_path, query = parse_target(req.url, get, trust_forwarded=trust)
+        scheme, host, port, raw_path, query = split_target(req.url, view.get, trust)
         path = decode_path_utf8(raw_path) if "%" in raw_path else raw_path
         root = self.root_path
         if root is None:
             root = mount_point(path, req.route_params, self.route_param)
         elif root and not path.startswith(root):
             path = root + path
+        try:
+            raw, raw_query = raw_path.encode("latin-1"), query.encode("latin-1")
+        except UnicodeEncodeError:
+            raw, raw_query = to_bytes(raw_path), to_bytes(query)
         scope: dict[str, Any] = {
             "type": "http",
             "asgi": _ASGI,
@@ -568,69 +683,25 @@ class AsgiMiddleware:
             "method": req.method,
             "scheme": scheme,
             "path": path,
-            "raw_path": raw_path.encode("latin-1") if raw_path.isascii() else to_bytes(raw_path),
-            "query_string": query.encode("latin-1") if query.isascii() else to_bytes(query),
+            "raw_path": raw,
+            "query_string": raw_query,
             "root_path": root,
             "headers": headers,
-            "client": client_address(get) if trust else None,
+            "client": client_address(view.get) if trust else None,
             "server": (host, port),
             "extensions": {},
             "azure_functions.context": context,
         }
-        if self.lifespan.started:
-            scope["state"] = self.lifespan.state.copy()
+        lifespan = self.lifespan
+        if lifespan.started:
+            scope["state"] = lifespan.state.copy()
         if context is not None:
             scope.update(context_keys(context))
         return scope
 
-    async def _call(
-        self,
-        req: HttpRequest,
-        context: Context | None,
-        body: AsyncIterable[bytes] | None,
-        *,
-        stream: bool,
-    ) -> HttpResponse:
-        scope = self.scope(req, context)
-        head = scope["method"] == "HEAD"
-        payload = req.get_body() if body is None else body
-        if not stream:
-            # the whole body is wanted: the app runs right here, no task, no loop turn
-            exchange = _Exchange(payload, head=head, decided=None)
-            try:
-                await self._app(scope, exchange.receive, exchange.send)
-            except BaseException as exc:
-                if exchange.failed(exc):
-                    raise
-            finally:
-                exchange.finish()
-            if exchange.status is None:
-                raise ConversionError("the ASGI app returned without sending a response")
-            return self._whole(exchange)
-        decided: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        exchange = _Exchange(payload, head=head, decided=decided)
-        task, returned = _start(self._app(scope, exchange.receive, exchange.send))
-        if returned:
-            exchange.settle(None, task.get_loop())  # no done callback, no loop turn
-        else:
-            task.add_done_callback(exchange.app_done)
-        try:
-            how = decided.result() if decided.done() else await decided
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
-        if how == "whole":
-            return self._whole(exchange)
-        assert exchange.status is not None
-        pairs, typed = response_headers(exchange.headers)
-        return build_response(
-            exchange.status, pairs, typed, _stream(exchange.chunks, exchange, task)
-        )
-
     @staticmethod
     def _whole(exchange: _Exchange) -> HttpResponse:
         assert exchange.status is not None
-        pairs, typed = response_headers(exchange.headers)
         chunks = exchange.chunks
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return build_response(exchange.status, pairs, typed, body)
+        return HttpResponse._exact(body, exchange.status, response_headers(exchange.headers))

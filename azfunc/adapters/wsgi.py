@@ -47,9 +47,9 @@ from ._request import (
     decode_path_latin1,
     decode_path_utf8,
     mount_point,
-    parse_target,
+    split_target,
 )
-from .asgi import build_response, context_keys
+from .asgi import context_keys
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -69,16 +69,24 @@ _errors_log = logging.getLogger("azfunc.wsgi")
 #: header name as sent -> environ key, grown (bounded) as names are met: ``HTTP_*``, or
 #: the two CGI names without it; the separator of repeated lines is ``; `` for cookies.
 _ENVIRON_NAMES: dict[str, str] = {}
+#: the same for middlewares that drop names with ``_`` (their key is ``""``).
+_KEPT_NAMES: dict[str, str] = {}
 _CGI_NAMES: Final = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 _FORWARDED: Final = frozenset({"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                                "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR"})
 
 
-def _environ_name(name: str) -> str:
-    lowered = name.lower()
-    key = _CGI_NAMES.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
-    if len(_ENVIRON_NAMES) < 512:
-        _ENVIRON_NAMES[name] = key
+def _environ_name(name: str, *, drop: bool) -> str:
+    """The environ key of a header name (``""``: dropped, when ``drop`` and it holds ``_``),
+    remembered (bounded) in the cache of that mode."""
+    if drop and "_" in name:
+        key = ""
+    else:
+        lowered = name.lower()
+        key = _CGI_NAMES.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
+    names = _KEPT_NAMES if drop else _ENVIRON_NAMES
+    if len(names) < 512:
+        names[name] = key
     return key
 
 
@@ -151,20 +159,13 @@ class _Start:
         return self.written.append
 
 
-def _scan_headers(headers: list[tuple[str, str]]) -> tuple[bool, int | None]:
-    """Whether the app's headers name a ``Content-Type``, and the ``Content-Length`` they
-    declare (``None``: none, or not digits); one pass over them."""
-    typed = False
-    declared = None
+def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+    """The ``Content-Length`` the app's headers declare (``None``: none, or not digits)."""
     for name, value in headers:
-        if len(name) == 12 or len(name) == 14:
-            lowered = name.lower()
-            if lowered == "content-type":
-                typed = True
-            elif lowered == "content-length" and declared is None:
-                value = value.strip()
-                declared = int(value) if ascii_digits(value) else -1
-    return typed, None if declared == -1 else declared
+        if len(name) == 14 and name.lower() == "content-length":
+            value = value.strip()
+            return int(value) if ascii_digits(value) else None
+    return None
 
 
 def _close(result: object) -> None:
@@ -268,33 +269,36 @@ class WsgiMiddleware:
             ('/api', '/cafÃ©', 'q=%20', '443')
         """
         environ = self._base.copy()  # the keys every request has the same
-        names = _ENVIRON_NAMES
         drop = not self.keep_underscore_headers
+        names = _KEPT_NAMES if drop else _ENVIRON_NAMES
         for name, value in req.headers.items():
-            if drop and "_" in name:
+            key = names.get(name)
+            if key is None:
+                key = _environ_name(name, drop=drop)
+            if not key:  # a name with "_", dropped
                 continue
-            key = names.get(name) or _environ_name(name)
-            seen = environ.get(key)
-            if seen is None:
-                environ[key] = value
+            if key in environ:
+                environ[key] = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
             else:
-                environ[key] = f"{seen}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
+                environ[key] = value
         get = req.headers.get
         # the X-Forwarded-* reads only when the request has one (most have none)
         trust = self.trust_forwarded and not environ.keys().isdisjoint(_FORWARDED)
-        target = parse_target(req.url, get, trust_forwarded=trust)
-        raw_path = target.raw_path
+        scheme, host, port, raw_path, query = split_target(req.url, get, trust)
         escaped = "%" in raw_path
         path = decode_path_latin1(raw_path) if escaped else raw_path
         root = self.root_path
         if root is None:
             # the route parameter is decoded text; the mount point goes back to PEP 3333 form
             text = decode_path_utf8(raw_path) if escaped else raw_path
-            mount = mount_point(text, req.route_params, self.route_param)
-            root = mount.encode("utf-8").decode("latin-1") if mount else ""
-            if not path.startswith(root):
+            root = mount_point(text, req.route_params, self.route_param)
+            if root and not root.isascii():
+                root = root.encode("utf-8").decode("latin-1")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            else:
                 root = ""
-        if root and path.startswith(root):
+        elif root and path.startswith(root):
             path = path[len(root) :]
         if body is None:
             data = req.get_body()
@@ -302,7 +306,6 @@ class WsgiMiddleware:
             environ["wsgi.input"] = io.BytesIO(data)
         else:
             environ["wsgi.input"] = body
-        query = target.query
         raw_uri = raw_path + "?" + query if query else raw_path
         environ["REQUEST_METHOD"] = req.method
         environ["SCRIPT_NAME"] = root
@@ -310,9 +313,9 @@ class WsgiMiddleware:
         environ["QUERY_STRING"] = query
         environ["RAW_URI"] = raw_uri
         environ["REQUEST_URI"] = raw_uri
-        environ["SERVER_NAME"] = target.host
-        environ["SERVER_PORT"] = str(target.port)
-        environ["wsgi.url_scheme"] = target.scheme
+        environ["SERVER_NAME"] = host
+        environ["SERVER_PORT"] = str(port)
+        environ["wsgi.url_scheme"] = scheme
         client = client_address(get) if trust else None
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]
@@ -339,7 +342,6 @@ class WsgiMiddleware:
     def _call(self, environ: dict[str, Any], head: bool, run: Context_) -> HttpResponse:
         start = _Start()
         result = self._app(environ, start)
-        typed: bool | None = None
         try:
             if isinstance(result, (list, tuple)):
                 chunks = [*start.written, *result]
@@ -353,13 +355,12 @@ class WsgiMiddleware:
                         break
                 if start.written:
                     first = b"".join(start.written) + first
-                typed, declared = _scan_headers(start.headers)
+                declared = _declared_length(start.headers)
                 if first and (declared is None or declared > len(first)):
                     if start.status is None:
                         raise ConversionError("the WSGI app did not call start_response")
                     start.committed = True
-                    return self._response(
-                        start, _rest(first, iterator, result, run, head=head), typed)
+                    return self._response(start, _rest(first, iterator, result, run, head=head))
                 whole = first
         except BaseException:
             _close(result)
@@ -367,19 +368,16 @@ class WsgiMiddleware:
         _close(result)
         if start.status is None:
             raise ConversionError("the WSGI app did not call start_response")
-        if typed is None:
-            typed = _scan_headers(start.headers)[0]
-        return self._response(start, b"" if head else whole, typed)
+        return self._response(start, b"" if head else whole)
 
     @staticmethod
-    def _response(start: _Start, body: Any, typed: bool) -> HttpResponse:
+    def _response(start: _Start, body: Any) -> HttpResponse:
         assert start.status is not None
-        pairs = start.headers  # copied (and checked) by the response's headers
+        pairs = start.headers  # copied (and checked) into the response's headers
         try:
-            return build_response(start.status, pairs, typed, body)
+            return HttpResponse._exact(body, start.status, pairs)
         except HeaderError:
             if all(type(pair) is tuple for pair in pairs):
                 raise
         # PEP 3333 asks for tuples; pairs given as lists (or other sequences) are taken too
-        return build_response(start.status, [(name, value) for name, value in pairs], typed,
-                              body)
+        return HttpResponse._exact(body, start.status, [(name, value) for name, value in pairs])

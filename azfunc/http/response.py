@@ -35,7 +35,14 @@ from multidict import CIMultiDict
 from .._body import charset_from_content_type, decode_json_body
 from .._errors import ArgumentTypeError, ArgumentValueError, ConversionError
 from .cookies import Expires, format_set_cookie
-from .headers import HeadersInput, MutableHeaders, validate_header_value
+from .headers import (
+    _BAD_VALUE_CHAR,
+    _TOKEN,
+    HeadersInput,
+    MutableHeaders,
+    _init_multidict,
+    validate_header_value,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -60,6 +67,7 @@ _DEFAULT_CHARSET: Final = "utf-8"
 _DEFAULT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
 _DEFAULT_CONTENT_TYPE_LINE: Final = (b"content-type", _DEFAULT_CONTENT_TYPE.encode())
 _set_header: Final = CIMultiDict.__setitem__  # a write of a value known to be valid
+_new_multidict: Final = CIMultiDict.__new__
 
 
 def _content_type(mimetype: str, charset: str | None) -> str:
@@ -91,6 +99,10 @@ def _checked_content_type(mimetype: str, charset: str | None) -> tuple[str, str]
     ):
         _CHECKED_TYPES[key] = found
     return found
+
+
+#: header names :meth:`HttpResponse._exact` found to be tokens (an app uses few); bounded.
+_TOKEN_NAMES: set[str] = set()
 
 
 def _check_status(status_code: object) -> int:
@@ -198,6 +210,62 @@ class HttpResponse:
                 mimetype if mimetype is not None else current_mime,
                 charset if charset is not None else current_charset,
             )
+
+    @classmethod
+    def _exact(cls, body: bytes | Iterable[Any] | AsyncIterable[Any], status_code: int,
+               pairs: list[tuple[str, str]]) -> HttpResponse:
+        """A response whose header lines are exactly ``pairs`` (checked as every write is;
+        no ``Content-Type`` added when none is among them) and whose body is ``body``
+        (bytes, or a sync/async iterable that streams): what the framework adapters build
+        from an app's answer, without the constructor's argument merging.
+
+        Raises:
+            ArgumentTypeError: for a status code that is not an int.
+            ArgumentValueError: for a status code outside 100-599.
+            HeaderError: for an invalid header name or value, or an item not a pair.
+        """
+        self = object.__new__(cls)
+        self._status = (status_code if type(status_code) is int and 100 <= status_code <= 599
+                        else _check_status(status_code))
+        # what every header write checks, in one loop: a name seen before, else a token;
+        # a value isprintable (no control character at all), else free of forbidden ones
+        names = _TOKEN_NAMES
+        valid = True
+        for pair in pairs:
+            if type(pair) is not tuple or len(pair) != 2:
+                valid = False
+                break
+            name, value = pair
+            if type(name) is not str or type(value) is not str or not (
+                    value.isprintable() or _BAD_VALUE_CHAR.search(value) is None):
+                valid = False
+                break
+            if name not in names:
+                if _TOKEN.fullmatch(name) is None:
+                    valid = False
+                    break
+                if len(names) < 256:
+                    names.add(name)
+        if valid:
+            # MutableHeaders(pairs) without checking them a second time
+            headers = self._headers = _new_multidict(MutableHeaders)
+            _init_multidict(headers, pairs)
+        else:
+            headers = self._headers = MutableHeaders()
+            headers.extend(pairs)  # raises the HeaderError that names the culprit
+        if type(body) is bytes:
+            self._body = body
+            self._stream = None
+        else:
+            self._body = None
+            self._stream = body
+        self._body_text = None
+        self._body_key = None
+        self._body_text_bytes = b""
+        self._consumed = False
+        self._charset_of = None
+        self._charset = _DEFAULT_CHARSET
+        return self
 
     def _set_body(self, body: BodyInput) -> None:
         if body is None:

@@ -321,3 +321,69 @@ def test_an_app_without_lifespan_support_starts_anyway() -> None:
 
     run(main())
     assert life.supported is False
+
+
+async def pause(suspend: bool) -> None:
+    """Suspend the app once (it is then a scheduled task) or not (it ends in its first step)."""
+    if suspend:
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_handle_async_propagates_an_error_raised_after_the_start(suspend: bool) -> None:
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await pause(suspend)
+        raise LookupError("half an answer")
+
+    async def main() -> None:
+        with pytest.raises(LookupError, match="half an answer"):
+            await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+
+    run(main())
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_handle_async_keeps_a_complete_answer_the_app_raised_after(
+        suspend: bool, caplog: pytest.LogCaptureFixture) -> None:
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await pause(suspend)
+        await fixed_app(scope, receive, send)
+        raise RuntimeError("after the answer")
+
+    async def main() -> bytes:
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+        await asyncio.sleep(0)  # the app's end is settled by a callback
+        return response.get_body()
+
+    with caplog.at_level(logging.ERROR, "azfunc.adapters"):
+        assert run(main()) == b"hello"
+    assert "raised after its response was complete" in caplog.text
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_handle_async_refuses_an_app_that_never_answers(suspend: bool) -> None:
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await pause(suspend)
+
+    async def main() -> None:
+        with pytest.raises(func.ConversionError, match="without sending a response"):
+            await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+
+    run(main())
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_handle_async_streams_what_the_app_sends_in_its_first_step(suspend: bool) -> None:
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        await pause(suspend)
+        await send({"type": "http.response.body", "body": b"b", "more_body": True})
+        await send({"type": "http.response.body", "body": b"c"})
+
+    async def main() -> tuple[bool, bytes]:
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+        return response.is_streaming, await response.aget_body()
+
+    assert run(main()) == (True, b"abc")

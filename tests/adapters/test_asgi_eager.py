@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -162,3 +163,90 @@ def test_an_error_in_the_first_step_propagates() -> None:
             await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
 
     asyncio.run(main())
+
+
+def test_an_app_that_answers_at_once_leaves_no_task() -> None:
+    async def main() -> list[asyncio.Task[Any]]:
+        me = asyncio.current_task()
+        await AsgiMiddleware(app).handle_async(host_request("GET", "async"))
+        return [task for task in asyncio.all_tasks() if task is not me]
+
+    assert asyncio.run(main()) == []
+
+
+def test_an_app_still_running_after_its_first_step_keeps_its_task_identity() -> None:
+    seen: list[bool] = []
+
+    async def raw(scope: Any, receive: Any, send: Any) -> None:
+        first = asyncio.current_task()
+        with anyio.CancelScope():  # entered in the first step, left after a suspension
+            await asyncio.sleep(0)
+        seen.append(asyncio.current_task() is first)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main() -> bytes:
+        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+        return response.get_body()
+
+    assert asyncio.run(main()) == b"ok"
+    assert seen == [True]
+
+
+def test_a_loop_with_a_task_factory_makes_the_app_task_through_it() -> None:
+    made: list[str] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+        made.append(getattr(coro, "__name__", type(coro).__name__))
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    async def main() -> list[Any]:
+        asyncio.get_running_loop().set_task_factory(factory)
+        made.clear()
+        answers = []
+        for path in ("async", "sync", "stream"):
+            response = await AsgiMiddleware(app).handle_async(host_request("GET", path))
+            answers.append(await response.aget_body())
+        return answers
+
+    answers = asyncio.run(main())
+    assert answers[0] == b'{"kind":"async"}'
+    assert answers[1] == b'{"kind":"sync"}'
+    assert answers[2] == b"".join(b"%d," % n for n in range(1000))
+    if sys.version_info < (3, 12):  # 3.12+ makes the app's task with eager_start instead
+        assert made.count("_resume") == 3  # one app task per request, through the factory
+
+
+def test_an_app_that_sends_headers_not_bytes_gets_a_conversion_error() -> None:
+    async def raw(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [("content-type", "text/plain")]})
+        await send({"type": "http.response.body", "body": b"x"})
+
+    async def main() -> None:
+        with pytest.raises(func.ConversionError, match="not \\(bytes, bytes\\) pairs"):
+            await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+
+    asyncio.run(main())
+
+
+def test_the_task_of_the_first_step_answers_what_a_task_answers() -> None:
+    seen: list[Any] = []
+
+    async def raw(scope: Any, receive: Any, send: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        coro = task.get_coro()  # 3.11's C get_coro crashes on a task not yet set up
+        seen.extend([coro is None or asyncio.iscoroutine(coro),
+                     task.get_loop() is asyncio.get_running_loop(), repr(task), task.done()])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main() -> bytes:
+        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+        return response.get_body()
+
+    assert asyncio.run(main()) == b"ok"
+    assert seen[:2] == [True, True]
+    assert isinstance(seen[2], str)
+    assert seen[3] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import azfunc as func
-from azfunc.adapters._request import client_address, parse_target, to_bytes
+from azfunc.adapters._request import client_address, mount_point, parse_target, to_bytes
 
 from .conftest import host_request
 
@@ -37,6 +38,42 @@ def test_parse_target_takes_any_url_and_headers(url: str, headers: dict[str, str
     assert 0 <= target.port < 65536
     client = client_address(headers.get)
     assert client is None or (isinstance(client[0], str) and 0 <= client[1] < 65536)
+
+
+def split_like_the_rfc(url: str) -> tuple[str, str, str, str]:
+    """(scheme, authority, path, query) by RFC 3986's own splitting regex (appendix B)."""
+    match = re.fullmatch(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#.*)?",
+                         url, re.DOTALL)
+    assert match is not None
+    scheme, authority, path, query = match.groups()
+    return (scheme or "http").lower(), authority or "", path or "/", query or ""
+
+
+PART = st.text(st.sampled_from("ab/?#%.1"), max_size=16)
+
+
+@given(st.one_of(
+    st.builds("/{}".format, PART.filter(lambda p: not p.startswith("/"))),  # origin-form
+    st.builds("{}://{}{}".format, st.sampled_from(["http", "HTTPS", "ws"]),
+              st.text(st.sampled_from("ab.1-"), max_size=8), st.builds("/{}".format, PART)),
+))
+def test_the_url_splits_as_rfc_3986_says(url: str) -> None:
+    target = parse_target(url, {}.get, trust_forwarded=False)
+    scheme, authority, path, query = split_like_the_rfc(url)
+    assert (target.scheme, target.raw_path, target.query) == (scheme, path, query)
+    assert target.host == (authority or "localhost")
+
+
+@given(st.lists(SEGMENT, max_size=3), st.lists(SEGMENT, max_size=3), st.booleans())
+def test_the_mount_point_is_the_path_in_front_of_the_route_value(
+        front: list[str], tail: list[str], slash: bool) -> None:
+    path = "/" + "/".join([*front, *tail])
+    value = ("/" if slash else "") + "/".join(tail)
+    expected = "/" + "/".join(front) if front else ""
+    if not tail:
+        expected = path.rstrip("/")
+    assert mount_point(path, {"route": value}, "route") == expected
+    assert mount_point(path, {}, "route") == ""
 
 
 @given(st.text(st.characters(max_codepoint=0xFF), max_size=30))
