@@ -47,6 +47,7 @@ import re
 import secrets
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
@@ -58,7 +59,7 @@ from typing import Any, Final
 from .._errors import ConfigurationError, LeaseLostError, StorageError, WireFormatError
 from ..storage.backend import trigger_metadata, utf8_text
 from .group_commit import GroupCommit
-from .queue_segment import SegmentWriter, encode_record, is_final, read_records
+from .queue_segment import SegmentWriter, encode_record, has_more, is_final, read_records
 from .storage_lock import TEMP_PREFIX, TEMP_SUFFIX, HostLock
 
 __all__ = ["LocalQueue", "LocalStorage", "StoredMessage", "atomic_write"]
@@ -81,6 +82,8 @@ SEGMENT_SPARE: Final = 256 << 10
 #: (one file creation and journal commit each: measured more CPU per message under HTTP
 #: load, and no more puts/s from 32 threads). ``_flush`` still allows concurrent calls.
 WRITERS: Final = 1
+#: longer than the coarse clock's tick a directory's mtime is stamped with
+_TICK_NS: Final = 50_000_000
 _CONTAINER_RE: Final = re.compile(r"(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,62}|\$root|\$web)\Z")
 
 
@@ -274,7 +277,7 @@ class LocalQueue:
     brought up to date whenever the directory changed behind this object's back (another
     :class:`LocalStorage` on the same folder, a file dropped in by hand): only the files it
     does not know yet are read, and of a segment another writer still appends to, only
-    what it appended since (checked by size on every read of the index). So :meth:`get`
+    what it appended since (checked on every read of the index). So :meth:`get`
     reads no file however many messages are leased, and :meth:`delete`/:meth:`release`
     find a message by id at once. While a new segment is being created the directory's
     changes are taken as this queue's own (a rescan cost more than the commit): a change
@@ -315,7 +318,8 @@ class LocalQueue:
         self._foreign: dict[str, int] = {}
         #: message file -> its inode when the directory was last listed (not for our own
         #: writes since: those need no re-read)
-        self._inodes: dict[str, int] = {}
+        self._inodes: dict[str, tuple[int, int, int]] = {}
+        self._recent = False  # the last listing saw a directory mtime of the current tick
         #: the segment this queue appends to, and its name (guarded by _append)
         self._segment: SegmentWriter | None = None
         self._segment_name: str | None = None
@@ -341,15 +345,18 @@ class LocalQueue:
         if self._foreign:
             self._follow()
         mtime = self._mtime()
-        if mtime == self._seen or (self._writing and self._fresh):
+        if (mtime == self._seen and not self._recent) or (self._writing and self._fresh):
             return
         self._seen = mtime  # first: a change made while listing is seen next time
+        # the kernel stamps a directory change with a coarse clock (a tick, some ms), so a
+        # change made after this listing within the same tick keeps this mtime: list again
+        # next time until the mtime is older than that
+        self._recent = 0 <= time.time_ns() - mtime < _TICK_NS
         try:
-            entries = {e.name: e.inode() for e in os.scandir(self.directory)
+            on_disk = {e.name for e in os.scandir(self.directory)
                        if e.name.endswith((_MESSAGE, _BATCH, _SEGMENT))}
         except FileNotFoundError:
-            entries = {}
-        on_disk = set(entries)
+            on_disk = set()
         for key in [k for k, home in self._home.items() if home not in on_disk]:
             self._forget(key)
         for batch in [b for b in self._members if b not in on_disk | self._writing]:
@@ -360,11 +367,13 @@ class LocalQueue:
         known = (set(self._home.values()) | self._members.keys() | self._dead.keys()
                  | self._writing)
         # a known message file replaced behind our back (a lease turned into a deletion
-        # mark by another object) has a new inode: it is read again
-        replaced = {name for name, inode in entries.items() if name.endswith(_MESSAGE)
-                    and self._inodes.get(name, inode) != inode and name in known}
-        self._inodes = {name: inode for name, inode in entries.items()
-                        if name.endswith(_MESSAGE)}
+        # mark by another object) is another version (inode, mtime, size): read again
+        # (taken before anything is read, so a replacement after the read is seen next time;
+        # a file this queue wrote since the last listing has no version: it needs no read)
+        versions = {name: self._version(name) for name in on_disk if name.endswith(_MESSAGE)}
+        replaced = {name for name, version in versions.items()
+                    if name in known and self._inodes.get(name, version) != version}
+        self._inodes = versions
         fresh = sorted((on_disk - known) | replaced)
         for file_name in fresh:  # single messages and marks first: they win over batches
             if file_name.endswith(_MESSAGE):
@@ -382,6 +391,13 @@ class LocalQueue:
             self._index = dict(sorted(self._index.items()))
         if self._writing:
             self._fresh = True  # every file but those being written is indexed
+
+    def _version(self, file_name: str) -> tuple[int, int, int]:
+        try:
+            stat = os.stat(self.directory / file_name)
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def _adopt_message(self, file_name: str) -> None:
         content = self._read(self.directory / file_name)
@@ -462,13 +478,13 @@ class LocalQueue:
             path = self.directory / file_name
             try:
                 final = is_final(path)
-                size = os.stat(path).st_size
+                more = has_more(path, offset)
             except FileNotFoundError:  # removed: the directory listing forgets it
                 continue
             except OSError as exc:
                 raise StorageError(
                     f"queue {self.name!r}: cannot read {file_name}: {exc}") from exc
-            if size != offset:
+            if more:
                 grew = self._adopt_segment(file_name, offset) or grew
             elif final:  # its writer finished: nothing more will come
                 del self._foreign[file_name]
@@ -536,7 +552,7 @@ class LocalQueue:
                 raise
             raise StorageError(f"queue {self.name!r}: cannot write {what}: {exc}") from exc
         if before == self._seen or self._seen is None:
-            self._seen = self._mtime()
+            self._seen, self._recent = self._mtime(), False  # our own change: no re-read
 
     def _remove_file(self, file_name: str) -> None:
         before = self._mtime()
@@ -545,7 +561,7 @@ class LocalQueue:
         except OSError as exc:
             raise StorageError(f"queue {self.name!r}: cannot remove {file_name}: {exc}") from exc
         if before == self._seen:
-            self._seen = self._mtime()
+            self._seen, self._recent = self._mtime(), False  # our own change: no re-read
 
     def _set_state(self, key: str, message: StoredMessage) -> None:
         """Persist a message's new state in its own file and index it (under the lock)."""
@@ -687,7 +703,7 @@ class LocalQueue:
         self._writing.discard(batch)
         if not self._writing:
             if self._fresh:
-                self._seen = self._mtime()  # our own changes: nothing to re-read
+                self._seen, self._recent = self._mtime(), False  # our own changes
             self._fresh = False
 
     # the public API -----------------------------------------------------------------
