@@ -62,12 +62,12 @@ class EmbeddedQueue:
     async def put(self, bodies: Sequence[bytes | str]) -> None:
         """Enqueue one message per body, durable when this returns.
 
-        The bodies go to the queue's group commit (:meth:`LocalQueue.submit`): puts from
-        invocations running at the same time share one batch file and one ``fsync``, and
-        the wait holds no thread.
+        The bodies go to the queue's group commit (:meth:`LocalQueue.submit_async`): puts
+        from invocations running at the same time share one segment record and one flush,
+        the wait holds no thread, and a commit wakes the loop once for all its puts.
         """
         if bodies:
-            await asyncio.wrap_future(self.local.submit(list(bodies)))
+            await self.local.submit_async(list(bodies))
 
     async def delete(self, message: QueueMessage) -> None:
         """Remove a leased message (``LeaseLostError`` if the receipt is stale)."""

@@ -3,9 +3,14 @@
 Rules this module keeps:
 
 * :meth:`GroupCommit.submit` never blocks on I/O: it appends the items to the pending list
-  and returns a :class:`concurrent.futures.Future`. An event loop awaits it with
-  ``asyncio.wrap_future`` (no thread is held while the batch is written); a thread calls
-  ``.result()``.
+  and returns a :class:`concurrent.futures.Future` (a thread calls ``.result()``).
+  :meth:`GroupCommit.submit_async`, called on an event loop, returns an
+  :class:`asyncio.Future` of that loop instead: the writer resolves every such future of a
+  batch with one ``call_soon_threadsafe`` per loop, so a batch wakes the loop once, not
+  once per submission (as ``asyncio.wrap_future`` of each would). No thread is held while
+  the batch is written.
+* A submission wakes an idle writer only if none was woken already and has yet to take
+  the work: a burst of submissions costs one wake-up, and none while a writer is busy.
 * Up to ``writers`` writer threads (started as submissions arrive, each gone after
   ``idle`` seconds without work); a free one takes everything pending, up to ``max_batch``
   items (a submission is never split), and hands it to ``flush`` in one call. A writer
@@ -21,6 +26,8 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +38,8 @@ __all__ = ["GroupCommit"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+#: a submission's future: a thread's, or an event loop's (with the loop that owns it)
+_Waiter = Future[list[R]] | tuple[asyncio.AbstractEventLoop, asyncio.Future[list[R]]]
 
 
 class GroupCommit(Generic[T, R]):
@@ -51,24 +60,40 @@ class GroupCommit(Generic[T, R]):
         self._max_batch = max_batch
         self._idle = idle
         self._cond = threading.Condition()
-        self._pending: list[tuple[list[T], Future[list[R]]]] = []
+        self._pending: list[tuple[list[T], _Waiter[R]]] = []
         self._threads: set[threading.Thread] = set()
         self._idle_threads = 0
+        self._woken = 0  # writers notified that have not taken work yet
 
     def submit(self, items: Sequence[T]) -> Future[list[R]]:
         """Queue ``items`` for the next batch; the future holds their results."""
         future: Future[list[R]] = Future()
+        self._add(list(items), future)
+        return future
+
+    def submit_async(self, items: Sequence[T]) -> asyncio.Future[list[R]]:
+        """As :meth:`submit`, for a coroutine: the future belongs to the running loop.
+
+        Raises:
+            RuntimeError: if no event loop runs in this thread.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[R]] = loop.create_future()
+        self._add(list(items), (loop, future))
+        return future
+
+    def _add(self, items: list[T], waiter: _Waiter[R]) -> None:
         with self._cond:
-            self._pending.append((list(items), future))
-            if self._idle_threads:
+            self._pending.append((items, waiter))
+            if self._idle_threads > self._woken:
+                self._woken += 1
                 self._cond.notify()
-            elif len(self._threads) < self._writers:
+            elif not self._idle_threads and len(self._threads) < self._writers:
                 thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._threads.add(thread)
                 thread.start()
-        return future
 
-    def _take(self) -> list[tuple[list[T], Future[list[R]]]] | None:
+    def _take(self) -> list[tuple[list[T], _Waiter[R]]] | None:
         """The next batch, or ``None`` when idle for too long (the thread then ends)."""
         with self._cond:
             deadline = time.monotonic() + self._idle
@@ -80,10 +105,13 @@ class GroupCommit(Generic[T, R]):
                     self._cond.wait(left)
                 finally:
                     self._idle_threads -= 1
+                    # every notify ends one wait (a timed-out waiter can swallow one, so
+                    # the return value does not tell): count any wait's end as the wake-up
+                    self._woken = max(0, self._woken - 1)
             if not self._pending:
                 self._threads.discard(threading.current_thread())
                 return None
-            batch: list[tuple[list[T], Future[list[R]]]] = []
+            batch: list[tuple[list[T], _Waiter[R]]] = []
             count = 0
             while self._pending and (not batch or count + len(self._pending[0][0])
                                      <= self._max_batch):
@@ -101,17 +129,51 @@ class GroupCommit(Generic[T, R]):
 
     def _serve(self) -> None:
         while (batch := self._take()) is not None:
-            live = [(items, future) for items, future in batch
-                    if future.set_running_or_notify_cancel()]
+            live = [(items, waiter) for items, waiter in batch if _start(waiter)]
             if not live:
                 continue
+            outcome: list[R] | BaseException
             try:
-                results = self._flush([item for items, _ in live for item in items])
+                outcome = self._flush([item for items, _ in live for item in items])
             except Exception as exc:  # handed to every submitter of the batch
-                for _, future in live:
-                    future.set_exception(exc)
-                continue
-            start = 0
-            for items, future in live:
-                future.set_result(results[start:start + len(items)])
-                start += len(items)
+                outcome = exc
+            _resolve(live, outcome)
+
+
+def _start(waiter: _Waiter[R]) -> bool:
+    """Whether the submission is still wanted (a cancelled one is not written)."""
+    if isinstance(waiter, Future):
+        return waiter.set_running_or_notify_cancel()
+    return not waiter[1].cancelled()  # a read from another thread: at worst it is written
+
+
+def _resolve(live: list[tuple[list[T], _Waiter[R]]], outcome: list[R] | BaseException) -> None:
+    """Hand each submission its results (or the batch's exception): thread futures at
+    once, each event loop's futures in one callback on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[list[R]],
+                                                         list[R] | BaseException]]] = {}
+    start = 0
+    for items, waiter in live:
+        part = outcome if isinstance(outcome, BaseException) else outcome[start:start + len(items)]
+        start += len(items)
+        if isinstance(waiter, Future):
+            if isinstance(part, BaseException):
+                waiter.set_exception(part)
+            else:
+                waiter.set_result(part)
+        else:
+            by_loop.setdefault(waiter[0], []).append((waiter[1], part))
+    for loop, futures in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(_settle, futures)
+
+
+def _settle(futures: list[tuple[asyncio.Future[R], R | BaseException]]) -> None:
+    """On the loop: resolve a batch's futures (those not cancelled meanwhile)."""
+    for future, part in futures:
+        if future.done():
+            continue
+        if isinstance(part, BaseException):
+            future.set_exception(part)
+        else:
+            future.set_result(part)

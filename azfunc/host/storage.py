@@ -2,17 +2,20 @@
 
 Rules this module keeps:
 
-* Layout: ``queues/<queue>/`` holds one ``*.batch`` file per group commit of puts and a
-  ``*.json`` file per message once it was leased (see :class:`LocalQueue`),
+* Layout: ``queues/<queue>/`` holds ``*.log`` segments of group commits of puts (and the
+  ``*.batch`` files of older stores) and a ``*.json`` file per message once it was leased
+  (see :class:`LocalQueue`),
   ``blobs/<container>/<blob path>``, ``state/<name>.json`` for small host state (blob
   receipts, timer status). Queue and container names are lower-cased and checked, so a
   name can never escape the storage root.
-* Every write is atomic: a temporary file in the same directory (``.tmp-*.part``, the only
-  kind of temporary file; :mod:`azfunc.host.storage_lock` removes those a kill left),
-  ``fsync``, then ``os.replace`` and an ``fsync`` of the directory, so a kill never leaves
-  half a file. Puts are group-committed: one writer thread per queue writes every message
-  pending at that moment as one batch file, and a put is acknowledged only after its batch
-  is durable (:class:`LocalQueue` says exactly what is durable when).
+* Every write but a queue put is atomic: a temporary file in the same directory
+  (``.tmp-*.part``, the only kind of temporary file; :mod:`azfunc.host.storage_lock`
+  removes those a kill left), ``fsync``, then ``os.replace`` and an ``fsync`` of the
+  directory, so a kill never leaves half a file. Puts are group-committed: one writer
+  thread per queue appends every message pending at that moment as one record to the
+  queue's open segment (:mod:`azfunc.host.queue_segment`: a record a kill cut short is
+  never read), and a put is acknowledged only after its record is durable
+  (:class:`LocalQueue` says exactly what is durable when).
 * A message is *leased* by :meth:`LocalQueue.get` (dequeue count + 1, a new pop receipt,
   invisible until the lease ends) and removed only by :meth:`LocalQueue.delete` with the
   current pop receipt. :meth:`LocalQueue.release` makes it visible again after a delay
@@ -34,6 +37,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -43,6 +47,7 @@ import re
 import secrets
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
@@ -54,6 +59,7 @@ from typing import Any, Final
 from .._errors import ConfigurationError, LeaseLostError, StorageError, WireFormatError
 from ..storage.backend import trigger_metadata, utf8_text
 from .group_commit import GroupCommit
+from .queue_segment import SegmentWriter, encode_record, has_more, is_final, read_records
 from .storage_lock import TEMP_PREFIX, TEMP_SUFFIX, HostLock
 
 __all__ = ["LocalQueue", "LocalStorage", "StoredMessage", "atomic_write"]
@@ -64,12 +70,20 @@ _EPOCH_TIME: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 DEFAULT_TTL: Final = timedelta(days=7)
 _QUEUE_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}\Z")
 _MESSAGE: Final = ".json"  # one message's state, or a deletion mark
-_BATCH: Final = ".batch"  # the messages of one group commit
+_BATCH: Final = ".batch"  # the messages of one group commit (the layout before segments)
+_SEGMENT: Final = ".log"  # group commits appended, one record each (queue_segment)
+#: a segment this long gets no more appends: the next group commit starts a new one
+SEGMENT_BYTES: Final = 4 << 20
+#: an open segment this long whose messages are all gone is replaced (and removed) at the
+#: next group commit, so a queue that is drained as it is filled keeps its folder small
+SEGMENT_SPARE: Final = 256 << 10
 #: writer threads per queue. One: puts arriving during a batch's fsync join the next batch,
 #: so batches grow with the load; more writers split a load into more, smaller batches
 #: (one file creation and journal commit each: measured more CPU per message under HTTP
 #: load, and no more puts/s from 32 threads). ``_flush`` still allows concurrent calls.
 WRITERS: Final = 1
+#: longer than the coarse clock's tick a directory's mtime is stamped with
+_TICK_NS: Final = 50_000_000
 _CONTAINER_RE: Final = re.compile(r"(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,62}|\$root|\$web)\Z")
 
 
@@ -225,23 +239,30 @@ class _FileContent:
 
 
 class LocalQueue:
-    """A queue on disk: each group commit of puts is one batch file, leases one file each.
+    """A queue on disk: group commits of puts appended to a segment, leases one file each.
 
     Files in ``queues/<queue>/`` (``<key>`` is ``<insertion-us>-<sequence>-<id>``, so file
     names sort in insertion order):
 
-    * ``<first key>.batch``: the messages of one group commit, as put (one JSON document).
+    * ``<first key>.log``: a segment, the messages of many group commits as put, one
+      record per commit (:mod:`azfunc.host.queue_segment`: a record a kill cut short is
+      never read). This queue appends to one segment at a time and starts the next after
+      :data:`SEGMENT_BYTES` (or, once all its messages are gone, :data:`SEGMENT_SPARE`).
+    * ``<first key>.batch``: the messages of one group commit (one JSON document), as the
+      store wrote them before segments: still read, and removed like a finished segment.
     * ``<key>.json``: a message's current state once it was leased or released (it wins
-      over its batch's copy), or a deletion mark ``{"deleted": true}`` while its batch file
-      still holds other live messages. When the last live message of a batch is deleted,
-      the batch file goes (and the directory is synced), then its marks.
+      over its segment's copy), or a deletion mark ``{"deleted": true}`` while its segment
+      still holds other live messages or is still appended to. When a finished segment
+      holds no live message any more, it goes (and the directory is synced), then its
+      marks.
 
     What is durable when:
 
-    * :meth:`put`, :meth:`put_many` and :meth:`submit`'s future return once the batch file
-      holding the message and its directory entry are on disk (``fsync`` of the file and the
-      directory). Puts from many threads or coroutines share a batch: one writer thread
-      (:class:`~azfunc.host.group_commit.GroupCommit`) writes everything pending at once.
+    * :meth:`put`, :meth:`put_many` and :meth:`submit`'s future return once the record
+      holding the message is on disk (``fdatasync`` of the segment; for a new segment also
+      ``fsync`` of the directory). Puts from many threads or coroutines share a record: one
+      writer thread (:class:`~azfunc.host.group_commit.GroupCommit`) appends everything
+      pending at once.
     * A lease (:meth:`get`), a :meth:`release` and a :meth:`delete` are written (atomic
       replace) before they return, without ``fsync``: they survive the host being killed
       (``kill -9`` included: the data is in the kernel), and a power loss or kernel crash
@@ -255,12 +276,12 @@ class LocalQueue:
     The index (key -> message, oldest first) is built from the directory on first use and
     brought up to date whenever the directory changed behind this object's back (another
     :class:`LocalStorage` on the same folder, a file dropped in by hand): only the files it
-    does not know yet are read. So :meth:`get` reads no file however many messages are
-    leased, and :meth:`delete`/:meth:`release` find a message by id at once. While batch
-    files are being written the directory's changes are taken as this queue's own (a
-    rescan per batch cost more than the batch): a change from behind its back made during
-    a run of overlapping batch writes is seen with the next such change after it, as one
-    made during a single write always was.
+    does not know yet are read, and of a segment another writer still appends to, only
+    what it appended since (checked on every read of the index). So :meth:`get`
+    reads no file however many messages are leased, and :meth:`delete`/:meth:`release`
+    find a message by id at once. While a new segment is being created the directory's
+    changes are taken as this queue's own (a rescan cost more than the commit): a change
+    from behind its back made meanwhile is seen with the next directory change after it.
 
     Example:
         >>> import tempfile, pathlib
@@ -289,10 +310,20 @@ class LocalQueue:
         self._members: dict[str, set[str]] = {}  # batch file -> keys not deleted
         self._dead: dict[str, str] = {}  # deletion mark file -> its batch file
         self._seen: int | None = None  # the directory mtime the index reflects
-        self._writing: set[str] = set()  # batch files a writer thread is writing now
-        #: while batches are written: the index held every file but theirs when the first
-        #: began, so a directory change meanwhile is theirs (no rescan per batch)
+        self._writing: set[str] = set()  # segments a writer thread is creating now
+        #: while segments are created: the index held every file but theirs when the first
+        #: began, so a directory change meanwhile is theirs (no rescan per segment)
         self._fresh = False
+        #: segments another writer still holds open -> the bytes of it read so far
+        self._foreign: dict[str, int] = {}
+        #: message file -> its inode when the directory was last listed (not for our own
+        #: writes since: those need no re-read)
+        self._inodes: dict[str, tuple[int, int, int]] = {}
+        self._recent = False  # the last listing saw a directory mtime of the current tick
+        #: the segment this queue appends to, and its name (guarded by _append)
+        self._segment: SegmentWriter | None = None
+        self._segment_name: str | None = None
+        self._append = threading.Lock()  # one append at a time; taken before _lock
         self._commit: GroupCommit[_Put, StoredMessage] = GroupCommit(
             self._flush, name=f"azfunc-queue-{self.name}", writers=WRITERS
         )
@@ -311,30 +342,47 @@ class LocalQueue:
 
     def _sync(self) -> None:
         """Bring the index up to date with the directory (under the lock)."""
+        if self._foreign:
+            self._follow()
         mtime = self._mtime()
-        if mtime == self._seen or (self._writing and self._fresh):
+        if (mtime == self._seen and not self._recent) or (self._writing and self._fresh):
             return
         self._seen = mtime  # first: a change made while listing is seen next time
+        # the kernel stamps a directory change with a coarse clock (a tick, some ms), so a
+        # change made after this listing within the same tick keeps this mtime: list again
+        # next time until the mtime is older than that
+        self._recent = 0 <= time.time_ns() - mtime < _TICK_NS
         try:
             on_disk = {e.name for e in os.scandir(self.directory)
-                       if e.name.endswith((_MESSAGE, _BATCH))}
+                       if e.name.endswith((_MESSAGE, _BATCH, _SEGMENT))}
         except FileNotFoundError:
             on_disk = set()
         for key in [k for k, home in self._home.items() if home not in on_disk]:
             self._forget(key)
-        for batch in [b for b in self._members if b not in on_disk]:
+        for batch in [b for b in self._members if b not in on_disk | self._writing]:
             del self._members[batch]
+            self._foreign.pop(batch, None)
         for mark in [m for m in self._dead if m not in on_disk]:
             del self._dead[mark]
         known = (set(self._home.values()) | self._members.keys() | self._dead.keys()
                  | self._writing)
-        fresh = sorted(on_disk - known)
+        # a known message file replaced behind our back (a lease turned into a deletion
+        # mark by another object) is another version (inode, mtime, size): read again
+        # (taken before anything is read, so a replacement after the read is seen next time;
+        # a file this queue wrote since the last listing has no version: it needs no read)
+        versions = {name: self._version(name) for name in on_disk if name.endswith(_MESSAGE)}
+        replaced = {name for name, version in versions.items()
+                    if name in known and self._inodes.get(name, version) != version}
+        self._inodes = versions
+        fresh = sorted((on_disk - known) | replaced)
         for file_name in fresh:  # single messages and marks first: they win over batches
             if file_name.endswith(_MESSAGE):
                 self._adopt_message(file_name)
         for file_name in fresh:
             if file_name.endswith(_BATCH):
                 self._adopt_batch(file_name)
+            elif file_name.endswith(_SEGMENT):
+                self._adopt_segment(file_name)
         for mark, batch in list(self._dead.items()):
             if batch not in self._members:  # its batch is gone: the mark is spent
                 self._remove_file(mark)
@@ -344,12 +392,20 @@ class LocalQueue:
         if self._writing:
             self._fresh = True  # every file but those being written is indexed
 
+    def _version(self, file_name: str) -> tuple[int, int, int]:
+        try:
+            stat = os.stat(self.directory / file_name)
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
     def _adopt_message(self, file_name: str) -> None:
         content = self._read(self.directory / file_name)
         if content is None:
             return
         if content.deleted:
             self._dead[file_name] = content.segment or ""
+            self._members.get(content.segment or "", set()).discard(file_name)
             self._forget(file_name)
             return
         message = content.messages[0]
@@ -361,8 +417,14 @@ class LocalQueue:
         content = self._read(self.directory / file_name)
         if content is None:
             return
-        live: set[str] = set()
-        for message in content.messages:
+        self._adopt_messages(file_name, content.messages)
+        if not self._members[file_name]:
+            self._drop_batch(file_name)
+
+    def _adopt_messages(self, file_name: str, messages: list[StoredMessage]) -> None:
+        """Index the messages a batch or segment holds (those without a deletion mark)."""
+        live = self._members.setdefault(file_name, set())
+        for message in messages:
             key = self._name(message)
             self._sequence = max(self._sequence, message.sequence)
             if key in self._dead:
@@ -371,9 +433,65 @@ class LocalQueue:
             self._origin[key] = file_name
             if key not in self._home:
                 self._remember(key, message, home=file_name)
-        self._members[file_name] = live
-        if not live:
-            self._drop_batch(file_name)
+
+    def _adopt_segment(self, file_name: str, offset: int = 0) -> bool:
+        """Read a segment from ``offset`` (another writer's, or one a past run left); True
+        if it held new messages. A finished one with nothing live is removed."""
+        path = self.directory / file_name
+        try:
+            final = is_final(path)  # first: whatever was appended before it ended is read
+            records = read_records(path, offset)
+        except FileNotFoundError:
+            self._foreign.pop(file_name, None)
+            return False
+        except OSError as exc:
+            raise StorageError(f"queue {self.name!r}: cannot read {file_name}: {exc}") from exc
+        messages: list[StoredMessage] = []
+        corrupt = records.corrupt
+        for document in records.documents:
+            rows = document.get("messages") if isinstance(document, dict) else None
+            try:
+                if not isinstance(rows, list):
+                    raise WireFormatError("a segment record holds {'messages': [...]}")
+                messages.extend(StoredMessage.from_json(row) for row in rows)
+            except WireFormatError:
+                corrupt += 1
+        if corrupt:
+            logger.warning("queue %r: %s: %d record(s) are not stored messages; skipped",
+                           self.name, file_name, corrupt)
+        if final and records.torn:
+            logger.info("queue %r: %s ends in a record a kill cut short; it was never "
+                        "acknowledged and is not read", self.name, file_name)
+        self._adopt_messages(file_name, messages)
+        if not final:
+            self._foreign[file_name] = records.offset
+        else:
+            self._foreign.pop(file_name, None)
+            if not self._members[file_name]:
+                self._drop_batch(file_name)
+        return bool(messages)
+
+    def _follow(self) -> None:
+        """Read what other writers appended to their segments since (under the lock)."""
+        grew = False
+        for file_name, offset in list(self._foreign.items()):
+            path = self.directory / file_name
+            try:
+                final = is_final(path)
+                more = has_more(path, offset)
+            except FileNotFoundError:  # removed: the directory listing forgets it
+                continue
+            except OSError as exc:
+                raise StorageError(
+                    f"queue {self.name!r}: cannot read {file_name}: {exc}") from exc
+            if more:
+                grew = self._adopt_segment(file_name, offset) or grew
+            elif final:  # its writer finished: nothing more will come
+                del self._foreign[file_name]
+                if not self._members.get(file_name):
+                    self._drop_batch(file_name)
+        if grew:
+            self._index = dict(sorted(self._index.items()))
 
     def _remember(self, key: str, message: StoredMessage, *, home: str) -> None:
         self._index[key] = message
@@ -426,6 +544,7 @@ class LocalQueue:
                  durable: bool = True) -> None:
         """Write one file atomically (under the lock); our own change needs no re-read."""
         before = self._mtime()
+        self._inodes.pop(file_name, None)
         try:
             atomic_write(self.directory / file_name, payload, durable=durable)
         except OSError as exc:
@@ -433,7 +552,7 @@ class LocalQueue:
                 raise
             raise StorageError(f"queue {self.name!r}: cannot write {what}: {exc}") from exc
         if before == self._seen or self._seen is None:
-            self._seen = self._mtime()
+            self._seen, self._recent = self._mtime(), False  # our own change: no re-read
 
     def _remove_file(self, file_name: str) -> None:
         before = self._mtime()
@@ -442,7 +561,7 @@ class LocalQueue:
         except OSError as exc:
             raise StorageError(f"queue {self.name!r}: cannot remove {file_name}: {exc}") from exc
         if before == self._seen:
-            self._seen = self._mtime()
+            self._seen, self._recent = self._mtime(), False  # our own change: no re-read
 
     def _set_state(self, key: str, message: StoredMessage) -> None:
         """Persist a message's new state in its own file and index it (under the lock)."""
@@ -461,7 +580,7 @@ class LocalQueue:
         if origin is None or members is None:
             self._remove_file(key)  # a message with its own file only
         else:
-            if any(member != key for member in members):
+            if any(member != key for member in members) or not self._finished(origin):
                 mark = json.dumps({"deleted": True, "segment": origin}).encode()
                 self._persist(key, mark, what=f"the deletion of {key}", durable=False)
                 members.discard(key)
@@ -471,6 +590,11 @@ class LocalQueue:
                 self._drop_batch(origin)
                 self._remove_file(key)
         self._forget(key)
+
+    def _finished(self, file_name: str) -> bool:
+        """Whether nothing is appended to this batch or segment any more (under the lock):
+        only then may it go once nothing in it is live."""
+        return file_name != self._segment_name and file_name not in self._foreign
 
     def _drop_batch(self, batch: str) -> None:
         """Remove a batch none of whose messages is live, then its marks (under the lock)."""
@@ -486,61 +610,100 @@ class LocalQueue:
                 del self._dead[mark]
 
     def _flush(self, items: list[_Put]) -> list[StoredMessage]:
-        """Write one group commit's messages as one batch file (on a writer thread).
+        """Append one group commit's messages to the open segment (on a writer thread).
 
-        The file is written and synced outside the lock, so a second writer thread can
-        write the next batch meanwhile (the file system then commits both at once) and
-        leases go on; the messages join the index only once their file is durable.
+        The record is written and flushed outside the lock, so leases go on meanwhile; the
+        messages join the index only once their record is durable. A new segment is begun
+        when there is none (or it broke, or grew past :data:`SEGMENT_BYTES`, or is spare):
+        created under a temporary name, locked and renamed, its directory entry synced.
         """
-        with self._lock:
-            self._sync()
-            now = _now()  # under the lock: batches are stamped in the order they are made
-            messages: list[StoredMessage] = []
-            for item in items:
-                self._sequence += 1
-                messages.append(StoredMessage(
-                    id=str(uuid.uuid4()),
-                    body=item.body,
-                    insertion_time=now,
-                    expiration_time=now + item.ttl,
-                    next_visible_time=now + item.visibility_delay,
-                    sequence=self._sequence,
-                ))
-            keys = [self._name(message) for message in messages]
-            batch = keys[0][: -len(_MESSAGE)] + _BATCH
-            if not self._writing:
-                self._fresh = True  # just synced: the index holds the whole directory
-            self._writing.add(batch)  # _sync leaves it to us
-        try:
-            payload = json.dumps({"messages": [m.to_json() for m in messages]}).encode()
-            atomic_write(self.directory / batch, payload)
-        except OSError as exc:
+        with self._append:
             with self._lock:
-                self._written(batch)
-            if isinstance(exc, StorageError):
-                raise
-            raise StorageError(
-                f"queue {self.name!r}: cannot write {len(messages)} message(s): {exc}"
-            ) from exc
-        with self._lock:
-            self._written(batch)
-            in_order = not self._index or next(reversed(self._index)) < keys[0]
-            for key, message in zip(keys, messages, strict=True):
-                self._origin[key] = batch
-                if key not in self._home:
-                    self._remember(key, message, home=batch)
-            self._members.setdefault(batch, set(keys))
-            if not in_order:  # another writer's later batch was indexed first
-                self._index = dict(sorted(self._index.items()))
+                self._sync()
+                messages = self._stamp(items)
+                keys = [self._name(message) for message in messages]
+                writer, current = self._segment, self._segment_name
+                spare = writer is not None and writer.size >= SEGMENT_SPARE and not any(
+                    self._members.get(current or "", ()))
+                fresh = (writer is None or writer.broken or writer.size >= SEGMENT_BYTES
+                         or spare)
+                segment = keys[0][: -len(_MESSAGE)] + _SEGMENT if fresh else current
+                assert segment is not None
+                if fresh:
+                    if not self._writing:
+                        self._fresh = True  # just synced: the index holds the whole directory
+                    self._writing.add(segment)  # _sync leaves it to us
+            record = encode_record({"messages": [m.to_json() for m in messages]})
+            created: SegmentWriter | None = None
+            try:
+                if fresh:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    created = SegmentWriter(self.directory / segment)
+                    created.append(record)
+                    _fsync_directory(self.directory)
+                else:
+                    assert writer is not None
+                    writer.append(record)
+            except OSError as exc:
+                if created is not None:  # a segment whose first record is not acknowledged
+                    created.close()
+                    with contextlib.suppress(OSError):
+                        os.unlink(created.path)
+                if fresh:
+                    with self._lock:
+                        self._written(segment)
+                if isinstance(exc, StorageError):
+                    raise
+                raise StorageError(
+                    f"queue {self.name!r}: cannot write {len(messages)} message(s): {exc}"
+                ) from exc
+            with self._lock:
+                if created is not None:
+                    self._segment, self._segment_name = created, segment
+                    self._members.setdefault(segment, set())
+                    self._written(segment)
+                    if writer is not None:
+                        writer.close()  # its lock goes: the segment is finished
+                    if current is not None and not self._members.get(current, True):
+                        self._drop_batch(current)
+                self._index_put(segment, keys, messages)
         return messages
 
+    def _stamp(self, items: list[_Put]) -> list[StoredMessage]:
+        """The stored messages of a group commit (under the lock: stamped in order)."""
+        now = _now()
+        messages: list[StoredMessage] = []
+        for item in items:
+            self._sequence += 1
+            messages.append(StoredMessage(
+                id=str(uuid.uuid4()),
+                body=item.body,
+                insertion_time=now,
+                expiration_time=now + item.ttl,
+                next_visible_time=now + item.visibility_delay,
+                sequence=self._sequence,
+            ))
+        return messages
+
+    def _index_put(self, segment: str, keys: list[str], messages: list[StoredMessage]) -> None:
+        """Index a durable group commit's messages (under the lock)."""
+        in_order = not self._index or next(reversed(self._index)) < keys[0]
+        members = self._members.setdefault(segment, set())
+        for key, message in zip(keys, messages, strict=True):
+            self._origin[key] = segment
+            members.add(key)
+            if key not in self._home:
+                self._remember(key, message, home=segment)
+        if not in_order:  # a message stamped earlier was indexed after this one
+            self._index = dict(sorted(self._index.items()))
+
     def _written(self, batch: str) -> None:
-        """A batch write ended (under the lock): after the last of a run of overlapping
-        writes the directory's changes were ours, so its mtime is taken as seen."""
+        """A segment's creation ended (under the lock): after the last of a run of them
+        the directory's changes were ours, so its mtime is taken as seen."""
         self._writing.discard(batch)
         if not self._writing:
             if self._fresh:
-                self._seen = self._mtime()  # our own changes: nothing to re-read
+                self._seen, self._recent = self._mtime(), False  # our own changes
             self._fresh = False
 
     # the public API -----------------------------------------------------------------
@@ -561,6 +724,23 @@ class LocalQueue:
         items = [_Put(b.encode("utf-8") if isinstance(b, str) else bytes(b),
                       visibility_delay, ttl) for b in bodies]
         return self._commit.submit(items)
+
+    def submit_async(
+        self,
+        bodies: Sequence[bytes | str],
+        *,
+        visibility_delay: timedelta = timedelta(0),
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> asyncio.Future[list[StoredMessage]]:
+        """As :meth:`submit`, called on an event loop: a future of that loop, resolved with
+        the rest of its group commit's futures in one loop callback.
+
+        Raises:
+            RuntimeError: if no event loop runs in this thread.
+        """
+        items = [_Put(b.encode("utf-8") if isinstance(b, str) else bytes(b),
+                      visibility_delay, ttl) for b in bodies]
+        return self._commit.submit_async(items)
 
     def put_many(
         self,
@@ -707,6 +887,21 @@ class LocalQueue:
                     count += 1
         return count
 
+    def close(self) -> None:
+        """Finish the segment this queue appends to (its lock goes with it; it is removed
+        if nothing in it is live). A later put begins a new one.
+
+        Raises:
+            StorageError: if the finished segment cannot be removed.
+        """
+        with self._append, self._lock:
+            writer, name = self._segment, self._segment_name
+            self._segment = self._segment_name = None
+            if writer is not None:
+                writer.close()
+            if name is not None and not self._members.get(name, True):
+                self._drop_batch(name)
+
     def clear(self) -> None:
         """Remove every message.
 
@@ -748,7 +943,14 @@ class LocalStorage:
         self._host_lock.acquire()
 
     def release(self) -> None:
-        """Give the directory up (idempotent)."""
+        """Give the directory up (idempotent); the queues' open segments are finished."""
+        with self._lock:
+            queues = list(self._queues.values())
+        for queue in queues:
+            try:
+                queue.close()
+            except StorageError as exc:  # the lock goes anyway; the next host removes it
+                logger.warning("%s", exc)
         self._host_lock.release()
 
     def queue(self, name: str) -> LocalQueue:

@@ -13,8 +13,9 @@ Rules this module keeps:
 * Once the lock is held nothing else writes the directory, so temporary files a killed host
   left behind are removed: ``.tmp-*.part`` (:data:`TEMP_PREFIX`, :data:`TEMP_SUFFIX`) is
   the only kind the store creates (:func:`~azfunc.host.storage.atomic_write` writes every
-  blob, state file, queue batch, lease and deletion mark through one), anywhere under the
-  store. They go before the PID is written, so a full disk gets their space back first.
+  blob, state file, lease and deletion mark through one; a queue segment is created as
+  one and renamed once locked), anywhere under the store. They go before the PID is
+  written, so a full disk gets their space back first.
 * A full disk never blocks a restart: the PID is best effort (the ``flock`` is the lock).
 """
 

@@ -183,31 +183,44 @@ def _request(path: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def _post_all(port: int, path: str, count: int,
-                    body: Callable[[], bytes]) -> tuple[float, list[float], float]:
+async def _post_all(port: int, path: str, count: int, body: Callable[[], bytes],
+                    exit_code: Callable[[], int | None] = lambda: None,
+                    ) -> tuple[float, list[float], float]:
     """(messages/s, per-request latencies, start time) for ``count`` POSTs, one at a time
     per connection over :data:`E2E_CONNECTIONS` keep-alive connections (each body made
-    when it is sent: it carries the send time)."""
+    when it is sent: it carries the send time). A connection the server breaks raises a
+    ``RuntimeError`` saying when (answers so far on it and in all, seconds into the run)
+    and whether the server process is still alive (``exit_code``), so a rare reset in a
+    full run can be told apart: server gone, or a connection closed under a request."""
     left = count
     latencies: list[float] = []
 
-    async def one() -> None:
+    async def one(number: int) -> None:
         nonlocal left
+        answered = 0
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while left > 0:
                 left -= 1
-                started = time.perf_counter()
-                writer.write(_request(path, body()))
-                if await read_response(reader) != 200:
-                    raise RuntimeError("a benchmark request failed")
-                latencies.append(time.perf_counter() - started)
+                sent = time.perf_counter()
+                try:
+                    writer.write(_request(path, body()))
+                    status = await read_response(reader)
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    raise RuntimeError(
+                        f"{path}: connection {number} broke ({exc!r}) after {answered} answers "
+                        f"on it, {len(latencies)} in all, {sent - started:.1f} s into the run; "
+                        f"server exit code {exit_code()}") from exc
+                if status != 200:
+                    raise RuntimeError(f"a benchmark request failed: {status}")
+                answered += 1
+                latencies.append(time.perf_counter() - sent)
         finally:
             writer.close()
 
     wall = time.time()
     started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(E2E_CONNECTIONS)))
+    await asyncio.gather(*(one(n) for n in range(E2E_CONNECTIONS)))
     return count / (time.perf_counter() - started), latencies, wall
 
 
@@ -242,6 +255,7 @@ def _end_to_end(host: _Host, app_dir: Path, count: int, prefix: str) -> dict[str
     sent_rate, _, wall = asyncio.run(_post_all(
         host.port, "/api/e2e", count,
         lambda: json.dumps({"sent": time.time(), "pad": "x" * 64}).encode(),
+        host.proc.poll,
     ))
     done_file = app_dir / "latencies.txt"
     deadline = time.monotonic() + 300

@@ -201,6 +201,8 @@ def test_get_reads_no_file_however_many_messages_are_leased(
     lease = timedelta(minutes=5)
     leased = [queue.get(lease=lease) for _ in range(30)]
     assert all(m is not None for m in leased)
+    other = LocalStorage(tmp_path).queue("busy")
+    assert len(other) == 30  # its index is built now, so its put below reads nothing
     reads: list[Path] = []
     read = LocalQueue._read
 
@@ -210,10 +212,17 @@ def test_get_reads_no_file_however_many_messages_are_leased(
         return read(self, path)
 
     monkeypatch.setattr(LocalQueue, "_read", counting)
+    real_records = storage_module.read_records
+
+    def counting_records(path: Path, offset: int = 0) -> Any:
+        reads.append(path)
+        return real_records(path, offset)
+
+    monkeypatch.setattr(storage_module, "read_records", counting_records)
     assert queue.get(lease=lease) is None
     assert reads == []
-    # a message another storage object adds is found (only that file is read)
-    LocalStorage(tmp_path).queue("busy").put("late")
+    # a message another storage object adds is found (only its segment is read)
+    other.put("late")
     got = queue.get(lease=lease)
     assert got is not None
     assert got.body == b"late"
@@ -230,6 +239,10 @@ def test_disk_failures_are_storage_errors_with_the_os_error_as_cause(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(storage_module, "atomic_write", full)
+    def no_segment(path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage_module, "SegmentWriter", no_segment)  # a put's new segment
     for attempt in (lambda: queue.put("x"), lambda: storage.write_blob("c1/x", b"x"),
                     lambda: storage.save_state("s", {})):
         with pytest.raises(StorageError, match="No space left") as info:

@@ -195,20 +195,27 @@ def _files(queue_dir: Path) -> list[str]:
     return sorted(p.name for p in queue_dir.iterdir())
 
 
-def test_put_many_is_one_batch_file_and_deletes_leave_nothing(storage: LocalStorage) -> None:
+def test_put_many_is_one_segment_record_and_deletes_leave_nothing(
+    storage: LocalStorage,
+) -> None:
     queue = storage.queue("batched")
     stored = queue.put_many(["a", "b", "c"])
     assert [m.body for m in stored] == [b"a", b"b", b"c"]
-    assert [p.endswith(".batch") for p in _files(queue.directory)] == [True]
+    queue.put("d")  # appended to the same segment: no new file
+    (segment,) = _files(queue.directory)
+    assert segment.endswith(".log")
+    assert queue.directory.joinpath(segment).read_bytes().rstrip(b"\0").count(b"\n") == 2
     first = queue.get(lease=LEASE)
     assert first is not None
     queue.delete(first.id, first.pop_receipt)
-    # the batch still holds b and c: a's deletion is a mark beside it
-    assert sorted(p.rsplit(".", 1)[1] for p in _files(queue.directory)) == ["batch", "json"]
+    # the segment still holds b, c and d: a's deletion is a mark beside it
+    assert sorted(p.rsplit(".", 1)[1] for p in _files(queue.directory)) == ["json", "log"]
     reopened = LocalStorage(storage.root).queue("batched")
-    assert [m.body for m in reopened.messages()] == [b"b", b"c"]
+    assert [m.body for m in reopened.messages()] == [b"b", b"c", b"d"]
     while (message := queue.get(lease=LEASE)) is not None:
         queue.delete(message.id, message.pop_receipt)
+    assert LocalStorage(storage.root).queue("batched").messages() == []
+    storage.release()  # the open segment is finished: nothing in it is live, so it goes
     assert _files(queue.directory) == []
     assert queue.put_many([]) == []
 
@@ -247,8 +254,9 @@ def test_marks_of_a_removed_batch_are_cleaned(tmp_path: Path) -> None:
     leased = queue.get(lease=LEASE)
     assert leased is not None
     queue.delete(leased.id, leased.pop_receipt)
-    batch = next(queue.directory.glob("*.batch"))
-    batch.unlink()  # a crash after the batch went but before its marks did
+    queue.close()  # the segment is finished; b keeps it
+    segment = next(queue.directory.glob("*.log"))
+    segment.unlink()  # a crash after the segment went but before its marks did
     fresh = LocalStorage(tmp_path).queue("marks")
     assert fresh.messages() == []
     assert _files(queue.directory) == []

@@ -187,3 +187,47 @@ def test_the_host_fails_queue_outputs_cleanly_and_its_trigger_resumes(
     failures = [r for r in caplog.records if r.exc_info and "[order]" in r.getMessage()]
     assert failures
     assert isinstance(failures[0].exc_info[1], StorageError)  # type: ignore[index]
+
+
+def test_a_record_the_disk_cut_short_is_cut_off_and_the_segment_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk that takes half a record: the half is truncated away, so the next
+    record (once space returns) does not follow a partial one."""
+    queue = LocalStorage(tmp_path).queue("half")
+    queue.put("before")
+    write = os.write
+    calls: list[int] = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".log") and bytes(data).strip(b"\0"):
+            calls.append(len(data))  # the record (the zeros ahead of it pass)
+            if len(calls) == 1:
+                return write(fd, bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write(fd, data)
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(StorageError, match="No space left"):
+        queue.put("during")
+    assert len(calls) == 2
+    monkeypatch.undo()
+    queue.put("after")
+    (segment,) = queue.directory.glob("*.log")
+    # two whole records, nothing between them, zeros after
+    assert segment.read_bytes().rstrip(b"\0").count(b"\n") == 2
+    assert segment.read_bytes().rstrip(b"\0").endswith(b"\n")
+    assert [m.body for m in LocalStorage(tmp_path).queue("half").messages()] == [
+        b"before", b"after"]
+
+
+def test_a_full_disk_when_a_segment_begins_leaves_no_file(tmp_path: Path,
+                                                         disk: FullDisk) -> None:
+    queue = LocalStorage(tmp_path).queue("fresh")
+    disk.full = True
+    with pytest.raises(StorageError, match="No space left"):
+        queue.put("during")
+    assert list(queue.directory.iterdir()) == []
+    disk.full = False
+    queue.put("after")
+    assert [m.body for m in LocalStorage(tmp_path).queue("fresh").messages()] == [b"after"]

@@ -92,32 +92,41 @@ def test_readers_do_not_need_the_claim(tmp_path: Path) -> None:
         holder.release()
 
 
-#: A host killed (SIGKILL) in the middle of each kind of write the store makes: the
-#: process kills itself at the ``fsync`` of its temporary file, before the rename.
+#: A host killed (SIGKILL) in the middle of each kind of write the store makes: blobs and
+#: state at the ``fsync`` of their temporary file (before the rename), a queue put half way
+#: through the append of its segment record.
 KILLED_MID_WRITE = (
     "import os, signal, sys; from datetime import timedelta; from pathlib import Path\n"
     "from azfunc.host.storage import LocalStorage\n"
     "s = LocalStorage(Path(sys.argv[1])); s.claim(); q = s.queue('orders')\n"
     "q.put_many(['a', 'b']); leased = q.get(lease=timedelta(minutes=5))\n"
-    "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+    "write = os.write\n"
+    "def half(fd, data):\n"
+    "    write(fd, bytes(data)[: len(data) // 2]); os.kill(os.getpid(), signal.SIGKILL)\n"
+    "{hook}\n"
     "{write}\n"
 )
+AT_FSYNC = "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)"
 
 
-@pytest.mark.parametrize("write", [
-    "q.put('x')",  # a queue batch
-    "s.write_blob('c1/a.txt', b'x')",  # a blob
-    "s.save_state('receipts', {'a': 1})",  # a state document
+@pytest.mark.parametrize(("hook", "write"), [
+    ("os.write = half", "q.put('x')"),  # a queue put
+    (AT_FSYNC, "s.write_blob('c1/a.txt', b'x')"),  # a blob
+    (AT_FSYNC, "s.save_state('receipts', {'a': 1})"),  # a state document
 ])
 def test_a_kill_in_the_middle_of_any_write_leaves_nothing_a_restart_keeps(
-    tmp_path: Path, write: str
+    tmp_path: Path, hook: str, write: str
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", KILLED_MID_WRITE.format(write=write), str(tmp_path)],
+        [sys.executable, "-c", KILLED_MID_WRITE.format(hook=hook, write=write), str(tmp_path)],
         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=60,
     )
     assert result.returncode == -signal.SIGKILL, result.stderr.decode()
-    assert list(tmp_path.rglob(".tmp-*.part")), "the kill came after the write"
+    if write.startswith("q."):
+        (segment,) = tmp_path.rglob("*.log")
+        assert not segment.read_bytes().rstrip(b"\0").endswith(b"\n"), "the kill came late"
+    else:
+        assert list(tmp_path.rglob(".tmp-*.part")), "the kill came after the write"
     storage = LocalStorage(tmp_path)
     storage.claim()
     try:
@@ -127,5 +136,8 @@ def test_a_kill_in_the_middle_of_any_write_leaves_nothing_a_restart_keeps(
         assert [m.body for m in queue.messages()] == [b"a", b"b"]
         assert storage.read_blob("c1/a.txt") is None
         assert storage.load_state("receipts") == {}
+        queue.put("after")  # a new segment: the killed one's torn tail is never appended to
+        assert [m.body for m in LocalStorage(tmp_path).queue("orders").messages()] == [
+            b"a", b"b", b"after"]
     finally:
         storage.release()
