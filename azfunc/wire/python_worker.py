@@ -151,9 +151,18 @@ def http_parts_from_worker(
                     f"the Python worker handed over an http body of kind {body_datum.type!r}, "
                     "not bytes or text"
                 )
+    method: Any = get("method")
+    url: Any = get("url")
+    try:  # the string Datums of every request, read in place; anything else via _text
+        if method.type == "string" and type(method.value) is str:
+            method = method.value
+        if url.type == "string" and type(url.value) is str:
+            url = url.value
+    except AttributeError:
+        pass
     return (
-        _text(get("method"), "method", "GET"),
-        _text(get("url"), "url", ""),
+        method if type(method) is str else _text(method, "method", "GET"),
+        url if type(url) is str else _text(url, "url", ""),
         _map(get("headers"), "headers"),
         _map(get("query"), "query"),
         _map(get("params"), "params"),
@@ -275,7 +284,7 @@ def datum_to_worker(datum: Datum | None) -> WorkerDatum | Datum:
     if kind == "stream":
         return WorkerDatum(bytes(value), "bytes")
     if kind == "http":
-        return WorkerDatum(_http_to_worker(value), "http")
+        return _http_to_worker(value)
     raise ConversionError(f"the Python worker cannot send an output Datum of kind {kind!r}")
 
 
@@ -290,61 +299,61 @@ def _json_text(value: Any) -> str:
     raise ConversionError(f"a json output Datum holds a {type(value).__name__}, not JSON text")
 
 
-def _http_to_worker(value: Any) -> dict[str, Any]:
+def _http_to_worker(value: Any) -> WorkerDatum:
     """An encoded response in the worker's shape (see :func:`http_response_to_worker`)."""
     if not isinstance(value, HttpResponseData):
         raise ConversionError(
             f"an http output Datum holds an HttpResponseData, got {type(value).__name__}"
         )
-    return _worker_response(value.status_code, value.joined_headers(), value.cookies,
-                            value.body)
+    return http_response_to_worker(value.status_code, value.headers, value.body,
+                                   cookies=value.cookies)
+
+
+_new_worker_datum = WorkerDatum.__new__
 
 
 def http_response_to_worker(
-    status_code: int, header_lines: Iterable[tuple[str, str]], body: bytes
+    status_code: int, header_lines: Iterable[tuple[str, str]], body: bytes,
+    *, cookies: Iterable[str] = (),
 ) -> WorkerDatum:
-    """The worker's ``http`` output for a response's status, header lines and body: what
-    ``datum_to_worker`` gives for the ``HttpResponseData`` of the same parts, in one pass
-    (repeated names joined with ``, ``, keeping the first spelling, every ``Set-Cookie``
-    as its own cookie), for a caller that has the response itself.
+    """The worker's ``http`` output for a response's status, header lines and body: one
+    header value per name (repeats joined with ``, ``, the first spelling kept), every
+    ``Set-Cookie`` (a header line of that name, or one of ``cookies``) as its own
+    ``SimpleCookie``, the body as bytes. One pass, for the ``HttpResponseData`` of
+    :func:`datum_to_worker` and for a caller that has the response itself.
 
     Raises:
         ConversionError: for a ``Set-Cookie`` value that is not exactly one cookie.
     """
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    spelled: dict[str, str] | None = None
+    headers: dict[str, WorkerDatum] = {}
+    jars = [_cookie(text) for text in cookies]
+    spelled: dict[str, str] = {}
+    texts = _TEXTS
     for name, text in header_lines:
         lowered = name.lower()
         if lowered == "set-cookie":
-            cookies.append(text)
+            jars.append(_cookie(text))
             continue
-        if spelled is None:
-            spelled = {lowered: name}
-            headers[name] = text
-            continue
-        key = spelled.setdefault(lowered, name)
-        headers[key] = f"{headers[key]}, {text}" if key in headers else text
-    return WorkerDatum(_worker_response(status_code, headers, cookies, body), "http")
-
-
-def _worker_response(
-    status: Any, headers: Mapping[str, str], cookies: Iterable[str], body: bytes
-) -> dict[str, Any]:
-    """The worker's response dict: one header value per name, every ``Set-Cookie`` as its
-    own cookie, the body as bytes."""
-    status_datum = _STATUS.get(status) if type(status) is int else None
-    if status_datum is None:
-        status_datum = WorkerDatum(str(status), "string")
-    texts = _TEXTS
-    return {
-        "status_code": status_datum,
-        "headers": {
-            name: texts.get(text) or _text_datum(text) for name, text in headers.items()
-        },
-        "cookies": [_cookie(text) for text in cookies] or None,
-        "body": WorkerDatum(body, "bytes"),
+        key = spelled.get(lowered)
+        if key is None:
+            spelled[lowered] = name
+            headers[name] = texts.get(text) or _text_datum(text)
+        else:
+            headers[key] = _text_datum(f"{headers[key].value}, {text}")
+    status = _STATUS.get(status_code) if type(status_code) is int else None
+    # WorkerDatum(...) twice, without the __init__ frames (every response comes here).
+    body_datum = _new_worker_datum(WorkerDatum)
+    body_datum.value = body
+    body_datum.type = "bytes"
+    out = _new_worker_datum(WorkerDatum)
+    out.value = {
+        "status_code": status or WorkerDatum(str(status_code), "string"),
+        "headers": headers,
+        "cookies": jars or None,
+        "body": body_datum,
     }
+    out.type = "http"
+    return out
 
 
 #: The worker only reads the ``.value`` of a response's status and header Datums, so the
