@@ -32,8 +32,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _typed
+from .._datum import Datum
 from .._registry import Converter, get_binding_registry
-from ..wire.python_worker import datum_from_worker, datum_to_worker, metadata_from_worker
+from ..wire.python_worker import (
+    datum_from_worker,
+    datum_to_worker,
+    http_parts_from_worker,
+    http_response_to_worker,
+    metadata_from_worker,
+)
 
 __all__ = [
     "BindingKey",
@@ -247,6 +254,13 @@ class ParamBridge:
     object and validated into the model; an HTTP body that does not match becomes a
     :class:`RefusedBody`, any other binding's a failed invocation (the message is retried).
     A model returned or set is encoded as JSON.
+
+    An HTTP trigger read as a plain :class:`~azfunc.HttpRequest` and an ``http`` output of
+    a plain :class:`~azfunc.HttpResponse`, both with azfunc's own converters, take direct
+    paths decided once per binding (:meth:`_plan`): the request is built from the
+    worker's parts and the response goes to the worker's shape, with no intermediate
+    ``HttpRequestData``/``HttpResponseData`` and no re-conversion of the trigger metadata,
+    which the HTTP converter does not read.
     """
 
     def __init__(self, binding: str, azfunc: Converter, original: Any) -> None:
@@ -257,6 +271,26 @@ class ParamBridge:
         #: the model a typed-payload parameter is validated into (``None``: not typed).
         self.model: Any = None
         self._trigger: bool | None = None
+        #: the class a request is built as directly, the class encoded directly (``None``:
+        #: the general path), once :attr:`_planned`.
+        self._request_class: Any = None
+        self._response_class: Any = None
+        self._planned = False
+
+    def _plan(self) -> None:
+        """Decide the direct HTTP paths, on the first call (the annotation is checked by
+        then and never changes)."""
+        from ..http._converters import HttpRequestConverter, HttpResponseConverter
+        from ..http.request import HttpRequest
+        from ..http.response import HttpResponse
+
+        binding = self.binding.lower()
+        if (binding == "httptrigger" and type(self.azfunc) is HttpRequestConverter
+                and self.model is None and self.pytype in (None, HttpRequest)):
+            self._request_class = HttpRequest
+        if binding == "http" and type(self.azfunc) is HttpResponseConverter:
+            self._response_class = HttpResponse
+        self._planned = True
 
     def check_input_type_annotation(self, pytype: Any, *args: Any) -> bool:
         if _typed.accepts(self.binding, pytype):
@@ -293,6 +327,16 @@ class ParamBridge:
         Raises:
             PayloadValidationError: if a non-HTTP typed payload does not match its model.
         """
+        if not self._planned:
+            self._plan()
+        request_class = self._request_class
+        if request_class is not None and type(data) is not Datum:
+            try:
+                http = data.type == "http"
+            except AttributeError:
+                http = False
+            if http:  # what the HTTP converter builds from the same parts
+                return request_class._from_wire(*http_parts_from_worker(data.value))
         value = self.azfunc.decode(
             datum_from_worker(data),
             trigger_metadata=metadata_from_worker(trigger_metadata) if trigger_metadata else {},
@@ -308,6 +352,11 @@ class ParamBridge:
             raise
 
     def encode(self, obj: Any, *, expected_type: Any = None) -> Any:
+        if not self._planned:
+            self._plan()
+        if type(obj) is self._response_class:  # what encode_response and datum_to_worker give
+            return http_response_to_worker(
+                int(obj.status_code), obj.headers.items(), obj.get_body())
         typed = _typed_output(self.binding, obj)
         if typed is not obj:
             return datum_to_worker(self.azfunc.encode(typed, expected_type=None))

@@ -15,13 +15,17 @@ Rules this module keeps:
 * Outgoing HTTP responses carry every ``Set-Cookie`` value as its own ``SimpleCookie`` (the
   form the worker turns into ``RpcHttpCookie`` entries); a value that does not parse as
   exactly one cookie fails the invocation instead of being dropped.
+* The bridge's direct HTTP paths read and write the same shapes through
+  :func:`http_parts_from_worker` (the request's parts, no ``HttpRequestData``) and
+  :func:`http_response_to_worker` (a response's status, header lines and body): the one
+  implementation of each shape, shared with :func:`datum_from_worker`/:func:`datum_to_worker`.
 * Anything the worker cannot carry raises :class:`~azfunc.ConversionError` (a kind azfunc
   does not know, a collection output); nothing is silently changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Final
@@ -34,6 +38,8 @@ __all__ = [
     "WorkerDatum",
     "datum_from_worker",
     "datum_to_worker",
+    "http_parts_from_worker",
+    "http_response_to_worker",
     "metadata_from_worker",
 ]
 
@@ -96,11 +102,29 @@ def datum_from_worker(datum: Any) -> Datum:
 
 def _http_from_worker(value: Any) -> HttpRequestData:
     """The worker's ``http`` value (``method``/``url``/``body`` Datums and ``{name: Datum}``
-    maps, see its ``datumdef``) as azfunc's typed request.
+    maps, see its ``datumdef``) as azfunc's typed request."""
+    method, url, headers, query, params, body = http_parts_from_worker(value)
+    identities = value.get("identities")
+    return _request_data(
+        method, url, headers, query, params, body,
+        None if identities is None else _json_text(datum_from_worker(identities).value),
+    )
+
+
+def http_parts_from_worker(
+    value: Any,
+) -> tuple[str, str, Mapping[str, Datum], Mapping[str, Datum], Mapping[str, Datum], bytes | str]:
+    """``(method, url, headers, query, params, body)`` of the worker's ``http`` value: the
+    fields of :class:`~azfunc.wire.http.HttpRequestData` but the identities, checked, for a
+    caller that builds the request from them directly.
 
     The maps are converted here, in one pass each, into plain dicts of azfunc Datums: the
     form azfunc's request reads with its fast paths (a lazy view cost more per read than
     the whole conversion of a typical request's handful of headers).
+
+    Raises:
+        ConversionError: for a value that is not a mapping, a method or url that is not
+            text, a body that is not bytes or text, or a malformed map.
     """
     if type(value) is not dict and not isinstance(value, Mapping):
         raise ConversionError(
@@ -109,7 +133,7 @@ def _http_from_worker(value: Any) -> HttpRequestData:
         )
     get = value.get
     body = get("body")
-    raw_body: Any = None
+    raw_body: Any = b""
     if body is not None:
         try:
             plain_bytes = body.type == "bytes" and type(body.value) is bytes
@@ -120,20 +144,29 @@ def _http_from_worker(value: Any) -> HttpRequestData:
         else:
             body_datum = datum_from_worker(body)
             raw_body = body_datum.value
-            if raw_body is not None and not isinstance(raw_body, (bytes, str)):
+            if raw_body is None:
+                raw_body = b""
+            elif not isinstance(raw_body, (bytes, str)):
                 raise ConversionError(
                     f"the Python worker handed over an http body of kind {body_datum.type!r}, "
                     "not bytes or text"
                 )
-    identities = get("identities")
-    return _request_data(
-        _text(get("method"), "method", "GET"),
-        _text(get("url"), "url", ""),
+    method: Any = get("method")
+    url: Any = get("url")
+    try:  # the string Datums of every request, read in place; anything else via _text
+        if method.type == "string" and type(method.value) is str:
+            method = method.value
+        if url.type == "string" and type(url.value) is str:
+            url = url.value
+    except AttributeError:
+        pass
+    return (
+        method if type(method) is str else _text(method, "method", "GET"),
+        url if type(url) is str else _text(url, "url", ""),
         _map(get("headers"), "headers"),
         _map(get("query"), "query"),
         _map(get("params"), "params"),
-        raw_body if raw_body is not None else b"",
-        None if identities is None else _json_text(datum_from_worker(identities).value),
+        raw_body,
     )
 
 
@@ -251,7 +284,7 @@ def datum_to_worker(datum: Datum | None) -> WorkerDatum | Datum:
     if kind == "stream":
         return WorkerDatum(bytes(value), "bytes")
     if kind == "http":
-        return WorkerDatum(_http_to_worker(value), "http")
+        return _http_to_worker(value)
     raise ConversionError(f"the Python worker cannot send an output Datum of kind {kind!r}")
 
 
@@ -266,27 +299,61 @@ def _json_text(value: Any) -> str:
     raise ConversionError(f"a json output Datum holds a {type(value).__name__}, not JSON text")
 
 
-def _http_to_worker(value: Any) -> dict[str, Any]:
-    """An encoded response in the worker's shape: one header value per name (repeats joined
-    with ``, ``), every ``Set-Cookie`` as its own cookie, the body as bytes."""
+def _http_to_worker(value: Any) -> WorkerDatum:
+    """An encoded response in the worker's shape (see :func:`http_response_to_worker`)."""
     if not isinstance(value, HttpResponseData):
         raise ConversionError(
             f"an http output Datum holds an HttpResponseData, got {type(value).__name__}"
         )
-    status = value.status_code
-    status_datum = _STATUS.get(status) if type(status) is int else None
-    if status_datum is None:
-        status_datum = WorkerDatum(str(status), "string")
+    return http_response_to_worker(value.status_code, value.headers, value.body,
+                                   cookies=value.cookies)
+
+
+_new_worker_datum = WorkerDatum.__new__
+
+
+def http_response_to_worker(
+    status_code: int, header_lines: Iterable[tuple[str, str]], body: bytes,
+    *, cookies: Iterable[str] = (),
+) -> WorkerDatum:
+    """The worker's ``http`` output for a response's status, header lines and body: one
+    header value per name (repeats joined with ``, ``, the first spelling kept), every
+    ``Set-Cookie`` (a header line of that name, or one of ``cookies``) as its own
+    ``SimpleCookie``, the body as bytes. One pass, for the ``HttpResponseData`` of
+    :func:`datum_to_worker` and for a caller that has the response itself.
+
+    Raises:
+        ConversionError: for a ``Set-Cookie`` value that is not exactly one cookie.
+    """
+    headers: dict[str, WorkerDatum] = {}
+    jars = [_cookie(text) for text in cookies]
+    spelled: dict[str, str] = {}
     texts = _TEXTS
-    return {
-        "status_code": status_datum,
-        "headers": {
-            name: texts.get(text) or _text_datum(text)
-            for name, text in value.joined_headers().items()
-        },
-        "cookies": [_cookie(text) for text in value.cookies] or None,
-        "body": WorkerDatum(value.body, "bytes"),
+    for name, text in header_lines:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            jars.append(_cookie(text))
+            continue
+        key = spelled.get(lowered)
+        if key is None:
+            spelled[lowered] = name
+            headers[name] = texts.get(text) or _text_datum(text)
+        else:
+            headers[key] = _text_datum(f"{headers[key].value}, {text}")
+    status = _STATUS.get(status_code) if type(status_code) is int else None
+    # WorkerDatum(...) twice, without the __init__ frames (every response comes here).
+    body_datum = _new_worker_datum(WorkerDatum)
+    body_datum.value = body
+    body_datum.type = "bytes"
+    out = _new_worker_datum(WorkerDatum)
+    out.value = {
+        "status_code": status or WorkerDatum(str(status_code), "string"),
+        "headers": headers,
+        "cookies": jars or None,
+        "body": body_datum,
     }
+    out.type = "http"
+    return out
 
 
 #: The worker only reads the ``.value`` of a response's status and header Datums, so the
