@@ -367,69 +367,23 @@ else:
             finally:
                 _leave_task(loop, task)
 
-    #: the C task type, whose objects can be made (``__new__``) before they are set up.
-    _LAZY: Final = asyncio.Task is not getattr(asyncio.tasks, "_PyTask", None)
-
-    class _EagerTask(asyncio.Task):  # type: ignore[type-arg]
-        """The app's task, usable while it only poses as the current one (made with
-        ``__new__``, not yet set up): 3.11's C ``get_coro`` crashes on such an object and
-        ``get_loop``/``repr`` raise, so these three answer from what is there."""
-
-        __slots__ = ()
-
-        def get_coro(self) -> Any:
-            return self._coro  # type: ignore[attr-defined]
-
-        def get_loop(self) -> asyncio.AbstractEventLoop:
-            if getattr(self, "_loop", None) is None:
-                return asyncio.get_running_loop()
-            return super().get_loop()
-
-        def __repr__(self) -> str:
-            if getattr(self, "_loop", None) is None:
-                return f"<{type(self).__name__} running its first step>"
-            return super().__repr__()
-
     def _start(coro: Any) -> tuple[asyncio.Future[None] | None, bool]:
         """Run the app as a task whose first step runs at once (what 3.12's eager_start
         does); and whether the app already returned (without an error).
 
-        The task object is made first and poses as the current task for the first step
-        (anyio's cancel scopes bind to it), but it becomes a real, scheduled task only if
-        the app is still running after that step: an app that answers at once costs no
-        task (``None`` is returned for it), no loop turn, and no entry in ``all_tasks()``.
+        The task is made (through the loop's task factory, if any) before the first step
+        and poses as the current task for it, so anyio's cancel scopes bind to the task
+        that goes on driving the app. A task that was never set up is never made current:
+        3.11's C task methods are not safe on such an object.
         """
         loop = asyncio.get_running_loop()
-        outer = asyncio.current_task(loop)
-        if outer is None or not _LAZY or loop.get_task_factory() is not None:
-            return _start_scheduled(coro, loop, outer)
-        context = contextvars.copy_context()
-        eager: asyncio.Task[None] = _EagerTask.__new__(_EagerTask)
-        _leave_task(loop, outer)
-        _enter_task(loop, eager)
-        try:
-            pending = context.run(coro.send, None)
-        except StopIteration:
-            return None, True
-        except BaseException as exc:
-            # the app failed in its first step: what the request sees
-            failed = loop.create_future()
-            failed.set_exception(exc)
-            return failed, False
-        finally:
-            _leave_task(loop, eager)
-            _enter_task(loop, outer)
-        # still running: the posing object becomes the task that goes on driving the app
-        _EagerTask.__init__(eager, _resume(coro, [None, pending]), loop=loop,
-                              context=context)  # type: ignore[call-arg,unused-ignore]
-        eager.add_done_callback(lambda task: _cancelled_early(coro, task))
-        return eager, False
+        return _start_scheduled(coro, loop, asyncio.current_task(loop))
 
     def _start_scheduled(coro: Any, loop: asyncio.AbstractEventLoop,
                          outer: asyncio.Task[Any] | None
                          ) -> tuple[asyncio.Future[None] | None, bool]:
-        """:func:`_start` through ``loop.create_task`` (a loop with a task factory, or no
-        current task): the task is created before the first step."""
+        """:func:`_start` through ``loop.create_task``: the task is created before the
+        first step (and, with no current task, the app simply starts as a task)."""
         if outer is None:
             task: asyncio.Future[None] = asyncio.ensure_future(coro)
             return task, False
