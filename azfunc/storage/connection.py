@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from .._errors import ConfigurationError
@@ -317,16 +317,23 @@ def missing_storage_packages(services: tuple[Service, ...] = SERVICES) -> list[s
     return missing
 
 
-def identity_credential(connection: AccountConnection) -> object:
-    """A ``DefaultAzureCredential`` (async) for an identity-based connection.
+def identity_credential(connection: AccountConnection, *, aio: bool = True) -> Any:
+    """A ``DefaultAzureCredential`` for an identity-based connection: the async one
+    (``azure.identity.aio``) for the async SDK clients, or with ``aio=False`` the sync one
+    (for the sync blob clients handed to functions).
 
     Raises :class:`~azfunc.ConfigurationError` with the fix when ``azure-identity`` is not
     installed.
     """
     try:
-        from azure.identity.aio import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
-            DefaultAzureCredential,
-        )
+        if aio:
+            from azure.identity.aio import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+                DefaultAzureCredential,
+            )
+        else:
+            from azure.identity import (  # type: ignore[import-not-found,import-untyped,unused-ignore,assignment]
+                DefaultAzureCredential,
+            )
     except ImportError:
         raise ConfigurationError(
             f"the connection {connection.setting!r} is identity-based and needs azure-identity:"

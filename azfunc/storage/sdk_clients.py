@@ -20,7 +20,12 @@ from typing import Any
 
 from .._errors import ConfigurationError, ConversionError
 from ..bindings.blob_sdk import BlobReference, SdkKind
-from .connection import AccountConnection, missing_storage_packages, resolve_connection
+from .connection import (
+    AccountConnection,
+    identity_credential,
+    missing_storage_packages,
+    resolve_connection,
+)
 
 __all__ = ["sdk_blob_object"]
 
@@ -30,17 +35,7 @@ def _service(connection: AccountConnection) -> Any:
 
     if connection.connection_string is not None:
         return BlobServiceClient.from_connection_string(connection.connection_string)
-    try:
-        from azure.identity import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
-            DefaultAzureCredential,
-        )
-    except ImportError:
-        raise ConfigurationError(
-            f"the connection {connection.setting!r} is identity-based and needs azure-identity:"
-            " pip install azure-identity (or use a connection string)",
-        ) from None
-    credential = (DefaultAzureCredential(managed_identity_client_id=connection.client_id)
-                  if connection.client_id else DefaultAzureCredential())
+    credential = identity_credential(connection, aio=False)
     return BlobServiceClient(connection.endpoint("blob"), credential=credential)
 
 
