@@ -17,11 +17,14 @@ Rules this module keeps:
   fails with that error unless the app completed its answer. After the body,
   ``receive`` waits until the response is complete (or abandoned) and then answers
   ``http.disconnect``, so apps that listen for a disconnect keep streaming.
-* :meth:`AsgiMiddleware.handle_async` answers as soon as the response is decided: a body
-  sent in one message gives an :class:`~azfunc.HttpResponse` with bytes; a first body
-  message with ``more_body`` gives a streaming response whose chunks leave as the app sends
-  them. :meth:`~AsgiMiddleware.handle` (sync) and ``handle_async(stream=False)`` run the
-  app in the caller's task and collect the whole body.
+* Where the transport streams response bodies (the host says so:
+  :func:`~azfunc.adapters.streaming.responses_stream`) or ``stream=True``,
+  :meth:`AsgiMiddleware.handle_async` runs the app in a task of its own and answers as soon
+  as the response is decided: a body sent in one message gives an
+  :class:`~azfunc.HttpResponse` with bytes; a first body message with ``more_body`` gives a
+  streaming response whose chunks leave as the app sends them. Elsewhere (and in
+  :meth:`~AsgiMiddleware.handle`, sync) the app runs in the caller's task and the answer,
+  with the whole body, comes when the app returned.
 * Every header line of the response is kept (several ``Set-Cookie``); no ``Content-Type``
   is added when the app sent none; a ``HEAD`` response has no body.
 * An exception the app raises before its response is complete propagates unchanged (the
@@ -54,6 +57,7 @@ from ._request import (
     to_bytes,
 )
 from .lifespan import AsgiApp, Lifespan, Message
+from .streaming import responses_stream
 
 if TYPE_CHECKING:
     from .._context import Context
@@ -527,15 +531,21 @@ class AsgiMiddleware:
         context: Context | None = None,
         *,
         body: AsyncIterable[bytes] | None = None,
-        stream: bool = True,
+        stream: bool | None = None,
     ) -> HttpResponse:
-        """Run the app for ``req`` and answer as soon as its response is decided.
+        """Run the app for ``req``: the answer, streamed where the transport streams it.
 
         ``body``: the request body as chunks, for a transport that streams it (default:
-        ``req.get_body()`` in one message). ``stream=False``, for a transport that needs the
-        whole body anyway (Microsoft's worker): the app runs in the caller's task, no task of
-        its own (cheaper, most of all before Python 3.12), and the answer comes once the app
-        returned, with the whole body (as from :meth:`handle`).
+        ``req.get_body()`` in one message). ``stream``: whether the app runs in a task of
+        its own and the answer comes as soon as it is decided (a stream if the app sends
+        its body in several messages); by default, when the host serving this invocation
+        sends response bodies chunk by chunk (``azfunc start``, ``azfunc worker``'s
+        forwarded requests: :func:`~azfunc.adapters.streaming.responses_stream`).
+        Otherwise (Microsoft's worker, a test or script calling this, ``stream=False``) the
+        app runs in the caller's task, no task of its own (cheaper, most of all before
+        Python 3.12), and the answer comes once the app returned, with the whole body (as
+        from :meth:`handle` and ``azure-functions``' middleware): what the app does after
+        its response (background tasks) is part of the invocation.
 
         Raises:
             ConversionError: if the app returns without a response or breaks the protocol.
@@ -543,6 +553,9 @@ class AsgiMiddleware:
         scope = self.scope(req, context)
         head = scope["method"] == "HEAD"
         payload = req.get_body() if body is None else body
+        loop = asyncio.get_running_loop()
+        if stream is None:
+            stream = responses_stream(loop)
         if not stream:
             # the whole body is wanted: the app runs right here, no task, no loop turn
             exchange = _Exchange(payload, head, False)
@@ -556,7 +569,6 @@ class AsgiMiddleware:
             if exchange.status is None:
                 raise ConversionError("the ASGI app returned without sending a response")
             return self._whole(exchange)
-        loop = asyncio.get_running_loop()
         exchange = _Exchange(payload, head, True)
         task, returned = _start(self._app(scope, exchange.receive, exchange.send))
         if returned or task is None:

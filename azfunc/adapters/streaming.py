@@ -17,6 +17,11 @@ Rules this module keeps:
   ``limit`` or the budget, end the iteration with :class:`~azfunc.IncompleteBodyError` or
   :class:`~azfunc.LimitExceededError` (kept in :attr:`ReceivedBody.error`); the middleware
   answers the app ``http.disconnect`` instead of a last ``http.request``.
+* A host whose transport sends response bodies chunk by chunk (``azfunc start``'s and
+  ``azfunc worker``'s HTTP front end) marks what it runs with :data:`streaming_responses`,
+  for its own loop; :func:`responses_stream` tells ``AsgiMiddleware.handle_async`` (by
+  default) whether a streaming answer can leave as a stream. Elsewhere (Microsoft's worker,
+  a test or script calling the middleware, another loop in a thread) the answer is whole.
 * A WSGI app reads the same stream from its worker thread as ``wsgi.input``
   (:func:`streamed_input`, a :mod:`~azfunc.adapters.blocking_body` over the loop that set
   it); there a cut-off body raises the same errors from ``read``.
@@ -41,8 +46,8 @@ from typing import Any, Protocol
 from .._errors import IncompleteBodyError, LimitExceededError
 from .blocking_body import blocking_body
 
-__all__ = ["ReceivedBody", "streamed_body", "streamed_input", "streaming_body",
-           "streams_body"]
+__all__ = ["ReceivedBody", "end_streaming_responses", "responses_stream", "streamed_body",
+           "streamed_input", "streaming_body", "streaming_responses", "streams_body"]
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
@@ -50,6 +55,15 @@ _BODY: ContextVar[AsyncIterable[bytes] | None] = ContextVar("azfunc_streamed_bod
                                                             default=None)
 _LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("azfunc_streamed_body_loop",
                                                                  default=None)
+#: the loop whose host sends response bodies chunk by chunk, for what runs inside it.
+_RESPONSES: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar(
+    "azfunc_streaming_responses", default=None)
+
+#: marks what runs next (this context) as served by a streaming transport on ``loop``;
+#: returns the token to give back to :data:`end_streaming_responses` (hot path: no
+#: context manager).
+streaming_responses = _RESPONSES.set
+end_streaming_responses = _RESPONSES.reset
 
 
 class Budget(Protocol):
@@ -68,6 +82,23 @@ def streams_body(func: object) -> bool:
 def streamed_body() -> AsyncIterable[bytes] | None:
     """The body stream the host set for this invocation, or ``None`` (read ``req``)."""
     return _BODY.get()
+
+
+def responses_stream(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether a response body made on ``loop`` leaves chunk by chunk: the host serving
+    this invocation said so (:data:`streaming_responses`) for that same loop.
+
+    Example:
+        >>> import asyncio
+        >>> loop, other = asyncio.new_event_loop(), asyncio.new_event_loop()
+        >>> responses_stream(loop)
+        False
+        >>> token = streaming_responses(loop)
+        >>> responses_stream(loop), responses_stream(other)
+        (True, False)
+        >>> end_streaming_responses(token); loop.close(); other.close()
+    """
+    return _RESPONSES.get() is loop
 
 
 def streamed_input() -> io.BufferedReader | None:

@@ -30,6 +30,10 @@ Rules this module keeps:
 * A function marked ``azfunc_streams_body`` (an ``AsgiFunctionApp``'s) gets a request
   with a body chunk by chunk as it arrives (``azfunc.adapters.streaming``), under the same
   limits; a cut-off body never reaches it as complete.
+* What a function runs is marked as served by a transport that streams response bodies
+  (:data:`~azfunc.adapters.streaming.streaming_responses`, for the running loop), so
+  ``AsgiMiddleware.handle_async`` answers a streaming app with a stream here, and with
+  the whole body where nothing streams it.
 * Binding data (for the expressions of other bindings) holds the query, the route values
   and, of a JSON object body, only the properties named by ``data_names`` (all of them
   without that hook); functions with only HTTP bindings get no body properties at all.
@@ -44,6 +48,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 import logging
+from asyncio import get_running_loop
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -59,7 +64,13 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from .._datum import Datum
 from .._errors import FunctionLoadError, IncompleteBodyError, LimitExceededError
 from .._registry import BindingRegistry, Converter, get_binding_registry
-from ..adapters.streaming import ReceivedBody, streaming_body, streams_body
+from ..adapters.streaming import (
+    ReceivedBody,
+    end_streaming_responses,
+    streaming_body,
+    streaming_responses,
+    streams_body,
+)
 from ..app.invocation import DirectCall, direct_call
 from ..http._converters import HttpRequestConverter
 from ..http.request import HttpRequest
@@ -325,22 +336,26 @@ class HttpFrontend:
             target, params = found.target, found.params
         else:
             params = {}
-        if target.streams:
-            announced, declared = ReceivedBody.declared_length(scope.get("headers", ()))
-            if announced:
-                await self._streamed(target, scope, receive, params, send, declared)
-                return
-        if target.direct:
-            await self._direct(target, scope, receive, params, send, method)
-            return
-        body = await self._body(scope, receive, send)
-        if body is None:
-            return
+        token = streaming_responses(get_running_loop())
         try:
-            await self.invoke(target, scope, body, params, send)
+            if target.streams:
+                announced, declared = ReceivedBody.declared_length(scope.get("headers", ()))
+                if announced:
+                    await self._streamed(target, scope, receive, params, send, declared)
+                    return
+            if target.direct:
+                await self._direct(target, scope, receive, params, send, method)
+                return
+            body = await self._body(scope, receive, send)
+            if body is None:
+                return
+            try:
+                await self.invoke(target, scope, body, params, send)
+            finally:
+                if body:  # an empty body holds nothing of the budget
+                    self.budget.give(len(body))
         finally:
-            if body:  # an empty body holds nothing of the budget
-                self.budget.give(len(body))
+            end_streaming_responses(token)
 
     async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         """The whole request body, or ``None`` once the request was answered (413, 503) or

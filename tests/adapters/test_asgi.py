@@ -11,6 +11,7 @@ import pytest
 
 import azfunc as func
 from azfunc.adapters.lifespan import Lifespan
+from azfunc.adapters.streaming import end_streaming_responses, streaming_responses
 
 from .conftest import host_request
 
@@ -84,7 +85,8 @@ def test_first_chunk_leaves_before_the_last_is_produced() -> None:
     async def main() -> tuple[list[bytes], str]:
         nonlocal release
         release = asyncio.Event()
-        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "s"))
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "s"),
+                                                               stream=True)
         assert response.is_streaming
         chunks = response.aiter_body()
         got = [await asyncio.wait_for(chunks.__anext__(), 10)]  # before the release
@@ -111,6 +113,65 @@ def test_handle_async_without_streaming_runs_the_app_in_the_callers_task() -> No
         return response.is_streaming, response.get_body(), tasks == [asyncio.current_task()]
 
     assert run(main()) == (False, b"firstlast", True)
+
+
+def two_chunks_then_background(done: list[str]) -> Any:
+    """An app that streams two chunks, then does more work (a background task)."""
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"first", "more_body": True})
+        await asyncio.sleep(0)
+        await send({"type": "http.response.body", "body": b"last"})
+        await asyncio.sleep(0)
+        done.append("background")
+
+    return app
+
+
+def test_handle_async_collects_by_default_where_nothing_streams() -> None:
+    done: list[str] = []
+
+    async def main() -> tuple[bool, bytes, list[str]]:
+        mw = func.AsgiMiddleware(two_chunks_then_background(done))
+        response = await mw.handle_async(host_request("GET", "s"))
+        return response.is_streaming, response.get_body(), list(done)
+
+    # the background work is part of the invocation: done before the answer
+    assert run(main()) == (False, b"firstlast", ["background"])
+
+
+def test_handle_async_streams_by_default_where_the_host_streams() -> None:
+    done: list[str] = []
+
+    async def main() -> tuple[bool, list[bytes]]:
+        token = streaming_responses(asyncio.get_running_loop())
+        try:
+            mw = func.AsgiMiddleware(two_chunks_then_background(done))
+            response = await mw.handle_async(host_request("GET", "s"))
+        finally:
+            end_streaming_responses(token)
+        return response.is_streaming, [chunk async for chunk in response.aiter_body()]
+
+    assert run(main()) == (True, [b"first", b"last"])
+
+
+def test_a_streaming_host_on_another_loop_does_not_make_the_answer_a_stream() -> None:
+    other = asyncio.new_event_loop()
+
+    async def main() -> bool:
+        token = streaming_responses(other)
+        try:
+            response = await func.AsgiMiddleware(two_chunks_then_background([])).handle_async(
+                host_request("GET", "s"))
+        finally:
+            end_streaming_responses(token)
+        return response.is_streaming
+
+    try:
+        assert run(main()) is False
+    finally:
+        other.close()
 
 
 def test_sync_handle_collects_a_streamed_body() -> None:
@@ -193,7 +254,8 @@ def test_receive_waits_for_the_end_of_the_response_then_disconnects() -> None:
         await listener
 
     async def main() -> bytes:
-        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"),
+                                                               stream=True)
         body = await response.aget_body()
         for _ in range(3):
             await asyncio.sleep(0)  # the app goes on after its last chunk: let it end
@@ -216,7 +278,8 @@ def test_an_abandoned_stream_cancels_the_app() -> None:
             raise
 
     async def main() -> None:
-        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"),
+                                                               stream=True)
         chunks = response.aiter_body()
         assert await chunks.__anext__() == b"x"
         await chunks.aclose()
@@ -338,7 +401,7 @@ def test_handle_async_propagates_an_error_raised_after_the_start(suspend: bool) 
 
     async def main() -> None:
         with pytest.raises(LookupError, match="half an answer"):
-            await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+            await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"), stream=True)
 
     run(main())
 
@@ -352,7 +415,8 @@ def test_handle_async_keeps_a_complete_answer_the_app_raised_after(
         raise RuntimeError("after the answer")
 
     async def main() -> bytes:
-        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"),
+                                                               stream=True)
         await asyncio.sleep(0)  # the app's end is settled by a callback
         return response.get_body()
 
@@ -368,7 +432,7 @@ def test_handle_async_refuses_an_app_that_never_answers(suspend: bool) -> None:
 
     async def main() -> None:
         with pytest.raises(func.ConversionError, match="without sending a response"):
-            await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+            await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"), stream=True)
 
     run(main())
 
@@ -383,7 +447,8 @@ def test_handle_async_streams_what_the_app_sends_in_its_first_step(suspend: bool
         await send({"type": "http.response.body", "body": b"c"})
 
     async def main() -> tuple[bool, bytes]:
-        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"))
+        response = await func.AsgiMiddleware(app).handle_async(host_request("GET", "x"),
+                                                               stream=True)
         return response.is_streaming, await response.aget_body()
 
     assert run(main()) == (True, b"abc")

@@ -65,7 +65,7 @@ async def stream() -> StreamingResponse:
 def run(path: str) -> func.HttpResponse:
     async def call() -> func.HttpResponse:
         req = host_request("GET", path.removeprefix("/api/"))
-        response = await AsgiMiddleware(app).handle_async(req)
+        response = await AsgiMiddleware(app).handle_async(req, stream=True)
         if response.is_streaming:
             await response.aget_body()
         me = asyncio.current_task()
@@ -86,7 +86,7 @@ def test_async_and_sync_endpoints_answer(path: str) -> None:
 
 def test_an_app_that_answers_at_once_costs_no_loop_turn() -> None:
     async def main() -> None:
-        coro = AsgiMiddleware(app).handle_async(host_request("GET", "async"))
+        coro = AsgiMiddleware(app).handle_async(host_request("GET", "async"), stream=True)
         with pytest.raises(StopIteration) as done:
             coro.send(None)  # one step, the loop never runs
         assert done.value.value.get_json() == {"kind": "async"}
@@ -96,7 +96,7 @@ def test_an_app_that_answers_at_once_costs_no_loop_turn() -> None:
 
 def test_the_app_context_is_its_own() -> None:
     async def main() -> str:
-        await AsgiMiddleware(app).handle_async(host_request("GET", "async"))
+        await AsgiMiddleware(app).handle_async(host_request("GET", "async"), stream=True)
         return VAR.get()
 
     assert asyncio.run(main()) == "unset"
@@ -117,7 +117,8 @@ def test_a_consumer_that_gives_up_cancels_the_app() -> None:
     events.clear()
 
     async def main() -> None:
-        response = await AsgiMiddleware(app).handle_async(host_request("GET", "stream"))
+        response = await AsgiMiddleware(app).handle_async(host_request("GET", "stream"),
+                                                          stream=True)
         stream = response.aiter_body()
         first = await stream.__anext__()
         assert first
@@ -143,7 +144,7 @@ def test_a_task_cancelled_before_its_body_ran_cancels_the_app() -> None:
             raise
 
     async def main() -> None:
-        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"), stream=True)
         stream = response.aiter_body()
         assert await stream.__anext__() == b"a"
         await stream.aclose()  # before the app's task took its first scheduled step
@@ -160,7 +161,7 @@ def test_an_error_in_the_first_step_propagates() -> None:
 
     async def main() -> None:
         with pytest.raises(KeyError, match="boom"):
-            await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+            await AsgiMiddleware(raw).handle_async(host_request("GET", "x"), stream=True)
 
     asyncio.run(main())
 
@@ -170,7 +171,7 @@ def test_an_error_in_the_first_step_propagates() -> None:
 def test_an_app_that_answers_at_once_leaves_no_task() -> None:
     async def main() -> list[asyncio.Task[Any]]:
         me = asyncio.current_task()
-        await AsgiMiddleware(app).handle_async(host_request("GET", "async"))
+        await AsgiMiddleware(app).handle_async(host_request("GET", "async"), stream=True)
         return [task for task in asyncio.all_tasks() if task is not me]
 
     assert asyncio.run(main()) == []
@@ -188,7 +189,7 @@ def test_an_app_still_running_after_its_first_step_keeps_its_task_identity() -> 
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def main() -> bytes:
-        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"), stream=True)
         return response.get_body()
 
     assert asyncio.run(main()) == b"ok"
@@ -207,7 +208,8 @@ def test_a_loop_with_a_task_factory_makes_the_app_task_through_it() -> None:
         made.clear()
         answers = []
         for path in ("async", "sync", "stream"):
-            response = await AsgiMiddleware(app).handle_async(host_request("GET", path))
+            response = await AsgiMiddleware(app).handle_async(host_request("GET", path),
+                                                              stream=True)
             answers.append(await response.aget_body())
         return answers
 
@@ -227,7 +229,7 @@ def test_an_app_that_sends_headers_not_bytes_gets_a_conversion_error() -> None:
 
     async def main() -> None:
         with pytest.raises(func.ConversionError, match="not \\(bytes, bytes\\) pairs"):
-            await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+            await AsgiMiddleware(raw).handle_async(host_request("GET", "x"), stream=True)
 
     asyncio.run(main())
 
@@ -245,7 +247,7 @@ def test_the_task_of_the_first_step_answers_what_a_task_answers() -> None:
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def main() -> bytes:
-        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"))
+        response = await AsgiMiddleware(raw).handle_async(host_request("GET", "x"), stream=True)
         return response.get_body()
 
     assert asyncio.run(main()) == b"ok"

@@ -96,7 +96,7 @@ def test_fastapi_head_has_no_body(fastapi_loop: asyncio.AbstractEventLoop) -> No
 def test_fastapi_streams(fastapi_loop: asyncio.AbstractEventLoop) -> None:
     async def call() -> list[bytes]:
         middleware = fastapi_app.app.middleware
-        response = await middleware.handle_async(host_request("GET", "stream"))
+        response = await middleware.handle_async(host_request("GET", "stream"), stream=True)
         assert response.is_streaming
         chunks = response.aiter_body()
         got = [await asyncio.wait_for(chunks.__anext__(), 10)]

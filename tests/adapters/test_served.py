@@ -93,6 +93,16 @@ def test_streaming_sends_the_first_chunk_before_the_last(client: httpx.Client) -
         assert b"".join(chunks) == b"last\n"
 
 
+def test_a_users_own_function_calling_handle_async_streams_under_the_host(
+        client: httpx.Client) -> None:
+    only(client, "fastapi_app")
+    with client.stream("GET", "/api/own/stream") as response:
+        chunks = response.iter_raw()
+        assert next(chunks) == b"first\n"  # the app now waits for the release
+        assert client.post("/api/own/release").text == "released"
+        assert b"".join(chunks) == b"last\n"
+
+
 def test_fastapi_lifespan_resource_and_other_functions(client: httpx.Client) -> None:
     only(client, "fastapi_app")
     for _ in range(2):

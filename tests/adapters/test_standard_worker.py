@@ -82,7 +82,8 @@ def test_indexing_shows_the_catch_all_function(served: tuple[str, Any]) -> None:
     module, out = served
     assert h.status(out["init"]) == "Success", out["init"]
     by_name = {r["name"]: r for r in out["metadata"]["functionMetadataResults"]}
-    expected = {FN, "plain_hello"} if module == "fastapi_app" else {FN}
+    expected = ({FN, "plain_hello", "own_stream", "own_stream_release"}
+                if module == "fastapi_app" else {FN})
     assert set(by_name) == expected
     fn = by_name[FN]
     assert fn["functionId"] == FID

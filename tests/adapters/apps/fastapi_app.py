@@ -167,3 +167,37 @@ app = func.AsgiFunctionApp(api, http_auth_level=func.AuthLevel.ANONYMOUS)
 @app.route(route="plain/hello", methods=["GET"])
 def plain_hello(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("hello from a plain function")
+
+
+#: the release of ``/own/stream``, per loop (each served host runs its own).
+_OWN_RELEASE: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+
+
+def _own_release() -> asyncio.Event:
+    return _OWN_RELEASE.setdefault(asyncio.get_running_loop(), asyncio.Event())
+
+
+async def own_asgi(scope: Any, receive: Any, send: Any) -> None:
+    """A bare ASGI app that a function of the user's own hands to ``AsgiMiddleware``."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"first\n", "more_body": True})
+    release = _own_release()
+    await release.wait()
+    release.clear()
+    await send({"type": "http.response.body", "body": b"last\n"})
+
+
+OWN = func.AsgiMiddleware(own_asgi)
+
+
+@app.route(route="own/stream", methods=["GET"])
+async def own_stream(req: func.HttpRequest) -> func.HttpResponse:
+    """The user's own function calling the middleware: the host streams, so does it."""
+    return await OWN.handle_async(req)
+
+
+@app.route(route="own/release", methods=["POST"])
+async def own_stream_release(req: func.HttpRequest) -> func.HttpResponse:
+    _own_release().set()
+    return func.HttpResponse("released")
