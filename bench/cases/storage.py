@@ -224,6 +224,27 @@ async def _post_all(port: int, path: str, count: int, body: Callable[[], bytes],
     return count / (time.perf_counter() - started), latencies, wall
 
 
+#: ``azfunc start`` under cProfile (``BENCH_STORAGE_PROFILE=<file>``): the stats are
+#: written on SIGTERM, as the bench stops the host.
+_PROFILED = textwrap.dedent('''
+    import cProfile, signal, sys
+    from azfunc.cli import main
+    out, argv = sys.argv[1], sys.argv[2:]
+    profiler = cProfile.Profile()
+    def stop(*_):
+        profiler.disable()
+        profiler.dump_stats(out)
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, stop)
+    profiler.enable()
+    try:
+        main(["start", *argv])
+    finally:
+        profiler.disable()
+        profiler.dump_stats(out)
+''')
+
+
 class _Host(ServedProcess):
     """``azfunc start`` on the benchmark app, on a free loopback port (``storage``: the
     ``AzureWebJobsStorage`` connection string, unset for the embedded store)."""
@@ -235,9 +256,13 @@ class _Host(ServedProcess):
         env.pop("AzureWebJobsStorage", None)
         if storage is not None:
             env["AzureWebJobsStorage"] = storage
+        start = ["-m", "azfunc", "start", str(app_dir), "--port", str(port),
+                 "--poll-interval", "0.05"]
+        profile = os.environ.get("BENCH_STORAGE_PROFILE")
+        if profile:  # cProfile of the served process, written when it stops
+            start = ["-c", _PROFILED, profile, *start[3:]]
         super().__init__(
-            [sys.executable, "-m", "azfunc", "start", str(app_dir), "--port", str(port),
-             "--poll-interval", "0.05"],
+            [sys.executable, *start],
             port=port, env=env, what="azfunc start", cwd=app_dir, timeout=60,
         )
 
