@@ -93,7 +93,7 @@ APPS = textwrap.dedent('''
     def flask_app() -> Any:
         from flask import Flask, jsonify, request
 
-        api = Flask("bench")
+        api = Flask(__name__)  # the module itself: its folder, not a "bench" package
 
         def item(item_id: int) -> Any:
             return jsonify(item_id=item_id, q=request.args.get("q", ""))
