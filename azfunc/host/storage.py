@@ -517,7 +517,7 @@ class LocalQueue:
                 return None
             data = json.loads(raw)
             if path.name.endswith(_BATCH):
-                rows = data["messages"] if isinstance(data, dict) else None
+                rows = data.get("messages") if isinstance(data, dict) else None
                 if not isinstance(rows, list):
                     raise WireFormatError("a batch file holds {'messages': [...]}")
                 return _FileContent([StoredMessage.from_json(row) for row in rows])

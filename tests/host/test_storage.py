@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from azfunc import ConfigurationError, LeaseLostError
@@ -405,6 +405,8 @@ def test_the_disk_holds_what_the_index_holds(tmp_path: Path,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=200) | st.text(max_size=100).map(str.encode),
        suffix=st.sampled_from([".json", ".batch"]))
+@example(raw=b"{}", suffix=".batch")  # a JSON object without "messages" (was a KeyError)
+@example(raw=b"[]", suffix=".json")
 def test_any_file_in_a_queue_folder_is_read_or_set_aside(tmp_path: Path, raw: bytes,
                                                          suffix: str) -> None:
     root = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
