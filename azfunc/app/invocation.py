@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .. import _typed
 from .._context import Context
 from .._datum import Datum
-from .._errors import AzFuncError, ConversionError
+from .._errors import ArgumentValueError, AzFuncError, ConversionError
 from .._ids import new_invocation_id as _new_invocation_id
 from .._out import Out
 from .._registry import get_binding_registry
@@ -541,6 +541,13 @@ def _collect(
             info.name,
             type(return_value).__name__,
         )
+    _collect_outputs(info, result, outs, reg)
+
+
+def _collect_outputs(
+    info: FunctionInfo, result: InvocationResult, outs: _Outs, reg: BindingRegistry
+) -> None:
+    """Encode the values set on the Out holders into ``result`` (unset ones are left out)."""
     for param, holder in outs:
         if not holder.is_set:
             continue
@@ -641,8 +648,9 @@ _DIRECT_KEY: Final = "_azfunc_direct_call"
 
 @dataclass(frozen=True, slots=True)
 class DirectCall:
-    """How to call a function whose parameters are one input (and maybe ``context``) and
-    whose answer is its ``$return`` value: what a host's fast path needs, made once."""
+    """How to call a function whose parameters are one input, maybe ``context`` and maybe
+    ``Out`` holders of output bindings, and whose answer is its ``$return`` value: what a
+    host's fast path needs, made once."""
 
     plan: _Plan
     #: the parameter receiving the input, and the ``pytype`` it is annotated with.
@@ -651,11 +659,14 @@ class DirectCall:
     #: the parameter receiving the :class:`~azfunc.Context`, if the function takes one.
     context_name: str | None
     return_binding: BindingInfo
+    #: the ``Out`` parameters: each gets a holder; what is set on them is encoded into the
+    #: ``into`` result :func:`invoke_direct` is given (a host applies them from there).
+    outputs: tuple[_Param, ...] = ()
 
 
 def direct_call(info: FunctionInfo, input_name: str) -> DirectCall | None:
     """The :class:`DirectCall` of ``info``, or ``None`` when :func:`invoke_direct` cannot
-    run it (other parameters than ``input_name`` and ``context``, output parameters, no
+    run it (other parameters than ``input_name``, ``context`` and ``Out`` holders, no
     ``$return`` binding, other input bindings). Follows the plan: a re-planned function
     gets a new one.
 
@@ -682,8 +693,9 @@ def direct_call(info: FunctionInfo, input_name: str) -> DirectCall | None:
     direct = None
     ret = plan.return_binding
     inputs = [p for p in plan.params if p.role == _INPUT]
-    others = [p for p in plan.params if p.role != _INPUT and p.role != _CONTEXT]
+    others = [p for p in plan.params if p.role == _UNBOUND]
     contexts = [p.name for p in plan.params if p.role == _CONTEXT]
+    outputs = tuple(p for p in plan.params if p.role == _OUTPUT)
     if (
         ret is not None
         and not others
@@ -694,7 +706,7 @@ def direct_call(info: FunctionInfo, input_name: str) -> DirectCall | None:
         and len(contexts) <= 1
     ):
         direct = DirectCall(plan, input_name, inputs[0].pytype,
-                            contexts[0] if contexts else None, ret)
+                            contexts[0] if contexts else None, ret, outputs)
     info.__dict__[_DIRECT_KEY] = (plan, input_name, direct)
     return direct
 
@@ -709,6 +721,7 @@ async def invoke_direct(
     registry: BindingRegistry | None = None,
     executor: concurrent.futures.Executor | None = None,
     keep: type | None = None,
+    into: InvocationResult | None = None,
 ) -> tuple[Any, list[logging.LogRecord]]:
     """:func:`invoke_function` for a :class:`DirectCall` whose input ``value`` the caller
     decoded already (``invocation_id`` and ``root``: what a ``context`` parameter's
@@ -721,17 +734,31 @@ async def invoke_direct(
     The same rules hold (thread hop for ``def``, logs captured, the user's exception
     unchanged, the return value encoded by the registry's converter); what is skipped is
     the per-call work a single decoded input makes unnecessary (raw-value and metadata
-    conversion, the parameter loop, the :class:`InvocationResult`).
+    conversion, the parameter loop, and, for a function without ``Out`` parameters, the
+    :class:`InvocationResult`). A function with ``Out`` parameters
+    (:attr:`DirectCall.outputs`) needs ``into``: its return value, the values set on its
+    holders and their encoded Datums go there, as :func:`invoke_function` records them.
 
     Raises:
-        ConversionError: if the return value cannot be encoded.
+        ArgumentValueError: if ``call`` has ``Out`` parameters and ``into`` is missing.
+        ConversionError: if the return value or an output cannot be encoded.
         Exception: whatever the function itself raises, unchanged.
     """
     reg = registry or get_binding_registry()
     plan = call.plan
+    outs: _Outs = []
+    if call.outputs:
+        if into is None:
+            raise ArgumentValueError(
+                f"the {info.name} function has output parameters "
+                f"({', '.join(p.name for p in call.outputs)}): pass into=InvocationResult(...) "
+                f"to receive what it sets on them")
+        outs = [(param, Out()) for param in call.outputs]
     records, token = _begin_capture()
     try:
         kwargs: dict[str, Any] = {call.input_name: value}
+        for param, holder in outs:
+            kwargs[param.name] = holder
         if call.context_name is not None:
             kwargs[call.context_name] = Context(
                 invocation_id=invocation_id, function_name=info.name,
@@ -747,8 +774,14 @@ async def invoke_direct(
         else:
             return_value = await _call(info, plan, kwargs, executor)
         if keep is not None and isinstance(return_value, keep):
-            return return_value, records
-        datum = _encode(info, call.return_binding, return_value, plan.return_expected, reg)
+            datum: Any = return_value
+        else:
+            datum = _encode(info, call.return_binding, return_value, plan.return_expected, reg)
+        if into is not None:
+            into.return_value = return_value
+            into.return_data = datum if datum is None or type(datum) is Datum else None
+            into.logs = records
+            _collect_outputs(info, into, outs, reg)
     finally:
         _end_capture(token)
     return datum, records

@@ -7,14 +7,18 @@ Rules this module keeps:
   name); ``methods`` are honoured with 405 and an ``Allow`` header; unknown paths are 404.
 * The request reaches the function as the ``http`` Datum :mod:`azfunc.wire.asgi` builds
   (the shape the host sends); the answer is read back through the same codec.
-* The direct path: a function whose bindings are an ``httpTrigger`` and a ``$return``
-  ``http`` output only, whose parameters are the request (annotated ``HttpRequest`` or
-  not annotated) and at most ``context``, served with the built-in ``httpTrigger``
-  converter, gets the same request built straight from the scope (one pass over the
-  headers, no Datum, no ``Query``/``Headers`` metadata: nothing would read them) and its
-  ``HttpResponse`` sent from the object; its invocation id is made only when something
-  names it. Every other function (and one of these when a converter is registered for
-  ``httpTrigger``) takes the general path, with the same answers. Which of the two a
+* The direct path: a function whose bindings are an ``httpTrigger``, a ``$return``
+  ``http`` output and maybe other output bindings, whose parameters are the request
+  (annotated ``HttpRequest`` or not annotated), at most ``context`` and the ``Out``
+  holders of those outputs, served with the built-in ``httpTrigger`` converter, gets the
+  same request built straight from the scope (one pass over the headers, no Datum, no
+  ``Query``/``Headers`` metadata: nothing would read them) and its ``HttpResponse`` sent
+  from the object; its invocation id is made only when something names it. Its outputs
+  are applied (``on_outputs``) before the answer is sent, as on the general path; one
+  whose output bindings name request data in an expression (``{id}``, ``{query.x}``:
+  ``data_names``), or that runs in a worker process, takes the general path, which
+  builds that data. Every other function (and one of these when a converter is
+  registered for ``httpTrigger``) takes the general path, with the same answers. Which of the two a
   function takes is looked up once per function and kept while the registry's
   ``version`` and the function's plan stay the same (a converter registered after start
   is seen on the next request).
@@ -59,6 +63,7 @@ from collections.abc import (
     MutableMapping,
 )
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._datum import Datum
@@ -97,7 +102,7 @@ from ._asgi import (
 )
 from .expressions import binding_data
 from .routing import RouteMatch, Router
-from .runtime import InvocationExecutor, LazyInvocationId, new_invocation_id
+from .runtime import InvocationExecutor, LazyInvocationId, OutputsHook, new_invocation_id
 
 if TYPE_CHECKING:
     from ..app.invocation import InvocationResult
@@ -233,7 +238,8 @@ class _Target:
     output: BindingInfo | None
     plain: bool  # only HTTP bindings: no binding data or extra inputs needed
     threaded: bool  # a def function: its response stream is iterated on a thread
-    #: an ``httpTrigger`` and a ``$return`` ``http`` binding only: may take the direct path
+    #: an ``httpTrigger``, a ``$return`` ``http`` binding and maybe other outputs: may
+    #: take the direct path
     direct: bool = False
     #: reads its body as it arrives (a framework app's function, see ``adapters.streaming``)
     streams: bool = False
@@ -241,6 +247,8 @@ class _Target:
 
 #: :meth:`HttpFrontend._direct_keep`'s answer for a request the direct path cannot serve.
 _GENERAL: Final = object()
+#: the binding data of a direct-path invocation: its outputs' expressions name none.
+_NO_DATA: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 class HttpFrontend:
@@ -287,8 +295,10 @@ class HttpFrontend:
                 output=output,
                 plain=plain,
                 threaded=not info.is_async,
-                direct=plain and len(info.bindings) == 2 and output is not None
-                and output.is_return,
+                direct=output is not None and output.is_return and all(
+                    b is trigger or b is output
+                    or (b.direction == "out" and b.type.lower() != "http")
+                    for b in info.bindings),
                 streams=streams_body(info.func),
             )
             route = trigger.properties.get("route") or info.name
@@ -304,8 +314,8 @@ class HttpFrontend:
         #: (path, method) -> the function of a match without route values (the router's
         #: answer, remembered; bounded, never evicted: the routes do not change).
         self._memo: dict[tuple[str, str], _Target] = {}
-        #: target -> (registry, its version, DirectCall, keep) for which the direct path
-        #: was last found to apply (see :meth:`_direct_keep`).
+        #: target -> (registry, its version, DirectCall, (keep, outputs hook)) for which
+        #: the direct path was last found to apply (see :meth:`_direct_keep`).
         self._direct_checked: dict[_Target, tuple[BindingRegistry, int, DirectCall, Any]] = {}
 
     def handles(self, path: str) -> bool:
@@ -415,15 +425,17 @@ class HttpFrontend:
         self, target: _Target, scope: Scope, receive: Receive, params: Mapping[str, str],
         send: Send, method: str,
     ) -> None:
-        """Serve a function with only an ``httpTrigger`` and a ``$return`` ``http`` binding.
+        """Serve a function with an ``httpTrigger``, a ``$return`` ``http`` binding and
+        maybe other outputs.
 
         The request is built from the scope in one pass over its headers (no ``http``
         Datum, no ``Query``/``Headers`` metadata: the built-in ``httpTrigger`` converter
-        does not read them and the function has no other binding whose expressions
-        could) and an ``HttpResponse`` answer goes out from the object. Whenever that is
-        not what the general path would do (a converter registered for ``httpTrigger``,
-        a request subclass annotated, other parameters than the request and
-        ``context``), the request takes the general path.
+        does not read them and no other binding's expression does) and an
+        ``HttpResponse`` answer goes out from the object, once the outputs were applied.
+        Whenever that is not what the general path would do (a converter registered for
+        ``httpTrigger``, a request subclass annotated, other parameters than the request,
+        ``context`` and ``Out`` holders, an output naming request data, a worker
+        process), the request takes the general path.
         """
         assert self.runtime is not None, "HttpFrontend needs a runtime to invoke functions"
         runtime = self.runtime
@@ -440,10 +452,10 @@ class HttpFrontend:
             and checked[0] is registry
             and checked[1] == registry.version
         ):
-            keep = checked[3]
+            chosen = checked[3]
         else:
-            keep = self._direct_keep(target, call, registry)
-        if keep is _GENERAL or call is None:
+            chosen = self._direct_keep(target, call, registry)
+        if chosen is _GENERAL or call is None:
             body = await self._body(scope, receive, send)
             if body is not None:
                 try:
@@ -496,8 +508,10 @@ class HttpFrontend:
                 {k: Datum(v, "string") for k, v in params.items()} if params else None, body,
             )
             try:
+                keep, applies = chosen
                 answer = await runtime.invoke_direct(info, call, request,
-                                                     invocation_id=invocation_id, keep=keep)
+                                                     invocation_id=invocation_id, keep=keep,
+                                                     outputs=applies)
             except Exception as exc:  # logged by the runtime with its traceback
                 await _send_failure(send, info, invocation_id.get(), exc)
                 return
@@ -530,21 +544,42 @@ class HttpFrontend:
 
     def _direct_keep(self, target: _Target, call: DirectCall | None,
                      registry: BindingRegistry) -> Any:
-        """What :meth:`_direct` passes as ``keep`` for ``call`` under ``registry``, or
-        :data:`_GENERAL` when the request must take the general path; an answer for a
-        ``call`` is remembered with the registry's :attr:`~BindingRegistry.version`, so a
-        converter registered later is seen on the next request."""
+        """What :meth:`_direct` passes as ``keep`` and ``outputs`` for ``call`` under
+        ``registry``, or :data:`_GENERAL` when the request must take the general path; an
+        answer for a ``call`` is remembered with the registry's
+        :attr:`~BindingRegistry.version`, so a converter registered later is seen on the
+        next request."""
+        applies: OutputsHook | None = None
+        if call is not None and not target.plain:
+            applies = self._outputs_without_data(target.info)
         if (
             call is None
             or (call.pytype is not None and call.pytype is not HttpRequest)
             or type(registry.get("httpTrigger")) is not HttpRequestConverter
+            or (not target.plain and applies is None)
         ):
             self._direct_checked.pop(target, None)
             return _GENERAL
         # the host's own http converter defers every HttpResponse: skip making the Datum
         keep = HttpResponse if type(registry.get("http")) is _StreamingHttpConverter else None
-        self._direct_checked[target] = (registry, registry.version, call, keep)
-        return keep
+        chosen = (keep, applies)
+        self._direct_checked[target] = (registry, registry.version, call, chosen)
+        return chosen
+
+    def _outputs_without_data(self, info: FunctionInfo) -> OutputsHook | None:
+        """The hook applying the outputs of ``info`` on the direct path, or ``None`` when
+        they need what only the general path gives: request data for an expression, an
+        invocation in a worker process, or no ``on_outputs`` to apply them (whose
+        absence the general path keeps as it is)."""
+        hook, names, runtime = self.on_outputs, self.data_names, self.runtime
+        if (hook is None or names is None or names(info) or runtime is None
+                or not runtime.runs_here(info)):
+            return None
+
+        def applies(result: InvocationResult) -> Awaitable[None]:
+            return hook(info, result, _NO_DATA)
+
+        return applies
 
     def _driver(self, target: _Target) -> Callable[[Iterator[bytes]], AsyncIterator[bytes]] | None:
         """What drives a ``def`` function's response stream: the invocation pool."""

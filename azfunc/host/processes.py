@@ -380,7 +380,7 @@ def _child_call(payload: bytes) -> bytes:
     try:
         if isinstance(call, _Direct):
             plan = direct_call(info, call.input_name)
-            if plan is None:
+            if plan is None or plan.outputs:  # the parent applies outputs: never sent here
                 raise ProcessBoundaryError(
                     f"{info.name}: the worker process cannot call it directly",
                     function=info.name)

@@ -53,12 +53,12 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from .._context import Context, RetryContext
 from .._errors import ArgumentValueError
 from .._ids import new_invocation_id
-from ..app.invocation import invoke_direct, invoke_function
+from ..app.invocation import InvocationResult, invoke_direct, invoke_function
 from .timeouts import bounded
 
 if TYPE_CHECKING:
     from .._registry import BindingRegistry
-    from ..app.invocation import DirectCall, InvocationResult
+    from ..app.invocation import DirectCall
     from ..app.model import FunctionInfo
     from .processes import WorkerProcesses
 
@@ -652,31 +652,47 @@ class Runtime:
                          (time.perf_counter() - started) * 1000)
         return result
 
+    def runs_here(self, info: FunctionInfo) -> bool:
+        """Whether invocations of ``info`` run in this process (not in a worker process)."""
+        return self.processes is None or not self.processes.runs(info)
+
     async def invoke_direct(
         self, info: FunctionInfo, call: DirectCall, value: Any, *,
         invocation_id: LazyInvocationId, keep: type | None = None,
+        outputs: OutputsHook | None = None,
     ) -> Any:
         """:meth:`invoke` for a function whose one input ``value`` is decoded already (see
         :func:`azfunc.app.invocation.invoke_direct`): the encoded return value (a Datum or
         ``None``), or the return value itself if it is an instance of ``keep``. Tracked,
         its records and a failure logged, as :meth:`invoke` does; the invocation id is
-        made only when something names the invocation (a ``context``, a log line).
+        made only when something names the invocation (a ``context``, a log line, an
+        ``outputs`` hook).
+
+        A function with ``Out`` parameters runs in this process (its outputs are applied
+        here; a caller that wants it in a worker process takes :meth:`invoke`):
+        ``outputs``, if given, is handed the :class:`InvocationResult` holding them, and
+        the invocation has succeeded only once it returned, as with :meth:`invoke`.
 
         Raises:
-            Exception: whatever the function or encoding its return value raised.
+            Exception: whatever the function, encoding its return value or outputs, or
+                ``outputs`` raised.
         """
         self._active += 1
         if self._idle is not None:
             self._idle.clear()
         started = time.perf_counter()
+        into = None
+        if call.outputs:
+            into = InvocationResult(info.name, "" if outputs is None else invocation_id.get())
         try:
             running: Awaitable[tuple[Any, list[logging.LogRecord]]]
-            if self.processes is None:  # the common case, without the two calls below
+            if self.processes is None or into is not None:  # without the two calls below
                 running = invoke_direct(
                     info, call, value, root=self.root,
                     invocation_id="" if call.context_name is None else invocation_id.get(),
                     registry=self.registry,
                     executor=None if call.plan.is_async else self.executor, keep=keep,
+                    into=into,
                 )
             else:
                 running = self._invoke_direct(info, call, value, invocation_id, keep)
@@ -693,6 +709,17 @@ class Runtime:
                 (time.perf_counter() - started) * 1000,
             )
             raise
+        else:
+            if outputs is not None and into is not None:
+                try:
+                    await outputs(into)
+                except Exception:
+                    logger.exception(
+                        "[%s] (%s) failed after %.1f ms: an output binding could not be "
+                        "applied", info.name, invocation_id.get(),
+                        (time.perf_counter() - started) * 1000,
+                    )
+                    raise
         finally:
             self._active -= 1
             if self._active == 0 and self._idle is not None:

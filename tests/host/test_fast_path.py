@@ -39,11 +39,17 @@ def _serve(
     max_body_size: int = 1 << 20,
     root: str | None = None,
     before: Callable[[int], None] | None = None,
+    runtime_set: Callable[[Runtime], None] | None = None,
+    **options: Any,
 ) -> list[list[dict[str, Any]]]:
     """The messages sent for each request (scope overrides: path, method, headers, body...);
-    ``before(i)`` runs before the i-th request, on the same frontend."""
+    ``before(i)`` runs before the i-th request, on the same frontend; ``runtime_set`` sees
+    the runtime first; ``options`` go to the frontend (``on_outputs``, ``data_names``...)."""
     runtime = Runtime(threads=2, registry=registry or streaming_registry(), root=root)
-    frontend = HttpFrontend(functions, runtime=runtime, max_body_size=max_body_size)
+    if runtime_set is not None:
+        runtime_set(runtime)
+    frontend = HttpFrontend(functions, runtime=runtime, max_body_size=max_body_size,
+                            **options)
     answers: list[list[dict[str, Any]]] = []
 
     async def main() -> None:
@@ -61,7 +67,7 @@ def _serve(
                 return {"type": "http.request", "body": body, "more_body": False}
 
             async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
-                sent.append(message)
+                sent.append(dict(message))
 
             await frontend(scope, receive, send)
             answers.append(sent)
@@ -560,3 +566,239 @@ def test_extension_hooks_run_on_the_direct_path_too() -> None:
         HOOKS.clear()
     assert answer[0]["status"] == 200
     assert seen == [("pre", "Hello", ["req"]), ("post", "HttpResponse")]
+
+
+# --- functions with output bindings ---------------------------------------------------------
+
+QUEUE_OUT = BindingInfo("msg", "queue", "out", properties={"queueName": "out"})
+
+
+class _Outputs:
+    """An ``on_outputs`` hook and ``data_names`` answer recording what they were given; the
+    messages sent so far are marked in ``events`` so the order can be checked."""
+
+    def __init__(self, names: frozenset[str] = frozenset(), fail: bool = False) -> None:
+        self.names, self.fail = names, fail
+        self.applied: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+
+    async def on_outputs(self, info: FunctionInfo, result: Any, data: Any) -> None:
+        self.applied.append((info.name, dict(result.outputs),
+                             {k: (d.type, d.value) for k, d in result.output_data.items()},
+                             dict(data)))
+        if self.fail:
+            raise OSError("the queue is full")
+
+    def data_names(self, info: FunctionInfo) -> frozenset[str]:
+        return self.names
+
+
+def _both_paths(info: FunctionInfo, spec: dict[str, Any], outputs: _Outputs
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The answer on the direct path and on the general path (forced by a registered
+    ``httpTrigger`` converter), each applying its outputs into ``outputs``."""
+    direct = _serve([info], [dict(spec)], on_outputs=outputs.on_outputs,
+                    data_names=outputs.data_names)
+    registry, counting = _general_registry()
+    general = _serve([info], [dict(spec)], registry=registry, on_outputs=outputs.on_outputs,
+                     data_names=outputs.data_names)
+    assert counting.metadata, "the general path was taken"
+    return direct[0], general[0]
+
+
+def test_direct_call_accepts_out_holders_of_output_bindings() -> None:
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    call = direct_call(FunctionInfo("a", handler, (_trigger("a"), QUEUE_OUT, RETURN)), "req")
+    assert call is not None
+    assert [p.name for p in call.outputs] == ["msg"]
+
+
+def test_invoke_direct_without_a_result_for_the_outputs_is_refused() -> None:
+    from azfunc._errors import ArgumentValueError, AzFuncError
+    from azfunc.app.invocation import invoke_direct
+
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    info = FunctionInfo("a", handler, (_trigger("a"), QUEUE_OUT, RETURN))
+    call = direct_call(info, "req")
+    assert call is not None
+    with pytest.raises(ArgumentValueError, match="into=") as caught:
+        asyncio.run(invoke_direct(info, call, func.HttpRequest("GET", "http://h/"),
+                                  invocation_id="1"))
+    assert isinstance(caught.value, AzFuncError) and isinstance(caught.value, ValueError)
+
+
+_output_value = st.one_of(st.text(max_size=20), st.binary(max_size=20),
+                          st.dictionaries(_token, st.integers(), max_size=3), st.none())
+
+
+@settings(max_examples=30, deadline=None)
+@given(value=_output_value, is_set=st.booleans(), asynchronous=st.booleans(),
+       body=st.binary(max_size=16))
+def test_outputs_are_applied_as_the_general_path_applies_them_before_the_answer(
+    value: Any, is_set: bool, asynchronous: bool, body: bytes,
+) -> None:
+    outputs = _Outputs()
+
+    def handler(req: func.HttpRequest, msg: func.Out[Any]) -> func.HttpResponse:
+        if is_set:
+            msg.set(value)
+        return func.HttpResponse(req.get_body(), status_code=201)
+
+    async def async_handler(req: func.HttpRequest, msg: func.Out[Any]) -> func.HttpResponse:
+        return handler(req, msg)
+
+    info = FunctionInfo("f", async_handler if asynchronous else handler,
+                        (_trigger("x"), QUEUE_OUT, RETURN))
+    spec = {"method": "POST", "body": body,
+            "headers": [(b"host", b"h"), (b"content-length", str(len(body)).encode())]}
+    direct, general = _both_paths(info, spec, outputs)
+    assert direct[0]["status"] == general[0]["status"] == 201
+    assert _body(direct) == _body(general) == body
+    assert len(outputs.applied) == 2
+    assert outputs.applied[0] == outputs.applied[1][:3] + ({},)  # no binding data needed
+    assert ("msg" in outputs.applied[0][1]) is is_set
+
+
+def test_the_outputs_are_applied_before_the_answer_is_sent() -> None:
+    order: list[str] = []
+
+    async def on_outputs(info: FunctionInfo, result: Any, data: Any) -> None:
+        order.append(f"applied {result.outputs['msg']}")
+
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        msg.set("hello")
+        return func.HttpResponse("sent")
+
+    info = FunctionInfo("f", handler, (_trigger("x"), QUEUE_OUT, RETURN))
+    runtime = Runtime(threads=1, registry=streaming_registry())
+    frontend = HttpFrontend([info], runtime=runtime, on_outputs=on_outputs,
+                            data_names=lambda info: frozenset())
+
+    async def main() -> None:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            order.append(message["type"])
+
+        await frontend({"type": "http", "method": "GET", "path": "/api/x",
+                        "query_string": b"", "headers": [(b"host", b"h")]}, receive, send)
+
+    try:
+        asyncio.run(main())
+    finally:
+        runtime.close()
+    assert order == ["applied hello", "http.response.start", "http.response.body"]
+
+
+def test_an_output_naming_request_data_gets_it_from_the_general_path() -> None:
+    outputs = _Outputs(names=frozenset({"id"}))
+
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        msg.set("m")
+        return func.HttpResponse("ok")
+
+    named = BindingInfo("msg", "queue", "out", properties={"queueName": "out-{id}"})
+    info = FunctionInfo("f", handler, (_trigger("items/{id}"), named, RETURN))
+    (answer,) = _serve([info], [{"path": "/api/items/7", "query_string": b"q=1"}],
+                       on_outputs=outputs.on_outputs, data_names=outputs.data_names)
+    assert answer[0]["status"] == 200
+    ((_, _, _, data),) = outputs.applied
+    assert data["id"] == "7" and data["q"] == "1"
+
+
+def test_a_function_run_in_a_worker_process_takes_the_general_path() -> None:
+    outputs = _Outputs()
+    sent: list[str] = []
+
+    class Processes:
+        """Worker processes that take every ``def`` function and send none of them (the
+        runtime then runs it here): what is asked of them shows the path taken."""
+
+        def runs(self, info: FunctionInfo) -> bool:
+            return True
+
+        async def invoke(self, info: FunctionInfo, inputs: Any, **kwargs: Any) -> None:
+            sent.append(info.name)
+
+        async def invoke_direct(self, info: FunctionInfo, *args: Any, **kwargs: Any) -> None:
+            raise AssertionError("a function with outputs is never sent down the direct path")
+
+        def shutdown(self) -> None:
+            pass
+
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        msg.set("m")
+        return func.HttpResponse("ok")
+
+    def use_processes(runtime: Runtime) -> None:
+        runtime.processes = Processes()  # type: ignore[assignment]
+
+    info = FunctionInfo("f", handler, (_trigger("x"), QUEUE_OUT, RETURN))
+    (answer,) = _serve([info], [{}], runtime_set=use_processes,
+                       on_outputs=outputs.on_outputs, data_names=outputs.data_names)
+    assert answer[0]["status"] == 200
+    assert sent == ["f"]
+    assert [applied[2] for applied in outputs.applied] == [{"msg": ("string", "m")}]
+
+
+def test_a_failing_output_answers_500_naming_the_logged_invocation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="azfunc.host")
+    outputs = _Outputs(fail=True)
+
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        msg.set("m")
+        return func.HttpResponse("never sent")
+
+    info = FunctionInfo("f", handler, (_trigger("x"), QUEUE_OUT, RETURN))
+    direct, general = _both_paths(info, {}, outputs)
+    for messages in (direct, general):
+        assert messages[0]["status"] == 500
+        answer = json.loads(messages[1]["body"])
+        assert "full" not in answer["error"]
+        logged = [r for r in caplog.records if answer["invocationId"] in r.getMessage()]
+        assert len(logged) == 1
+        assert "an output binding could not be applied" in logged[0].getMessage()
+
+
+def test_an_unencodable_output_answers_500_and_applies_nothing() -> None:
+    outputs = _Outputs()
+
+    def handler(req: func.HttpRequest, msg: func.Out[Any]) -> func.HttpResponse:
+        msg.set(object())
+        return func.HttpResponse("never sent")
+
+    info = FunctionInfo("f", handler, (_trigger("x"), QUEUE_OUT, RETURN))
+    direct, general = _both_paths(info, {}, outputs)
+    assert direct[0]["status"] == general[0]["status"] == 500
+    assert outputs.applied == []
+
+
+
+def test_a_function_with_an_output_takes_the_direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import azfunc.host.runtime as runtime_module
+
+    general: list[str] = []
+    invoke_function = runtime_module.invoke_function
+
+    def counted(info: FunctionInfo, *args: Any, **kwargs: Any) -> Any:
+        general.append(info.name)
+        return invoke_function(info, *args, **kwargs)
+
+    monkeypatch.setattr(runtime_module, "invoke_function", counted)
+    outputs = _Outputs()
+
+    def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+        msg.set("m")
+        return func.HttpResponse("ok")
+
+    info = FunctionInfo("f", handler, (_trigger("x"), QUEUE_OUT, RETURN))
+    direct, _ = _both_paths(info, {}, outputs)
+    assert _body(direct) == b"ok"
+    assert general == ["f"]  # the general run only
+    assert [applied[2] for applied in outputs.applied] == [{"msg": ("string", "m")}] * 2
