@@ -15,8 +15,10 @@ Rules this module keeps:
   byte after a keep-alive pause); the body may pause at most ``body_timeout`` and, after
   ``body_grace``, must average ``min_body_rate`` bytes a second (Kestrel's rule); an idle
   keep-alive connection closes after ``keep_alive_timeout``; a head larger than
-  ``max_header_size`` is a 431 (400 while still incomplete); beyond ``max_connections``
-  requests are answered 503.
+  ``max_header_size`` is a 431 (with h11, 400 while still incomplete); beyond
+  ``max_connections`` requests are answered 503.
+* HTTP/1.1 is parsed by httptools (llhttp, C) where it is installed, as uvicorn itself
+  chooses, else by h11: the same limits hold with both (``make_server(parser=...)``).
   A timed-out request is answered ``408`` (if no response started) and its connection
   closed; the application then sees ``http.disconnect``.
 * A served process (:func:`serve`, ``azfunc start``) freezes the objects alive after the
@@ -34,6 +36,7 @@ import asyncio
 import contextlib
 import errno
 import gc
+import importlib.util
 import logging
 import signal
 import socket
@@ -125,15 +128,89 @@ _TIMEOUT_RESPONSE: bytes = (
 )
 
 
-def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol with the head and body timeouts of ``limits``."""
+#: the HTTP/1.1 parsers :func:`make_server` can serve with: ``"httptools"`` (C, llhttp; the
+#: default where installed) and ``"h11"`` (pure Python).
+PARSERS = ("httptools", "h11")
+
+
+def default_parser() -> str:
+    """``"httptools"`` where it is installed, else ``"h11"`` (uvicorn's own choice)."""
+    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+
+
+def _guarded_protocol(limits: ServerLimits, parser: str) -> type[asyncio.Protocol]:
+    """uvicorn's protocol for ``parser`` with the head and body timeouts and the head size
+    limit of ``limits``."""
+    if parser == "h11":
+        return _guarded_h11(limits)
+    return _guarded_httptools(limits)
+
+
+def _guarded_h11(limits: ServerLimits) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, guarded (an incomplete head over the limit: h11's 400)."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class GuardedH11Protocol(H11Protocol):
+    class GuardedH11Protocol(_guards(H11Protocol, limits)):  # type: ignore[misc]
+        def _idle(self) -> bool:
+            return bool(self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0])
+
+    return GuardedH11Protocol
+
+
+def _guarded_httptools(limits: ServerLimits) -> type[asyncio.Protocol]:
+    """uvicorn's httptools protocol, guarded. llhttp has no head size limit, so the bytes
+    of a head still incomplete are counted: over the limit, a 431. The count is exact
+    for a head that starts a read; one that starts in a read after an earlier request's
+    end is counted from the next read (at most one read, 256 KiB, uncounted)."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(_guards(HttpToolsProtocol, limits)):  # type: ignore[misc]
+        _head_open = False  # between a request's first byte and the end of its head
+        _head_bytes = 0
+        _completed = 0  # requests whose message ended (a read holding one's end)
+
+        def _idle(self) -> bool:
+            return not self._head_open
+
+        def _parse(self, data: bytes) -> None:
+            was_open, completed = self._head_open, self._completed
+            super()._parse(data)
+            if not self._head_open or self.transport.is_closing():
+                return
+            if was_open:
+                self._head_bytes += len(data)
+            else:  # begun in this read: all of it, unless an earlier request ended in it
+                self._head_bytes = len(data) if completed == self._completed else 0
+            if self._head_bytes > limits.max_header_size:
+                logger.warning("refused an incomplete request head of over %d bytes "
+                               "(limit %d)", self._head_bytes, limits.max_header_size)
+                self._refuse(_TOO_LARGE_RESPONSE)
+
+        def on_message_begin(self) -> None:
+            self._head_open = True
+            super().on_message_begin()
+
+        def on_headers_complete(self) -> None:
+            self._head_open = False
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._completed += 1
+            super().on_message_complete()
+
+    return GuardedHttpToolsProtocol
+
+
+def _guards(base: Any, limits: ServerLimits) -> Any:
+    """``base`` (a uvicorn HTTP protocol) with the timeouts of ``limits`` and the size limit
+    of a complete head; the subclass says when a connection is idle (``_idle``: no byte
+    of a next request) and may see each read first (``_parse``)."""
+
+    class Guarded(base):  # type: ignore[misc]
         """Times the request head and body; uvicorn times the keep-alive pauses."""
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
             self._head_timer: asyncio.TimerHandle | None = None
             self._body_timer: asyncio.TimerHandle | None = None
@@ -170,11 +247,17 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
         def _waiting_for_head(self) -> bool:
             return self.cycle is None or self.cycle.response_complete
 
+        def _idle(self) -> bool:
+            raise NotImplementedError  # pragma: no cover - each protocol says
+
+        def _parse(self, data: bytes) -> None:
+            super().data_received(data)
+
         def data_received(self, data: bytes) -> None:
             if self._lingering:
                 return
             before = self.cycle
-            super().data_received(data)
+            self._parse(data)
             cycle = self.cycle
             if self.transport.is_closing():
                 self._cancel()
@@ -242,8 +325,7 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
                 return
             started = cycle is not None and not cycle.response_complete and (
                 cycle.response_started)
-            idle = what == "head" and self.conn.their_state is h11.IDLE and not (
-                self.conn.trailing_data[0])
+            idle = what == "head" and self._idle()
             if idle:
                 logger.debug("closing the idle connection of %s", client)
             else:
@@ -269,7 +351,7 @@ def _guarded_protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
             self.transport.write(response)
             self._close_after_answer()
 
-    return GuardedH11Protocol
+    return Guarded
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 2048
@@ -317,22 +399,34 @@ def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 204
 
 def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
                 log_level: str = "warning", limits: ServerLimits | None = None,
-                freeze_heap: bool = False) -> Any:
+                freeze_heap: bool = False, parser: str | None = None) -> Any:
     """A ``uvicorn.Server`` for ``app`` (call ``.run()`` or ``await .serve()``).
+
+    ``parser``: ``"httptools"`` or ``"h11"`` (:data:`PARSERS`); by default httptools where
+    it is installed (the ``azfunc[host]`` extra installs it), else h11. Both keep the same
+    limits.
 
     ``freeze_heap``: once the startup has finished, move every object alive then out of
     the garbage collector's reach (``gc.freeze()``, see :func:`serve`); for a process that
     only serves, never for a server run inside another program (a test's).
 
     Raises:
-        AzFuncError: if uvicorn is not installed.
+        AzFuncError: if uvicorn (or the ``parser`` asked for) is not installed.
+        ArgumentValueError: if ``parser`` is not one of :data:`PARSERS`.
     """
     uvicorn = _uvicorn()
     limits = limits or ServerLimits()
+    if parser is None:
+        parser = default_parser()
+    elif parser not in PARSERS:
+        raise ArgumentValueError(f"parser must be one of {', '.join(PARSERS)}, got {parser!r}")
+    elif parser == "httptools" and default_parser() != "httptools":
+        raise AzFuncError("the httptools parser is not installed: pip install 'azfunc[host]' "
+                          "(or pip install httptools)")
     config = uvicorn.Config(
         app, host=host, port=port, lifespan="on", log_level=log_level,
         access_log=False, timeout_graceful_shutdown=None,
-        http=_guarded_protocol(limits),
+        http=_guarded_protocol(limits, parser),
         timeout_keep_alive=limits.keep_alive_timeout,
         limit_concurrency=limits.max_connections,
         h11_max_incomplete_event_size=limits.max_header_size,
