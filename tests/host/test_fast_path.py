@@ -627,7 +627,8 @@ def test_invoke_direct_without_a_result_for_the_outputs_is_refused() -> None:
     with pytest.raises(ArgumentValueError, match="into=") as caught:
         asyncio.run(invoke_direct(info, call, func.HttpRequest("GET", "http://h/"),
                                   invocation_id="1"))
-    assert isinstance(caught.value, AzFuncError) and isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, AzFuncError)
+    assert isinstance(caught.value, ValueError)
 
 
 _output_value = st.one_of(st.text(max_size=20), st.binary(max_size=20),
@@ -658,7 +659,7 @@ def test_outputs_are_applied_as_the_general_path_applies_them_before_the_answer(
     assert direct[0]["status"] == general[0]["status"] == 201
     assert _body(direct) == _body(general) == body
     assert len(outputs.applied) == 2
-    assert outputs.applied[0] == outputs.applied[1][:3] + ({},)  # no binding data needed
+    assert outputs.applied[0] == (*outputs.applied[1][:3], {})  # no binding data needed
     assert ("msg" in outputs.applied[0][1]) is is_set
 
 
@@ -707,7 +708,8 @@ def test_an_output_naming_request_data_gets_it_from_the_general_path() -> None:
                        on_outputs=outputs.on_outputs, data_names=outputs.data_names)
     assert answer[0]["status"] == 200
     ((_, _, _, data),) = outputs.applied
-    assert data["id"] == "7" and data["q"] == "1"
+    assert data["id"] == "7"
+    assert data["q"] == "1"
 
 
 def test_a_function_run_in_a_worker_process_takes_the_general_path() -> None:
@@ -781,16 +783,15 @@ def test_an_unencodable_output_answers_500_and_applies_nothing() -> None:
 
 
 def test_a_function_with_an_output_takes_the_direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    import azfunc.host.runtime as runtime_module
+    from azfunc.app.invocation import invoke_function
 
     general: list[str] = []
-    invoke_function = runtime_module.invoke_function
 
     def counted(info: FunctionInfo, *args: Any, **kwargs: Any) -> Any:
         general.append(info.name)
         return invoke_function(info, *args, **kwargs)
 
-    monkeypatch.setattr(runtime_module, "invoke_function", counted)
+    monkeypatch.setattr("azfunc.host.runtime.invoke_function", counted)
     outputs = _Outputs()
 
     def handler(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
