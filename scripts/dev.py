@@ -28,7 +28,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".azfunc-stamp"
-EXTRAS = "host,test,docs,storage"
+EXTRAS = "host,httptools,test,docs,storage"
 AZURITE_DIR = ROOT / ".azurite"
 AZURITE_VERSION = "3.37.0"
 

@@ -17,8 +17,8 @@ Rules this module keeps:
   keep-alive connection closes after ``keep_alive_timeout``; a head larger than
   ``max_header_size`` is a 431 (with h11, 400 while still incomplete); beyond
   ``max_connections`` requests are answered 503.
-* HTTP/1.1 is parsed by httptools (llhttp, C) where it is installed, as uvicorn itself
-  chooses, else by h11: the same limits hold with both (``make_server(parser=...)``).
+* HTTP/1.1 is parsed by h11 (pure Python) unless ``parser="httptools"`` (llhttp, in C;
+  ``azfunc start --http-parser httptools``) is asked for: the same limits hold with both.
   A timed-out request is answered ``408`` (if no response started) and its connection
   closed; the application then sees ``http.disconnect``.
 * A served process (:func:`serve`, ``azfunc start``) freezes the objects alive after the
@@ -128,14 +128,11 @@ _TIMEOUT_RESPONSE: bytes = (
 )
 
 
-#: the HTTP/1.1 parsers :func:`make_server` can serve with: ``"httptools"`` (C, llhttp; the
-#: default where installed) and ``"h11"`` (pure Python).
-PARSERS = ("httptools", "h11")
-
-
-def default_parser() -> str:
-    """``"httptools"`` where it is installed, else ``"h11"`` (uvicorn's own choice)."""
-    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+#: the HTTP/1.1 parsers :func:`make_server` can serve with: ``"h11"`` (pure Python, the
+#: default) and ``"httptools"`` (llhttp, in C: about twice the requests per second;
+#: ``pip install 'azfunc[httptools]'``).
+PARSERS = ("h11", "httptools")
+DEFAULT_PARSER = "h11"
 
 
 def _guarded_protocol(limits: ServerLimits, parser: str) -> type[asyncio.Protocol]:
@@ -399,12 +396,11 @@ def bind_socket(host: str = "127.0.0.1", port: int = 7071, *, backlog: int = 204
 
 def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
                 log_level: str = "warning", limits: ServerLimits | None = None,
-                freeze_heap: bool = False, parser: str | None = None) -> Any:
+                freeze_heap: bool = False, parser: str = DEFAULT_PARSER) -> Any:
     """A ``uvicorn.Server`` for ``app`` (call ``.run()`` or ``await .serve()``).
 
-    ``parser``: ``"httptools"`` or ``"h11"`` (:data:`PARSERS`); by default httptools where
-    it is installed (the ``azfunc[host]`` extra installs it), else h11. Both keep the same
-    limits.
+    ``parser``: ``"h11"`` (the default) or ``"httptools"`` (:data:`PARSERS`); both keep the
+    same limits.
 
     ``freeze_heap``: once the startup has finished, move every object alive then out of
     the garbage collector's reach (``gc.freeze()``, see :func:`serve`); for a process that
@@ -416,13 +412,11 @@ def make_server(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
     """
     uvicorn = _uvicorn()
     limits = limits or ServerLimits()
-    if parser is None:
-        parser = default_parser()
-    elif parser not in PARSERS:
+    if parser not in PARSERS:
         raise ArgumentValueError(f"parser must be one of {', '.join(PARSERS)}, got {parser!r}")
-    elif parser == "httptools" and default_parser() != "httptools":
-        raise AzFuncError("the httptools parser is not installed: pip install 'azfunc[host]' "
-                          "(or pip install httptools)")
+    if parser == "httptools" and importlib.util.find_spec("httptools") is None:
+        raise AzFuncError("the httptools parser is not installed: pip install "
+                          "'azfunc[httptools]' (or pip install httptools), or serve with h11")
     config = uvicorn.Config(
         app, host=host, port=port, lifespan="on", log_level=log_level,
         access_log=False, timeout_graceful_shutdown=None,
@@ -456,8 +450,11 @@ def _freeze_after_startup(server: Any) -> None:
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
           log_level: str = "warning", limits: ServerLimits | None = None,
           sockets: list[socket.socket] | None = None,
-          on_ready: Callable[[], None] | None = None, freeze_heap: bool = True) -> None:
+          on_ready: Callable[[], None] | None = None, freeze_heap: bool = True,
+          parser: str = DEFAULT_PARSER) -> None:
     """Serve ``app`` until interrupted; returns after the graceful shutdown.
+
+    ``parser``: the HTTP/1.1 parser (:data:`PARSERS`, see :func:`make_server`).
 
     With ``freeze_heap`` (the default: this process only serves), the objects alive once
     the startup has finished are frozen out of the garbage collector (``make_server``).
@@ -470,14 +467,15 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 7071,
     process would exit as interrupted); here that ends :func:`serve` normally instead.
 
     Raises:
-        AzFuncError: if uvicorn is not installed.
+        AzFuncError: if uvicorn (or the ``parser``) is not installed.
+        ArgumentValueError: if ``parser`` is not one of :data:`PARSERS`.
         ListenError: if ``host:port`` is in use (``sockets`` not given).
         AppStartupError: if the application's startup failed (the log says why).
     """
     if sockets is None:
         sockets = [bind_socket(host, port)]
     server = make_server(app, host=host, port=port, log_level=log_level, limits=limits,
-                         freeze_heap=freeze_heap)
+                         freeze_heap=freeze_heap, parser=parser)
     if on_ready is not None:
         _call_when_started(server, on_ready)
     try:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from .conftest import wait_for
 
@@ -76,9 +77,12 @@ def test_no_app_at_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "does not exist" in done.stderr
 
 
-def test_the_banner_follows_the_startup_and_the_port_answers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parser", ["h11", "httptools"])
+def test_the_banner_follows_the_startup_and_the_port_answers(tmp_path: Path,
+                                                             parser: str) -> None:
     root = _app(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "azfunc", "start", str(root), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "azfunc", "start", str(root), "--port", "0",
+                             "--http-parser", parser],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
