@@ -37,8 +37,9 @@ VENVS = ROOT / "bench" / ".venvs"
 #: gunicorn serve ``bench/cases/frameworks.py``'s apps directly.
 TOOLS = ("pyperf>=2.6", "httpx>=0.25", "python-multipart>=0.0.9", "starlette>=0.37",
          "fastapi>=0.110", "flask>=2.3", "gunicorn>=21")
-#: azfunc extras installed (editable) into every benchmark venv.
-EXTRAS = "host"
+#: azfunc extras installed (editable) into every benchmark venv: ``storage`` for the
+#: Azure SDKs ``storage.azurite_e2e`` serves through (without them its host's startup fails).
+EXTRAS = "host,storage"
 
 
 @dataclass(frozen=True)

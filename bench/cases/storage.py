@@ -258,7 +258,7 @@ class _Host(ServedProcess):
             start = ["-c", _PROFILED, profile, *start[3:]]
         super().__init__(
             [sys.executable, *start],
-            port=port, env=env, what="azfunc start", cwd=app_dir, timeout=60,
+            port=port, env=env, what="azfunc start", cwd=app_dir, timeout=60, http_ready=True,
         )
 
 
