@@ -746,7 +746,7 @@ async def invoke_direct(
     """
     reg = registry or get_binding_registry()
     plan = call.plan
-    outs: _Outs = []
+    outs: _Outs | None = None
     if call.outputs:
         if into is None:
             raise ArgumentValueError(
@@ -757,8 +757,9 @@ async def invoke_direct(
     records, token = _begin_capture()
     try:
         kwargs: dict[str, Any] = {call.input_name: value}
-        for param, holder in outs:
-            kwargs[param.name] = holder
+        if outs is not None:
+            for param, holder in outs:
+                kwargs[param.name] = holder
         if call.context_name is not None:
             kwargs[call.context_name] = Context(
                 invocation_id=invocation_id, function_name=info.name,
@@ -781,7 +782,8 @@ async def invoke_direct(
             into.return_value = return_value
             into.return_data = datum if datum is None or type(datum) is Datum else None
             into.logs = records
-            _collect_outputs(info, into, outs, reg)
+            if outs is not None:
+                _collect_outputs(info, into, outs, reg)
     finally:
         _end_capture(token)
     return datum, records

@@ -681,12 +681,13 @@ class Runtime:
         if self._idle is not None:
             self._idle.clear()
         started = time.perf_counter()
-        into = None
-        if call.outputs:
-            into = InvocationResult(info.name, "" if outputs is None else invocation_id.get())
+        into = None if not call.outputs else InvocationResult(
+            info.name, "" if outputs is None else invocation_id.get())
         try:
             running: Awaitable[tuple[Any, list[logging.LogRecord]]]
-            if self.processes is None or into is not None:  # without the two calls below
+            # the common case, without the two calls below; a call with outputs has them
+            # applied here, so it never goes to a worker process
+            if self.processes is None or into is not None:
                 running = invoke_direct(
                     info, call, value, root=self.root,
                     invocation_id="" if call.context_name is None else invocation_id.get(),
