@@ -35,9 +35,23 @@ class Outcome:
     processed: int
     duplicated: list[str]
     lost: list[str]
+    redelivered: list[str]
     killed_ran: set[str]
     runs_per_host: dict[int, int]
     seconds: float
+
+
+def _redelivered(connection: str) -> list[str]:
+    """Ids whose final run saw a dequeue count above 1: a run before it did not finish."""
+    from azure.storage.blob import BlobServiceClient
+
+    client = BlobServiceClient.from_connection_string(connection).get_container_client("done")
+    again = []
+    for blob in client.list_blobs():
+        body = json.loads(client.download_blob(blob.name).readall())
+        if body["dequeue_count"] > 1:
+            again.append(body["id"])
+    return sorted(again)
 
 
 def _blob_names(connection: str) -> set[str]:
@@ -51,7 +65,7 @@ def _blob_names(connection: str) -> set[str]:
 
 def run(connection: str, work: Path, count: int, hosts: int, *, timeout: float = 600,
         delay: float = 0.005) -> Outcome:
-    """Send ``count`` messages, start ``hosts`` hosts, kill one once a third is done."""
+    """Queue ``count`` messages, start ``hosts`` hosts, kill one once a third is done."""
     from azure.storage.queue import QueueServiceClient, TextBase64EncodePolicy
 
     app = work / "app"
@@ -66,6 +80,8 @@ def run(connection: str, work: Path, count: int, hosts: int, *, timeout: float =
     except Exception:  # already there
         queue.clear_messages()
     ids = [f"s{i:05d}" for i in range(count)]
+    for ident in ids:  # the whole load first, so the kill falls mid-run, not after it
+        queue.send_message(json.dumps({"id": ident, "note": ""}))
     env = {**os.environ, "Store": connection, "AZFUNC_TEST_MARKS": str(work),
            "AZFUNC_TEST_DELAY": str(delay), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "tests.storage.host_driver", str(app), "3", "0.2"]
@@ -73,13 +89,11 @@ def run(connection: str, work: Path, count: int, hosts: int, *, timeout: float =
                               stderr=subprocess.DEVNULL) for _ in range(hosts)]
     victim = procs[0]
     try:
-        while len(list(work.glob("ready-*"))) < hosts:  # all hosts polling, then the load
+        started = time.monotonic()
+        while len(list(work.glob("ready-*"))) < hosts:
             if any(proc.poll() is not None for proc in procs):
                 raise AssertionError("a host exited at start")
             time.sleep(0.1)
-        started = time.monotonic()
-        for ident in ids:
-            queue.send_message(json.dumps({"id": ident, "note": ""}))
         while len(_blob_names(connection)) < count // 3:
             if time.monotonic() - started > timeout:
                 raise AssertionError("the hosts made no progress")
@@ -111,8 +125,8 @@ def run(connection: str, work: Path, count: int, hosts: int, *, timeout: float =
     return Outcome(
         sent=count, processed=len(done & set(ids)),
         duplicated=sorted(i for i, n in runs.items() if n > 1),
-        lost=sorted(set(ids) - done), killed_ran=killed_ran, runs_per_host=per_host,
-        seconds=seconds,
+        lost=sorted(set(ids) - done), redelivered=_redelivered(connection),
+        killed_ran=killed_ran, runs_per_host=per_host, seconds=seconds,
     )
 
 
@@ -130,7 +144,9 @@ def main(argv: list[str]) -> None:
             stop_azurite(process)
     print(f"sent {outcome.sent}, processed {outcome.processed}, duplicated "
           f"{len(outcome.duplicated)} (all run by the killed host: "
-          f"{set(outcome.duplicated) <= outcome.killed_ran}), lost {len(outcome.lost)}, "
+          f"{set(outcome.duplicated) <= outcome.killed_ran}), redelivered "
+          f"{len(outcome.redelivered)}, lost {len(outcome.lost)}, "
+          f"runs by the killed host {len(outcome.killed_ran)}, "
           f"runs per host {sorted(outcome.runs_per_host.values())}, "
           f"{outcome.seconds:.1f} s ({outcome.sent / outcome.seconds:.0f} messages/s)")
 

@@ -19,4 +19,8 @@ def test_three_hosts_one_killed_lose_nothing_and_duplicate_only_interrupted(
     # only messages the killed host had started can run twice (at most its batch in flight)
     assert set(outcome.duplicated) <= outcome.killed_ran
     assert len(outcome.duplicated) <= 8 + 4
+    # a message runs twice only when a run before the last did not finish (dequeue count > 1)
+    assert set(outcome.duplicated) <= set(outcome.redelivered)
+    assert len(outcome.redelivered) <= 8 + 4  # the killed host's batch and prefetch, no more
     assert len([n for n in outcome.runs_per_host.values() if n]) >= 2  # shared work
+    assert len(outcome.killed_ran) < outcome.sent // 2  # the kill fell mid-run
