@@ -22,6 +22,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from azure.storage.blob import ContainerClient
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -41,11 +45,16 @@ class Outcome:
     seconds: float
 
 
-def _redelivered(connection: str) -> list[str]:
-    """Ids whose final run saw a dequeue count above 1: a run before it did not finish."""
+def _done(connection: str) -> ContainerClient:
+    """The container the test app writes one blob per processed message into."""
     from azure.storage.blob import BlobServiceClient
 
-    client = BlobServiceClient.from_connection_string(connection).get_container_client("done")
+    return BlobServiceClient.from_connection_string(connection).get_container_client("done")
+
+
+def _redelivered(connection: str) -> list[str]:
+    """Ids whose final run saw a dequeue count above 1: a run before it did not finish."""
+    client = _done(connection)
     again = []
     for blob in client.list_blobs():
         body = json.loads(client.download_blob(blob.name).readall())
@@ -55,9 +64,7 @@ def _redelivered(connection: str) -> list[str]:
 
 
 def _blob_names(connection: str) -> set[str]:
-    from azure.storage.blob import BlobServiceClient
-
-    client = BlobServiceClient.from_connection_string(connection).get_container_client("done")
+    client = _done(connection)
     if not client.exists():
         return set()
     return {b.name for b in client.list_blobs()}
