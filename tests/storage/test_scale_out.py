@@ -16,10 +16,9 @@ def test_three_hosts_one_killed_lose_nothing_and_duplicate_only_interrupted(
     outcome = run(azurite.connection_string, tmp_path, 90, 3, timeout=240, delay=0.05)
     assert outcome.lost == []
     assert outcome.processed == 90
-    # only messages the killed host had started can run twice (at most its batch in flight)
+    # only messages the killed host had started can run twice: ones it did not finish
+    # (their last run saw a dequeue count > 1), at most its batch in flight
     assert set(outcome.duplicated) <= outcome.killed_ran
-    assert len(outcome.duplicated) <= 8 + 4
-    # a message runs twice only when a run before the last did not finish (dequeue count > 1)
     assert set(outcome.duplicated) <= set(outcome.redelivered)
     assert len(outcome.redelivered) <= 8 + 4  # the killed host's batch and prefetch, no more
     assert len([n for n in outcome.runs_per_host.values() if n]) >= 2  # shared work
